@@ -1,0 +1,1 @@
+"""Simulated school-gate devices that speak the real wire protocols."""

@@ -1,0 +1,19 @@
+"""Run one simulated Modbus device alone: `python -m simulators.modbus io_1 --port 5021`.
+
+Devices: barrier_1 (coil layout), turnstile_1 (register layout), io_1, metal_1. The
+device gets the site's HTTP control surface too (press, walk, cut, restore, fault).
+"""
+
+import sys
+
+from ..cli import main
+
+if len(sys.argv) < 2 or sys.argv[1].startswith("-"):
+    sys.exit(__doc__)
+_name, *_rest = sys.argv[1:]
+_args = ["run", "--only", _name, "--cameras", "0"]
+if "--port" in _rest:
+    _index = _rest.index("--port")
+    _args += ["--port", f"{_name}={_rest[_index + 1]}"]
+    del _rest[_index : _index + 2]
+sys.exit(main(["--site-file", f"var/sim/{_name}.json", *_args, *_rest]))
