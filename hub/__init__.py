@@ -1,0 +1,73 @@
+"""Campus Hub: an open integration hub for school gate security."""
+
+from .alarm import AlarmConfig, AlarmInput, AlarmState
+from .bus import MATCH_ALL, Context, Event, EventBus
+from .camera import Camera, CameraState, Frame
+from .declarations import DiscoveryMatcher, ServiceSpec
+from .entity import DeviceConfig, Entity, EntityServiceData, Platform, slugify
+from .exceptions import (
+    ConfigError,
+    DeviceAuthError,
+    DeviceError,
+    DeviceUnavailable,
+    HubError,
+    IncidentError,
+    PluginError,
+    ServiceError,
+    ServiceNotFound,
+    ServiceValidationError,
+    SetupRetry,
+)
+from .gate import Gate, GateState
+from .hookspecs import hookimpl
+from .hub import Hub
+from .incidents import CategoryConfig, Incident, IncidentStatus, Priority
+from .sensor import Sensor
+from .speaker import Speaker
+from .states import State, StateMachine
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "MATCH_ALL",
+    "AlarmConfig",
+    "AlarmInput",
+    "AlarmState",
+    "Camera",
+    "CameraState",
+    "CategoryConfig",
+    "ConfigError",
+    "Context",
+    "DeviceAuthError",
+    "DeviceConfig",
+    "DeviceError",
+    "DeviceUnavailable",
+    "DiscoveryMatcher",
+    "Entity",
+    "EntityServiceData",
+    "Event",
+    "EventBus",
+    "Frame",
+    "Gate",
+    "GateState",
+    "Hub",
+    "HubError",
+    "Incident",
+    "IncidentError",
+    "IncidentStatus",
+    "Platform",
+    "PluginError",
+    "Priority",
+    "Sensor",
+    "ServiceError",
+    "ServiceNotFound",
+    "ServiceSpec",
+    "ServiceValidationError",
+    "SetupRetry",
+    "Speaker",
+    "State",
+    "StateMachine",
+    "__version__",
+    "hookimpl",
+    "slugify",
+]

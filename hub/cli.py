@@ -1,0 +1,112 @@
+"""The `campus-hub` command: run, check-config, plugins, and the commands of components."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import importlib
+import logging
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from .config import load_config
+from .exceptions import ConfigError
+from .plugins import PluginRegistry
+
+__all__ = ["main"]
+
+# Modules with `register(subparsers)` adding their own subcommands (owned by each component).
+EXTRA_COMMANDS: list[str] = []
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; return the exit code."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if getattr(args, "verbose", False) else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    if not hasattr(args, "func"):
+        parser.print_help()
+        return 2
+    result: int = args.func(args)
+    return result
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="campus-hub", description=__doc__)
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    sub = parser.add_subparsers(metavar="COMMAND")
+    run = sub.add_parser("run", help="run the hub")
+    run.add_argument("--config", "-c", default=os.environ.get("CAMPUS_HUB_CONFIG",
+                                                              "config/site.yaml"))
+    run.set_defaults(func=_run)
+    check = sub.add_parser("check-config", help="validate a configuration file")
+    check.add_argument("path")
+    check.set_defaults(func=_check)
+    plugins = sub.add_parser("plugins", help="list plugins, platforms and versions")
+    plugins.set_defaults(func=_plugins)
+    for module in EXTRA_COMMANDS:
+        try:
+            importlib.import_module(module).register(sub)
+        except ImportError as exc:  # a broken component must not take the CLI down
+            print(f"warning: commands of {module} unavailable: {exc}", file=sys.stderr)
+    return parser
+
+
+def _load_plugins() -> PluginRegistry:
+    registry = PluginRegistry()
+    registry.load_entry_points()
+    return registry
+
+
+def _check(args: argparse.Namespace) -> int:
+    registry = _load_plugins()
+    try:
+        load_config(args.path, registry.config_models())
+    except ConfigError as exc:
+        for problem in exc.problems:
+            print(problem)
+        print(f"{len(exc.problems)} problem(s) in {args.path}")
+        return 1
+    print(f"{args.path}: configuration is valid")
+    return 0
+
+
+def _plugins(args: argparse.Namespace) -> int:
+    registry = _load_plugins()
+    for plugin in registry.loaded.values():
+        platforms = ", ".join(plugin.platforms) or "-"
+        hooks = ", ".join(sorted(plugin.hooks))
+        print(f"{plugin.domain:<20} {plugin.manifest.version:<10} platforms: {platforms}; "
+              f"hooks: {hooks}")
+    for failure in registry.failed:
+        print(f"{failure.domain:<20} FAILED     {failure.error}")
+    return 0
+
+
+def _run(args: argparse.Namespace) -> int:
+    from .hub import Hub
+
+    registry = _load_plugins()
+    try:
+        config = load_config(Path(args.config), registry.config_models())
+    except ConfigError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        return 1
+
+    async def run() -> None:
+        hub = Hub(config, registry)
+        await hub.run()
+
+    asyncio.run(run())
+    return 0
+
+
+def run_async(coro: Any) -> Any:
+    """Run a coroutine from a CLI command."""
+    return asyncio.run(coro)

@@ -1,0 +1,33 @@
+"""The hub's own components, set up in this order. Each owns one config section.
+
+A component is a module with `async def setup(hub: Hub, config: Model | None) -> None` that
+registers its cleanup with `hub.on_stop`. Sections are validated before anything starts.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = ["COMPONENTS", "ComponentSpec", "resolve"]
+
+
+@dataclass(frozen=True, slots=True)
+class ComponentSpec:
+    """Where a component's config model and setup function live."""
+
+    key: str
+    model: str
+    setup: str
+    required: bool = False
+
+
+# Order matters: the recorder must hold the incident store before anything raises incidents.
+COMPONENTS: list[ComponentSpec] = []
+
+
+def resolve(path: str) -> Any:
+    """Import 'package.module:name' and return the attribute."""
+    module, _, name = path.partition(":")
+    return getattr(importlib.import_module(module), name)

@@ -1,0 +1,150 @@
+"""Validate a loaded YAML document; collect every problem with file:line and field path."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from ..components import COMPONENTS, resolve
+from ..entity import DeviceConfig
+from ..exceptions import ConfigError
+from ..incidents import IncidentsConfig
+from .models import CoreConfig, HubConfig
+from .yaml_loader import YamlError, load_yaml, location_of
+
+__all__ = ["CORE_SECTIONS", "check_config", "load_config", "validate_config"]
+
+CORE_SECTIONS = ("hub", "incidents", "devices")
+
+
+def format_path(loc: tuple[str | int, ...]) -> str:
+    """Render ('devices', 2, 'port') as 'devices[2].port'."""
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+class _Problems:
+    def __init__(self, raw: Any, fallback: str) -> None:
+        self.raw, self.fallback, self.items = raw, fallback, []  # type: ignore[var-annotated]
+
+    def add(self, loc: tuple[str | int, ...], message: str, hint: str = "") -> None:
+        where = location_of(self.raw, loc)
+        place = f"{where[0]}:{where[1]}" if where else self.fallback
+        text = f"{place}: {format_path(loc) or '(top level)'}: {message}"
+        self.items.append(text + (f". Hint: {hint}" if hint else ""))
+
+    def add_validation(self, prefix: tuple[str | int, ...], exc: ValidationError,
+                       context: str = "") -> None:
+        for err in exc.errors():
+            loc = (*prefix, *(p for p in err["loc"] if not _is_union_tag(p)))
+            got = err.get("input")
+            msg = err["msg"]
+            if err["type"] not in ("missing", "extra_forbidden") and _short(got):
+                msg += f" (got {got!r})"
+            if err["type"] == "extra_forbidden":
+                msg = "unknown option"
+            self.add(loc, msg + (f" ({context})" if context else ""))
+
+
+def _is_union_tag(part: object) -> bool:
+    return isinstance(part, str) and ("[" in part or part.startswith("function-"))
+
+
+def _short(value: Any) -> bool:
+    return isinstance(value, str | int | float | bool) and len(repr(value)) < 60
+
+
+def validate_config(raw: Any, platforms: Mapping[str, type[DeviceConfig]],
+                    path: Path | None = None) -> HubConfig:
+    """Validate a document; raise ConfigError listing every problem."""
+    problems = _Problems(raw, f"{path or '<config>'}:0")
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        problems.add((), "the configuration must be a mapping of sections")
+        raise ConfigError(problems.items)
+    config = HubConfig(path=path, raw=raw)
+    components = {spec.key: spec for spec in COMPONENTS}
+    for key, value in raw.items():
+        if key == "hub":
+            config.core = _model(problems, (key,), CoreConfig, value) or config.core
+        elif key == "incidents":
+            config.incidents = _model(problems, (key,), IncidentsConfig, value) or config.incidents
+        elif key == "devices":
+            config.devices = _devices(problems, value, platforms)
+        elif key in components:
+            model = resolve(components[key].model)
+            config.sections[key] = _model(problems, (key,), model, value)
+        else:
+            known = ", ".join([*CORE_SECTIONS, *components])
+            problems.add((key,), "unknown section", f"known sections: {known}")
+    if problems.items:
+        raise ConfigError(problems.items)
+    return config
+
+
+def _model(problems: _Problems, loc: tuple[str | int, ...], model: type[BaseModel],
+           value: Any) -> Any:
+    try:
+        return model.model_validate(value if value is not None else {})
+    except ValidationError as exc:
+        problems.add_validation(loc, exc)
+        return None
+
+
+def _devices(problems: _Problems, value: Any,
+             platforms: Mapping[str, type[DeviceConfig]]) -> list[DeviceConfig]:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        problems.add(("devices",), "must be a list of devices")
+        return []
+    devices: list[DeviceConfig] = []
+    seen: dict[str, int] = {}
+    for index, item in enumerate(value):
+        loc: tuple[str | int, ...] = ("devices", index)
+        if not isinstance(item, dict) or "platform" not in item:
+            problems.add(loc, "each device needs a 'platform'")
+            continue
+        name = str(item["platform"])
+        model = platforms.get(name)
+        if model is None:
+            known = ", ".join(sorted(platforms)) or "none loaded"
+            problems.add((*loc, "platform"), f"unknown platform '{name}'",
+                         f"platforms from the loaded plugins: {known}")
+            continue
+        try:
+            device = model.model_validate(item)
+        except ValidationError as exc:
+            problems.add_validation(loc, exc, f"platform {name}")
+            continue
+        if device.slug in seen:
+            problems.add(loc, f"object id '{device.slug}' is used by devices[{seen[device.slug]}]",
+                         "give one of them an object_id")
+        seen[device.slug] = index
+        devices.append(device)
+    return devices
+
+
+def load_config(path: str | Path, platforms: Mapping[str, type[DeviceConfig]]) -> HubConfig:
+    """Read and validate a configuration file; raise ConfigError with every problem."""
+    path = Path(path)
+    try:
+        raw = load_yaml(path)
+    except YamlError as exc:
+        raise ConfigError([str(exc)]) from None
+    return validate_config(raw, platforms, path)
+
+
+def check_config(path: str | Path, platforms: Mapping[str, type[DeviceConfig]]) -> list[str]:
+    """Return every problem of a configuration file (empty when it is valid)."""
+    try:
+        load_config(path, platforms)
+    except ConfigError as exc:
+        return exc.problems
+    return []

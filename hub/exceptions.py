@@ -1,0 +1,99 @@
+"""Errors raised by Campus Hub.
+
+HubError
+ +-- ConfigError                 configuration is wrong; carries every problem found
+ +-- PluginError
+ |    +-- ManifestError          a plugin's manifest.json is missing or invalid
+ |    +-- PluginValidationError  a hook implementation does not match its spec
+ +-- ServiceError
+ |    +-- ServiceNotFound        no such service
+ |    +-- ServiceValidationError the caller's data is wrong (a user mistake, no traceback)
+ +-- IncidentError               an incident operation is not allowed (unknown id, resolved twice)
+ +-- DeviceError
+ |    +-- DeviceUnavailable      the device does not answer
+ |    +-- DeviceAuthError        the device refused our credentials
+ +-- SetupRetry                  transient setup failure, retried with backoff
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "ConfigError",
+    "DeviceAuthError",
+    "DeviceError",
+    "DeviceUnavailable",
+    "HubError",
+    "IncidentError",
+    "ManifestError",
+    "PluginError",
+    "PluginValidationError",
+    "ServiceError",
+    "ServiceNotFound",
+    "ServiceValidationError",
+    "SetupRetry",
+]
+
+
+class HubError(Exception):
+    """Base of every Campus Hub error."""
+
+
+class ConfigError(HubError):
+    """Configuration is invalid; `problems` lists each as 'file:line: path: message'."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(problems))
+
+
+class PluginError(HubError):
+    """A plugin could not be loaded or misbehaved."""
+
+
+class ManifestError(PluginError):
+    """A plugin's manifest.json is missing or invalid."""
+
+
+class PluginValidationError(PluginError):
+    """A hook implementation does not match its specification."""
+
+
+class ServiceError(HubError):
+    """A service call failed."""
+
+
+class ServiceNotFound(ServiceError):
+    """The service does not exist."""
+
+    def __init__(self, domain: str, service: str) -> None:
+        self.domain = domain
+        self.service = service
+        super().__init__(f"service {domain}.{service} not found")
+
+
+class ServiceValidationError(ServiceError):
+    """The data given to a service is wrong; `errors` holds (field path, message) pairs."""
+
+    def __init__(self, message: str, errors: list[tuple[str, str]] | None = None) -> None:
+        self.errors = errors or []
+        super().__init__(message)
+
+
+class IncidentError(ServiceValidationError):
+    """An incident operation is not allowed in the incident's current state."""
+
+
+class DeviceError(HubError):
+    """A device failed."""
+
+
+class DeviceUnavailable(DeviceError):
+    """The device does not answer."""
+
+
+class DeviceAuthError(DeviceError):
+    """The device refused our credentials."""
+
+
+class SetupRetry(HubError):
+    """Setup failed for a transient reason; the hub retries with backoff."""

@@ -1,0 +1,260 @@
+"""The Hub: one asyncio loop holding the bus, states, services, entities and incidents."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import logging
+import signal
+import time
+from collections.abc import Awaitable, Callable, Coroutine
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
+
+import aiohttp
+
+from .alarm import ALARM_SERVICES
+from .bus import Context, EventBus
+from .camera import CAMERA_SERVICES
+from .components import COMPONENTS, resolve
+from .config import HubConfig
+from .entity import Entity
+from .entity_services import register_entity_services
+from .gate import GATE_SERVICES
+from .incidents import IncidentManager, register_incident_services
+from .plugins import PluginRegistry
+from .services import ServiceCall, ServiceRegistry
+from .snapshots import SnapshotStore
+from .speaker import SPEAKER_SERVICES
+from .states import StateMachine
+
+_LOGGER = logging.getLogger(__name__)
+_T = TypeVar("_T")
+
+__all__ = ["EVENT_AUDIT_LOGGED", "EVENT_HUB_STARTED", "EVENT_HUB_STOPPING", "Hub"]
+
+EVENT_HUB_STARTED = "hub_started"
+EVENT_HUB_STOPPING = "hub_stopping"
+EVENT_AUDIT_LOGGED = "audit_logged"
+_DOMAIN_SERVICES = {"gate": GATE_SERVICES, "camera": CAMERA_SERVICES, "alarm": ALARM_SERVICES,
+                    "speaker": SPEAKER_SERVICES}
+_BACKOFF_MAX = 60.0
+
+
+class Hub:
+    """The running hub. Start with `await hub.start()`, stop with `await hub.stop()`."""
+
+    def __init__(self, config: HubConfig | None = None,
+                 plugins: PluginRegistry | None = None) -> None:
+        self.config = config or HubConfig()
+        self.bus = EventBus(spawn=self._spawn)
+        self.states = StateMachine(self.bus)
+        self.services = ServiceRegistry(self.bus)
+        self.plugins = plugins if plugins is not None else PluginRegistry()
+        self.entities: dict[str, Entity] = {}
+        self.incidents = IncidentManager(self, self.config.incidents)
+        self.snapshots = SnapshotStore(self, self.config.data_dir / "snapshots")
+        self.components: dict[str, Any] = {}
+        self.state = "not_running"
+        self.started_at: float | None = None
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._stop_callbacks: list[Callable[[], Awaitable[None] | None]] = []
+        self._executor = ThreadPoolExecutor(self.config.core.blocking_workers, "hub-blocking")
+        self._client_session: aiohttp.ClientSession | None = None
+        self._stopped = asyncio.Event()
+
+    @property
+    def site(self) -> str:
+        """Return the site id this hub reports as."""
+        return self.config.core.site
+
+    # ------------------------------------------------------------------ tasks and blocking
+
+    def create_task(self, coro: Coroutine[Any, Any, _T], name: str) -> asyncio.Task[_T]:
+        """Start a tracked background task; it is cancelled when the hub stops."""
+        task = asyncio.get_running_loop().create_task(coro, name=name)
+        self._tasks.add(task)
+        task.add_done_callback(self._task_done)
+        return task
+
+    def _spawn(self, coro: Coroutine[Any, Any, None], name: str) -> object:
+        return self.create_task(coro, name)
+
+    def _task_done(self, task: asyncio.Task[Any]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and (exc := task.exception()) is not None:
+            _LOGGER.error("Task %s failed", task.get_name(), exc_info=exc)
+
+    async def run_blocking(self, func: Callable[..., _T], *args: Any) -> _T:
+        """Run short blocking I/O in the hub's executor."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, functools.partial(func, *args))
+
+    def on_stop(self, callback: Callable[[], Awaitable[None] | None]) -> None:
+        """Run `callback` when the hub stops (last registered runs first)."""
+        self._stop_callbacks.append(callback)
+
+    @property
+    def client_session(self) -> aiohttp.ClientSession:
+        """Return the one shared HTTP client session plugins use."""
+        if self._client_session is None or self._client_session.closed:
+            self._client_session = aiohttp.ClientSession()
+        return self._client_session
+
+    def audit(self, action: str, *, target: str | None = None,
+              details: dict[str, Any] | None = None, context: Context | None = None) -> None:
+        """Record who did what; the recorder stores `audit_logged` events."""
+        user = context.user_id if context and context.user_id else "hub"
+        self.bus.fire(EVENT_AUDIT_LOGGED, {"action": action, "user": user, "target": target,
+                                           "details": details or {}}, context)
+
+    # ------------------------------------------------------------------ lifecycle
+
+    async def start(self) -> None:
+        """Start components, plugins and devices; return when first setup attempts are done."""
+        self.state = "starting"
+        started = time.monotonic()
+        for domain, services in _DOMAIN_SERVICES.items():
+            register_entity_services(self, domain, services)
+        register_incident_services(self)
+        self._register_plugin_declarations()
+        for spec in COMPONENTS:
+            section = self.config.sections.get(spec.key)
+            if section is not None or spec.required:
+                await resolve(spec.setup)(self, section)
+        await self.incidents.load()
+        await self._call_lifecycle_hook("startup")
+        await self._setup_devices()
+        self.state = "running"
+        self.started_at = time.time()
+        self.bus.fire(EVENT_HUB_STARTED, {"seconds": round(time.monotonic() - started, 3)})
+        _LOGGER.info("Campus Hub started: %d entities, %d plugins", len(self.entities),
+                     len(self.plugins.loaded))
+
+    def _register_plugin_declarations(self) -> None:
+        for result in _safe_hook(self.plugins.hook.register_incident_categories):
+            for name, category in result.items():
+                self.config.incidents.categories.setdefault(name, category)
+        for result in _safe_hook(self.plugins.hook.register_services):
+            for spec in result:
+                handler = functools.partial(_call_plugin_service, self, spec.handler)
+                self.services.register(spec.domain, spec.name, handler, spec.schema,
+                                       spec.description, spec.roles)
+
+    async def _call_lifecycle_hook(self, name: str) -> None:
+        for plugin in list(self.plugins.loaded.values()):
+            impl = getattr(plugin.module, name, None)
+            if impl is None or name not in plugin.hooks:
+                continue
+            try:
+                result = impl(self)
+                if asyncio.iscoroutine(result):
+                    async with asyncio.timeout(self.config.core.setup_timeout):
+                        await result
+            except Exception:
+                _LOGGER.exception("Plugin %s: %s failed", plugin.domain, name)
+
+    async def _setup_devices(self) -> None:
+        for device in self.config.devices:
+            platform = self.plugins.platforms.get(device.platform)
+            if platform is None:
+                _LOGGER.error("%s: platform %s is not loaded", device.name, device.platform)
+                continue
+            try:
+                for entity in platform.create_entities(self, device):
+                    self.add_entity(entity)
+            except Exception:
+                _LOGGER.exception("%s: could not create entities", device.name)
+        await asyncio.gather(*(self._setup_entity(e) for e in list(self.entities.values())))
+
+    def add_entity(self, entity: Entity) -> None:
+        """Add an entity (not yet set up) and publish its first state."""
+        if entity.entity_id in self.entities:
+            raise ValueError(f"duplicate entity id {entity.entity_id}")
+        self.entities[entity.entity_id] = entity
+        entity.write_state()
+
+    async def _setup_entity(self, entity: Entity, attempt: int = 0) -> None:
+        try:
+            async with asyncio.timeout(self.config.core.setup_timeout):
+                await entity.setup()
+            return
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            reason = f"setup failed: {exc}" if str(exc) else f"setup failed: {type(exc).__name__}"
+            entity.set_available(False, reason)
+            if attempt == 0:
+                _LOGGER.warning("%s: %s; retrying with backoff", entity.name, reason)
+                if entity.supervised:
+                    self.incidents.track_availability(entity.entity_id, entity.name,
+                                                      entity.config.gate, False, reason)
+        delay = min(_BACKOFF_MAX, 2.0 ** attempt)
+        self.create_task(self._retry_setup(entity, delay, attempt + 1),
+                         name=f"setup retry {entity.entity_id}")
+
+    async def _retry_setup(self, entity: Entity, delay: float, attempt: int) -> None:
+        await asyncio.sleep(delay)
+        if self.state in ("starting", "running"):
+            await self._setup_entity(entity, attempt)
+
+    async def stop(self) -> None:
+        """Stop devices, plugins and components; cancel background tasks."""
+        if self.state in ("stopping", "stopped"):
+            return
+        self.state = "stopping"
+        self.bus.fire(EVENT_HUB_STOPPING, {})
+        await asyncio.gather(*(self._shutdown_entity(e) for e in self.entities.values()))
+        await self._call_lifecycle_hook("shutdown")
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        for callback in reversed(self._stop_callbacks):
+            try:
+                result = callback()
+                if asyncio.iscoroutine(result):
+                    await result
+            except Exception:
+                _LOGGER.exception("Error while stopping %s", callback)
+        if self._client_session is not None:
+            await self._client_session.close()
+        self._executor.shutdown(wait=False, cancel_futures=True)
+        self.state = "stopped"
+        self._stopped.set()
+
+    async def _shutdown_entity(self, entity: Entity) -> None:
+        try:
+            async with asyncio.timeout(5):
+                await entity.shutdown()
+        except Exception:
+            _LOGGER.exception("%s: shutdown failed", entity.name)
+
+    async def run(self) -> None:
+        """Start, run until SIGINT/SIGTERM, then stop gracefully."""
+        loop = asyncio.get_running_loop()
+        stop = asyncio.Event()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError):
+                loop.add_signal_handler(sig, stop.set)
+        await self.start()
+        try:
+            await stop.wait()
+        finally:
+            _LOGGER.info("Stopping Campus Hub")
+            await self.stop()
+
+
+async def _call_plugin_service(hub: Hub, handler: Callable[..., Any], call: ServiceCall) -> Any:
+    result = handler(hub, call)
+    if asyncio.iscoroutine(result):
+        result = await result
+    return result
+
+
+def _safe_hook(caller: Callable[[], list[Any]]) -> list[Any]:
+    try:
+        return [r for r in caller() if r]
+    except Exception:
+        _LOGGER.exception("A plugin's registration hook failed")
+        return []

@@ -1,0 +1,25 @@
+"""Incidents: the model, the manager that walks their lifecycle, and their services."""
+
+from .config import DEFAULT_CATEGORIES, CategoryConfig, IncidentsConfig
+from .manager import EVENT_INCIDENT_RAISED, EVENT_INCIDENT_UPDATED, IncidentManager
+from .model import Incident, IncidentStatus, OutboxItem, Priority, TimelineStep, new_id
+from .services import register_incident_services
+from .store import IncidentStore, MemoryIncidentStore
+
+__all__ = [
+    "DEFAULT_CATEGORIES",
+    "EVENT_INCIDENT_RAISED",
+    "EVENT_INCIDENT_UPDATED",
+    "CategoryConfig",
+    "Incident",
+    "IncidentManager",
+    "IncidentStatus",
+    "IncidentStore",
+    "IncidentsConfig",
+    "MemoryIncidentStore",
+    "OutboxItem",
+    "Priority",
+    "TimelineStep",
+    "new_id",
+    "register_incident_services",
+]

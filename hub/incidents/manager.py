@@ -1,0 +1,222 @@
+"""The incident manager: raises incidents, walks their lifecycle, keeps every step."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from ..bus import Context
+from ..exceptions import IncidentError
+from .config import IncidentsConfig
+from .model import (
+    TERMINAL,
+    TRANSITIONS,
+    Incident,
+    IncidentStatus,
+    OutboxItem,
+    Priority,
+    TimelineStep,
+    new_id,
+)
+from .store import IncidentStore, MemoryIncidentStore
+
+if TYPE_CHECKING:
+    from ..hub import Hub
+
+_LOGGER = logging.getLogger(__name__)
+
+__all__ = ["EVENT_INCIDENT_RAISED", "EVENT_INCIDENT_UPDATED", "IncidentManager", "OutboxProvider"]
+
+EVENT_INCIDENT_RAISED = "incident_raised"
+EVENT_INCIDENT_UPDATED = "incident_updated"
+HUB_ACTOR = "hub"
+
+OutboxProvider = Callable[[Incident, TimelineStep], list[OutboxItem]]
+
+
+class IncidentManager:
+    """Owns every incident of this hub; each change is stored before it is announced."""
+
+    def __init__(self, hub: Hub, config: IncidentsConfig | None = None,
+                 store: IncidentStore | None = None) -> None:
+        self._hub = hub
+        self.config = config or IncidentsConfig()
+        self.store: IncidentStore = store or MemoryIncidentStore()
+        self._incidents: dict[str, Incident] = {}
+        self._providers: list[OutboxProvider] = []
+        self._lock = asyncio.Lock()
+
+    async def load(self) -> None:
+        """Load open incidents from the store (after a restart)."""
+        for incident in await self.store.load_open():
+            self._incidents[incident.id] = incident
+
+    def add_outbox_provider(self, provider: OutboxProvider) -> Callable[[], None]:
+        """Have `provider` turn each stored step into outbox items; return a remover."""
+        self._providers.append(provider)
+        return lambda: self._providers.remove(provider)
+
+    def open_incidents(self) -> list[Incident]:
+        """Return open incidents, most urgent and newest first."""
+        items = [i for i in self._incidents.values() if i.is_open]
+        return sorted(items, key=lambda i: (int(i.priority), -i.created_at))
+
+    def all(self) -> list[Incident]:
+        """Return the incidents this hub holds in memory, newest first."""
+        return sorted(self._incidents.values(), key=lambda i: -i.created_at)
+
+    async def get(self, incident_id: str) -> Incident:
+        """Return an incident or raise IncidentError for an unknown id."""
+        incident = self._incidents.get(incident_id) or await self.store.load(incident_id)
+        if incident is None:
+            raise IncidentError(f"incident_id: unknown incident '{incident_id}'",
+                                [("incident_id", "unknown incident")])
+        self._incidents[incident.id] = incident
+        return incident
+
+    def find_open(self, category: str, source: str | None) -> Incident | None:
+        """Return the open incident of this category from this source, if any."""
+        for incident in self._incidents.values():
+            if incident.is_open and incident.category == category and incident.source == source:
+                return incident
+        return None
+
+    async def raise_incident(
+        self, category: str, *, source: str | None = None, message: str = "",
+        priority: Priority | int | str | None = None, gate: str | None = None,
+        cameras: list[str] | None = None, snapshots: list[str] | None = None,
+        data: dict[str, Any] | None = None, test: bool = False, context: Context | None = None,
+    ) -> Incident:
+        """Raise an incident; an open one of the same category and source gets a step instead."""
+        settings = self.config.category(category)
+        actor = _actor(context)
+        async with self._lock:
+            existing = self.find_open(category, source) if self.config.dedupe_open else None
+            if existing is not None and not test:
+                step = TimelineStep("repeated", actor, note=message, data=data or {})
+                await self._commit(existing, step, context)
+                return existing
+            incident = Incident(
+                id=new_id(), category=category,
+                priority=Priority.parse(priority) if priority is not None else settings.priority,
+                site=self._hub.site, message=message or settings.title or category,
+                source=source, gate=gate, cameras=list(cameras or []),
+                snapshots=list(snapshots or []), data=dict(data or {}), test=test,
+                classification="test" if test else None,
+            )
+            if settings.instructions and "instructions" not in incident.data:
+                incident.data["instructions"] = settings.instructions
+            step = TimelineStep("raised", actor, at=incident.created_at, note=incident.message)
+            incident.timeline.append(step)
+            await self._store(incident, step)
+            self._incidents[incident.id] = incident
+        _LOGGER.info("Incident %s raised: %s (%s, priority %s)", incident.id, incident.message,
+                     category, int(incident.priority))
+        self._hub.bus.fire(EVENT_INCIDENT_RAISED, _payload(incident), context)
+        if incident.cameras:
+            self._hub.create_task(self._attach_snapshots(incident), name=f"snapshots {incident.id}")
+        return incident
+
+    async def transition(self, incident_id: str, status: IncidentStatus, *, note: str = "",
+                         classification: str | None = None,
+                         context: Context | None = None) -> Incident:
+        """Move an incident to `status`; refuse moves its lifecycle does not allow."""
+        async with self._lock:
+            incident = await self.get(incident_id)
+            if status not in TRANSITIONS[incident.status]:
+                verb = "already " + str(incident.status) if incident.status in TERMINAL else (
+                    f"{incident.status}, cannot become {status}")
+                raise IncidentError(f"incident {incident_id} is {verb}",
+                                    [("incident_id", f"incident is {incident.status}")])
+            incident.status = status
+            if classification:
+                incident.classification = classification
+            elif status == IncidentStatus.FALSE_ALARM:
+                incident.classification = "false_alarm"
+            step = TimelineStep(str(status), _actor(context), note=note,
+                                data={"classification": classification} if classification else {})
+            await self._commit(incident, step, context)
+            return incident
+
+    async def add_step(self, incident_id: str, action: str, *, note: str = "",
+                       data: dict[str, Any] | None = None, actor: str | None = None,
+                       context: Context | None = None, forward: bool = True) -> Incident:
+        """Add a step (a note, a delivery, a snapshot) without changing the status."""
+        async with self._lock:
+            incident = await self.get(incident_id)
+            step = TimelineStep(action, actor or _actor(context), note=note, data=data or {})
+            await self._commit(incident, step, context, forward=forward)
+            return incident
+
+    async def resolve_open(self, category: str, source: str | None, note: str) -> None:
+        """Resolve the open incident of this category and source, if there is one."""
+        incident = self.find_open(category, source)
+        if incident is not None:
+            await self.transition(incident.id, IncidentStatus.RESOLVED, note=note,
+                                  classification="real")
+
+    def track_availability(self, entity_id: str, name: str, gate: str | None,
+                           available: bool, reason: str) -> None:
+        """Hold a device_offline incident open while a supervised entity is unavailable."""
+        if available:
+            coro = self.resolve_open("device_offline", entity_id, f"{name} answers again")
+        else:
+            coro = self._offline(entity_id, name, gate, reason)
+        self._hub.create_task(coro, name=f"availability {entity_id}")
+
+    async def _offline(self, entity_id: str, name: str, gate: str | None, reason: str) -> None:
+        await self.raise_incident("device_offline", source=entity_id, gate=gate,
+                                  message=f"{name} is offline: {reason}")
+
+    async def attach_snapshot(self, incident_id: str, snapshot_id: str, camera: str) -> None:
+        """Link a stored snapshot to an incident."""
+        async with self._lock:
+            incident = await self.get(incident_id)
+            incident.snapshots.append(snapshot_id)
+            step = TimelineStep("snapshot", HUB_ACTOR,
+                                data={"snapshot_id": snapshot_id, "camera": camera})
+            await self._commit(incident, step, None)
+
+    async def _attach_snapshots(self, incident: Incident) -> None:
+        for camera_id in incident.cameras:
+            camera = self._hub.entities.get(camera_id)
+            if camera is None or not camera.available or not hasattr(camera, "snapshot_bytes"):
+                continue
+            try:
+                async with asyncio.timeout(self.config.snapshot_timeout):
+                    image = await camera.snapshot_bytes()
+                snap = await self._hub.snapshots.save(image, camera_id, incident_id=incident.id)
+            except Exception as exc:  # a camera fault must not lose the incident
+                _LOGGER.warning("Snapshot from %s for incident %s failed: %s",
+                                camera_id, incident.id, exc)
+                continue
+            await self.attach_snapshot(incident.id, snap, camera_id)
+
+    async def _commit(self, incident: Incident, step: TimelineStep, context: Context | None,
+                      forward: bool = True) -> None:
+        incident.timeline.append(step)
+        incident.revision += 1
+        incident.updated_at = time.time()
+        await self._store(incident, step, forward)
+        self._hub.bus.fire(EVENT_INCIDENT_UPDATED, {**_payload(incident), "step": step.as_dict()},
+                           context)
+
+    async def _store(self, incident: Incident, step: TimelineStep, forward: bool = True) -> None:
+        outbox: list[OutboxItem] = []
+        if forward:
+            for provider in self._providers:
+                outbox.extend(provider(incident, step))
+        await self.store.save(incident, step, outbox)
+
+
+def _actor(context: Context | None) -> str:
+    return context.user_id if context and context.user_id else HUB_ACTOR
+
+
+def _payload(incident: Incident) -> dict[str, Any]:
+    return {"incident_id": incident.id, "category": incident.category,
+            "priority": int(incident.priority), "status": str(incident.status),
+            "source": incident.source, "gate": incident.gate, "incident": incident.as_dict()}

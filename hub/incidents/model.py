@@ -1,0 +1,140 @@
+"""The incident model: category, priority, source, linked cameras, and a timeline."""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass, field
+from enum import IntEnum, StrEnum
+from typing import Any
+
+__all__ = [
+    "TERMINAL",
+    "TRANSITIONS",
+    "Incident",
+    "IncidentStatus",
+    "OutboxItem",
+    "Priority",
+    "TimelineStep",
+    "new_id",
+]
+
+
+class Priority(IntEnum):
+    """Incident priority: 1 is the most urgent."""
+
+    CRITICAL = 1
+    HIGH = 2
+    MEDIUM = 3
+    LOW = 4
+
+    @classmethod
+    def parse(cls, value: int | str) -> Priority:
+        """Accept 1-4 or a name such as 'critical'."""
+        if isinstance(value, str) and not value.isdigit():
+            return cls[value.upper()]
+        return cls(int(value))
+
+
+class IncidentStatus(StrEnum):
+    """Where an incident is in its lifecycle."""
+
+    RAISED = "raised"
+    ACKNOWLEDGED = "acknowledged"
+    DISPATCHED = "dispatched"
+    RESOLVED = "resolved"
+    FALSE_ALARM = "false_alarm"
+
+
+TERMINAL = frozenset({IncidentStatus.RESOLVED, IncidentStatus.FALSE_ALARM})
+TRANSITIONS: dict[IncidentStatus, frozenset[IncidentStatus]] = {
+    IncidentStatus.RAISED: frozenset({IncidentStatus.ACKNOWLEDGED, IncidentStatus.DISPATCHED,
+                                      *TERMINAL}),
+    IncidentStatus.ACKNOWLEDGED: frozenset({IncidentStatus.DISPATCHED, *TERMINAL}),
+    IncidentStatus.DISPATCHED: frozenset(TERMINAL),
+    IncidentStatus.RESOLVED: frozenset(),
+    IncidentStatus.FALSE_ALARM: frozenset(),
+}
+
+
+def new_id() -> str:
+    """Return a time-ordered unique id (48-bit ms timestamp + 80 random bits, hex)."""
+    return f"{int(time.time() * 1000):012x}{os.urandom(10).hex()}"
+
+
+@dataclass(slots=True)
+class TimelineStep:
+    """One thing that happened to an incident: who, when, what."""
+
+    action: str
+    actor: str
+    at: float = field(default_factory=time.time)
+    note: str = ""
+    data: dict[str, Any] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the step as a JSON-ready dict."""
+        return {"action": self.action, "actor": self.actor, "at": self.at, "note": self.note,
+                "data": self.data}
+
+
+@dataclass(slots=True)
+class Incident:
+    """A security incident, from raised to resolved. Nothing in it is ever deleted."""
+
+    id: str
+    category: str
+    priority: Priority
+    site: str
+    message: str
+    source: str | None = None
+    gate: str | None = None
+    cameras: list[str] = field(default_factory=list)
+    snapshots: list[str] = field(default_factory=list)
+    data: dict[str, Any] = field(default_factory=dict)
+    status: IncidentStatus = IncidentStatus.RAISED
+    classification: str | None = None
+    test: bool = False
+    created_at: float = field(default_factory=time.time)
+    updated_at: float = field(default_factory=time.time)
+    revision: int = 1
+    timeline: list[TimelineStep] = field(default_factory=list)
+
+    @property
+    def is_open(self) -> bool:
+        """Return whether the incident is neither resolved nor a false alarm."""
+        return self.status not in TERMINAL
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the incident with its timeline as a JSON-ready dict."""
+        return {
+            "id": self.id,
+            "category": self.category,
+            "priority": int(self.priority),
+            "priority_name": self.priority.name.lower(),
+            "site": self.site,
+            "message": self.message,
+            "source": self.source,
+            "gate": self.gate,
+            "cameras": list(self.cameras),
+            "snapshots": list(self.snapshots),
+            "data": self.data,
+            "status": str(self.status),
+            "classification": self.classification,
+            "test": self.test,
+            "created_at": self.created_at,
+            "updated_at": self.updated_at,
+            "revision": self.revision,
+            "timeline": [step.as_dict() for step in self.timeline],
+        }
+
+
+@dataclass(slots=True, frozen=True)
+class OutboxItem:
+    """A message to deliver to one destination, written with the incident it is about."""
+
+    destination: str
+    incident_id: str
+    revision: int
+    idempotency_key: str
+    payload: dict[str, Any]

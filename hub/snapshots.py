@@ -1,0 +1,76 @@
+"""Stored snapshots: JPEG files by id, linked to cameras and incidents, with retention."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .hub import Hub
+
+_LOGGER = logging.getLogger(__name__)
+
+__all__ = ["SnapshotStore"]
+
+_ID = re.compile(r"^[0-9a-f]{32}$")
+
+
+class SnapshotStore:
+    """Keeps snapshot files under `<data_dir>/snapshots/`; file I/O runs off the loop."""
+
+    def __init__(self, hub: Hub, root: Path) -> None:
+        self._hub = hub
+        self.root = root
+
+    async def save(self, data: bytes, camera: str, *, incident_id: str | None = None,
+                   kind: str = "snapshot") -> str:
+        """Store a JPEG and return its id."""
+        snap_id = os.urandom(16).hex()
+        meta = {"camera": camera, "incident_id": incident_id, "kind": kind, "at": time.time()}
+        await self._hub.run_blocking(self._write_blocking, snap_id, data, meta)
+        return snap_id
+
+    def _write_blocking(self, snap_id: str, data: bytes, meta: dict[str, Any]) -> None:
+        self.root.mkdir(parents=True, exist_ok=True)
+        tmp = self.root / f"{snap_id}.tmp"
+        tmp.write_bytes(data)
+        tmp.replace(self.root / f"{snap_id}.jpg")
+        (self.root / f"{snap_id}.json").write_text(json.dumps(meta))
+
+    def path(self, snap_id: str) -> Path | None:
+        """Return the file of a snapshot id, or None for a bad or unknown id."""
+        if not _ID.match(snap_id):
+            return None
+        path = self.root / f"{snap_id}.jpg"
+        return path if path.exists() else None
+
+    async def read(self, snap_id: str) -> bytes | None:
+        """Return a snapshot's bytes, or None."""
+        path = self.path(snap_id)
+        if path is None:
+            return None
+        return await self._hub.run_blocking(path.read_bytes)
+
+    async def purge(self, older_than_days: float, keep_incidents: bool = True) -> int:
+        """Delete snapshots older than the limit (those of incidents stay); return how many."""
+        return await self._hub.run_blocking(self._purge_blocking, older_than_days, keep_incidents)
+
+    def _purge_blocking(self, days: float, keep_incidents: bool) -> int:
+        if not self.root.exists():
+            return 0
+        limit, removed = time.time() - days * 86400, 0
+        for meta_path in self.root.glob("*.json"):
+            meta = json.loads(meta_path.read_text())
+            if meta["at"] >= limit or (keep_incidents and meta.get("incident_id")):
+                continue
+            meta_path.with_suffix(".jpg").unlink(missing_ok=True)
+            meta_path.unlink()
+            removed += 1
+        if removed:
+            _LOGGER.info("Retention: deleted %d snapshots older than %s days", removed, days)
+        return removed

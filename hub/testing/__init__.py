@@ -1,0 +1,5 @@
+"""Test helpers for the hub and for vendor plugins (a pytest plugin: hub.testing.pytest_plugin)."""
+
+from .harness import HubHarness, make_hub, wait_for, wait_for_state
+
+__all__ = ["HubHarness", "make_hub", "wait_for", "wait_for_state"]

@@ -1,0 +1,61 @@
+"""The event bus."""
+
+from __future__ import annotations
+
+import asyncio
+
+from hub.bus import MATCH_ALL, Event, EventBus
+
+
+async def test_listener_gets_only_its_type() -> None:
+    """A listener receives events of its type and not others."""
+    bus, got = EventBus(), []
+    bus.listen("door_opened", got.append)
+    bus.fire("door_opened", {"n": 1})
+    bus.fire("window_opened", {"n": 2})
+    assert [e.data["n"] for e in got] == [1]
+
+
+async def test_match_all_sees_everything() -> None:
+    """A MATCH_ALL listener sees every event type."""
+    bus, got = EventBus(), []
+    bus.listen(MATCH_ALL, got.append)
+    bus.fire("a")
+    bus.fire("b")
+    assert [e.event_type for e in got] == ["a", "b"]
+
+
+async def test_async_listener_runs() -> None:
+    """A coroutine listener is run as a task."""
+    bus, done = EventBus(), asyncio.Event()
+
+    async def listener(event: Event) -> None:
+        done.set()
+
+    bus.listen("x", listener)
+    bus.fire("x")
+    await asyncio.wait_for(done.wait(), 1)
+
+
+async def test_failing_listener_isolated(caplog) -> None:
+    """A listener that raises is logged by name and does not stop the others."""
+    bus, got = EventBus(), []
+
+    def broken(event: Event) -> None:
+        raise RuntimeError("boom")
+
+    bus.listen("x", broken)
+    bus.listen("x", got.append)
+    bus.fire("x")
+    assert len(got) == 1
+    assert "broken" in caplog.text
+
+
+async def test_remove_listener() -> None:
+    """The remover returned by listen() stops further calls."""
+    bus, got = EventBus(), []
+    remove = bus.listen("x", got.append)
+    bus.fire("x")
+    remove()
+    bus.fire("x")
+    assert len(got) == 1
