@@ -126,6 +126,7 @@ class Hub:
         await self.incidents.load()
         await self._call_lifecycle_hook("startup")
         await self._setup_devices()
+        self.create_task(self._retention_loop(), name="snapshot retention")
         self.state = "running"
         self.started_at = time.time()
         self.bus.fire(EVENT_HUB_STARTED, {"seconds": round(time.monotonic() - started, 3)})
@@ -167,6 +168,15 @@ class Hub:
             except Exception:
                 _LOGGER.exception("%s: could not create entities", device.name)
         await asyncio.gather(*(self._setup_entity(e) for e in list(self.entities.values())))
+
+    async def _retention_loop(self) -> None:
+        """Delete snapshots past their retention (those linked to incidents stay), hourly."""
+        while True:
+            try:
+                await self.snapshots.purge(self.config.core.snapshot_retention_days)
+            except OSError as exc:
+                _LOGGER.warning("Snapshot retention failed: %s", exc)
+            await asyncio.sleep(3600)
 
     def add_entity(self, entity: Entity) -> None:
         """Add an entity (not yet set up) and publish its first state."""
