@@ -43,18 +43,17 @@ class SnapshotStore:
         (self.root / f"{snap_id}.json").write_text(json.dumps(meta))
 
     def path(self, snap_id: str) -> Path | None:
-        """Return the file of a snapshot id, or None for a bad or unknown id."""
+        """Return where a snapshot id's file would be, or None for a malformed id."""
         if not _ID.match(snap_id):
             return None
-        path = self.root / f"{snap_id}.jpg"
-        return path if path.exists() else None
+        return self.root / f"{snap_id}.jpg"
 
     async def read(self, snap_id: str) -> bytes | None:
-        """Return a snapshot's bytes, or None."""
+        """Return a snapshot's bytes, or None for a bad or unknown id."""
         path = self.path(snap_id)
         if path is None:
             return None
-        return await self._hub.run_blocking(path.read_bytes)
+        return await self._hub.run_blocking(_read_or_none, path)
 
     async def purge(self, older_than_days: float, keep_incidents: bool = True) -> int:
         """Delete snapshots older than the limit (those of incidents stay); return how many."""
@@ -74,3 +73,10 @@ class SnapshotStore:
         if removed:
             _LOGGER.info("Retention: deleted %d snapshots older than %s days", removed, days)
         return removed
+
+
+def _read_or_none(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        return None

@@ -24,7 +24,7 @@ async def test_snapshot_retention_keeps_incident_snapshots(hub_factory) -> None:
     await asyncio.to_thread(age, old)
     await asyncio.to_thread(age, kept)
     assert await store.purge(30) == 1
-    assert store.path(old) is None
+    assert await store.read(old) is None
     assert await store.read(kept) == b"\xff\xd8inc"
     assert await store.read(fresh) == b"\xff\xd8new"
     assert store.path("../../etc/passwd") is None
