@@ -1,0 +1,86 @@
+"""Settings of one simulated ONVIF camera."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import Literal
+
+#: Operations many real cameras answer without WS-UsernameToken.
+OPEN_COMMON = frozenset({"GetSystemDateAndTime", "GetCapabilities", "GetServices"})
+#: Only the ONVIF-mandated pre-auth call stays open.
+OPEN_STRICT = frozenset({"GetSystemDateAndTime"})
+#: Refuse everything without auth (some firmware does, against the spec).
+OPEN_NONE: frozenset[str] = frozenset()
+
+
+class Fault(StrEnum):
+    """Switchable misbehaviour of the SOAP endpoint."""
+
+    NONE = "none"
+    BAD_AUTH = "bad_auth"  # every authenticated call is refused, as if the password changed
+    MALFORMED = "malformed"  # answers are truncated, unparseable XML
+    SOAP_FAULT = "soap_fault"  # every call answers an env:Receiver fault
+    TIMEOUT = "timeout"  # requests are read and never answered
+
+
+@dataclass(slots=True)
+class SimulatorConfig:
+    """What the camera is, how it authenticates and which extras it runs."""
+
+    name: str = "Gate Camera"
+    host: str = "127.0.0.1"
+    port: int = 0
+    control_port: int | None = 0  # None: no separate control server
+    username: str = "admin"
+    password: str = "admin"
+    manufacturer: str = "CampusSim"
+    model: str = "SIM-IPC-1"
+    firmware: str = "1.0.0"
+    serial: str = "SIM0001"
+    mac: str = "02:00:00:00:00:01"
+    hardware_id: str = "SIMHW1"
+    location: str = "gate"
+    open_operations: frozenset[str] = OPEN_COMMON
+    snapshot_auth: Literal["digest", "basic", "none"] = "digest"
+    stream_auth: Literal["basic", "none"] = "none"
+    ptz: bool = True
+    media2: bool = True
+    digital_inputs: int = 2
+    width: int = 640
+    height: int = 360
+    fps: float = 5.0
+    faces_dir: Path | None = None
+    face_seconds: float = 3.0
+    rtsp: bool = False
+    rtsp_port: int = 0
+    rtsp_source: Literal["scene", "pattern"] = "scene"
+    discovery: bool = False
+    discovery_port: int = 3702
+    multicast: bool = False
+    zeroconf: bool = False
+    extra_scopes: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def endpoint_uuid(self) -> str:
+        """Stable WS-Addressing endpoint reference derived from the serial number."""
+        digits = "".join(f"{ord(c):02x}" for c in self.serial)[:12].ljust(12, "0")
+        return f"urn:uuid:5a1e0000-ca4e-4000-8000-{digits}"
+
+    @property
+    def scopes(self) -> tuple[str, ...]:
+        """ONVIF scopes announced in GetScopes and ProbeMatch."""
+        base: tuple[str, ...] = (
+            "onvif://www.onvif.org/type/video_encoder",
+            "onvif://www.onvif.org/type/Network_Video_Transmitter",
+            "onvif://www.onvif.org/Profile/Streaming",
+            "onvif://www.onvif.org/Profile/T",
+            f"onvif://www.onvif.org/name/{self.name.replace(' ', '_')}",
+            f"onvif://www.onvif.org/hardware/{self.model}",
+            f"onvif://www.onvif.org/location/{self.location}",
+            f"onvif://www.onvif.org/manufacturer/{self.manufacturer}",
+        )
+        if self.ptz:
+            base += ("onvif://www.onvif.org/type/ptz",)
+        return base + self.extra_scopes

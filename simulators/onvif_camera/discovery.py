@@ -1,0 +1,158 @@
+"""WS-Discovery responder: answers Probe with ProbeMatch, sends Hello and Bye (raw asyncio UDP)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import socket
+import struct
+import uuid
+import xml.etree.ElementTree as ET
+from collections.abc import Callable
+
+from .config import SimulatorConfig
+from .soap import SOAP_ENV, text
+
+_LOGGER = logging.getLogger(__name__)
+
+MULTICAST_GROUP = "239.255.255.250"
+WSD_PORT = 3702
+WSA = "http://schemas.xmlsoap.org/ws/2004/08/addressing"
+WSD = "http://schemas.xmlsoap.org/ws/2005/04/discovery"
+DN = "http://www.onvif.org/ver10/network/wsdl"
+TDS = "http://www.onvif.org/ver10/device/wsdl"
+TO_DISCOVERY = "urn:schemas-xmlsoap-org:ws:2005:04:discovery"
+ANONYMOUS = f"{WSA}/role/anonymous"
+TYPES = "dn:NetworkVideoTransmitter tds:Device"
+OUR_TYPES = {"NetworkVideoTransmitter", "Device"}
+
+
+def _message(action: str, body: str, extra_header: str = "", to: str = TO_DISCOVERY) -> bytes:
+    return (
+        f'<?xml version="1.0" encoding="UTF-8"?><s:Envelope xmlns:s="{SOAP_ENV}" '
+        f'xmlns:a="{WSA}" xmlns:d="{WSD}" xmlns:dn="{DN}" xmlns:tds="{TDS}"><s:Header>'
+        f"<a:Action>{WSD}/{action}</a:Action><a:MessageID>urn:uuid:{uuid.uuid4()}</a:MessageID>"
+        f"<a:To>{to}</a:To>{extra_header}</s:Header><s:Body>{body}</s:Body></s:Envelope>"
+    ).encode()
+
+
+def _endpoint(config: SimulatorConfig, xaddr: str) -> str:
+    scopes = " ".join(text(s) for s in config.scopes)
+    return (
+        f"<a:EndpointReference><a:Address>{config.endpoint_uuid}</a:Address></a:EndpointReference>"
+        f"<d:Types>{TYPES}</d:Types><d:Scopes>{scopes}</d:Scopes><d:XAddrs>{text(xaddr)}</d:XAddrs>"
+        "<d:MetadataVersion>1</d:MetadataVersion>"
+    )
+
+
+def parse_probe(data: bytes) -> tuple[str | None, list[str], list[str]] | None:
+    """(MessageID, wanted type local names, wanted scopes) of a Probe; None if not a Probe."""
+    try:
+        root = ET.fromstring(data)
+    except ET.ParseError:
+        return None
+    probe = root.find(f"{{{SOAP_ENV}}}Body/{{{WSD}}}Probe")
+    if probe is None:
+        return None
+    message_id = root.findtext(f"{{{SOAP_ENV}}}Header/{{{WSA}}}MessageID")
+    types = [t.rpartition(":")[2] for t in (probe.findtext(f"{{{WSD}}}Types") or "").split()]
+    scopes = (probe.findtext(f"{{{WSD}}}Scopes") or "").split()
+    return message_id, types, scopes
+
+
+def matches(config: SimulatorConfig, types: list[str], scopes: list[str]) -> bool:
+    """Probe matching: every wanted type is ours, every wanted scope prefixes one of ours."""
+    if any(t not in OUR_TYPES for t in types):
+        return False
+    return all(any(s.startswith(w) for s in config.scopes) for w in scopes)
+
+
+class _Protocol(asyncio.DatagramProtocol):
+    def __init__(self, on_datagram: Callable[[bytes, tuple[str, int]], None]) -> None:
+        self.on_datagram = on_datagram
+
+    def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
+        self.on_datagram(data, addr)
+
+
+class DiscoveryResponder:
+    """Listens on host:port (unicast) or joins 239.255.255.250 (multicast, netns only)."""
+
+    def __init__(
+        self, config: SimulatorConfig, xaddr: Callable[[], str], reply_from_ephemeral: bool = False
+    ) -> None:
+        self.config, self.xaddr = config, xaddr
+        self.reply_from_ephemeral = reply_from_ephemeral
+        self.port = 0
+        self.probes = 0
+        self._transport: asyncio.DatagramTransport | None = None
+        self._message_number = 0
+
+    def _socket(self) -> socket.socket:
+        sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        if self.config.multicast:
+            sock.bind(("", self.config.discovery_port))
+            mreq = struct.pack(
+                "4s4s", socket.inet_aton(MULTICAST_GROUP), socket.inet_aton(self.config.host)
+            )
+            sock.setsockopt(socket.IPPROTO_IP, socket.IP_ADD_MEMBERSHIP, mreq)
+            sock.setsockopt(
+                socket.IPPROTO_IP, socket.IP_MULTICAST_IF, socket.inet_aton(self.config.host)
+            )
+            sock.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_LOOP, 1)
+        else:
+            sock.bind((self.config.host, self.config.discovery_port))
+        sock.setblocking(False)
+        return sock
+
+    async def start(self) -> int:
+        """Bind and return the port; send Hello when multicasting."""
+        loop = asyncio.get_running_loop()
+        transport, _ = await loop.create_datagram_endpoint(
+            lambda: _Protocol(self._on_datagram), sock=self._socket()
+        )
+        self._transport = transport
+        self.port = transport.get_extra_info("sockname")[1]
+        if self.config.multicast:
+            self._announce("Hello", _endpoint(self.config, self.xaddr()))
+        return self.port
+
+    def stop(self) -> None:
+        """Send Bye (multicast) and close."""
+        if self._transport is None:
+            return
+        if self.config.multicast:
+            address = f"<a:Address>{self.config.endpoint_uuid}</a:Address>"
+            body = f"<a:EndpointReference>{address}</a:EndpointReference>"
+            self._announce("Bye", body)
+        self._transport.close()
+        self._transport = None
+
+    def _announce(self, action: str, endpoint: str) -> None:
+        assert self._transport is not None
+        self._message_number += 1
+        sequence = f'<d:AppSequence InstanceId="1" MessageNumber="{self._message_number}"/>'
+        message = _message(action, f"<d:{action}>{endpoint}</d:{action}>", sequence)
+        self._transport.sendto(message, (MULTICAST_GROUP, WSD_PORT))
+
+    def _on_datagram(self, data: bytes, addr: tuple[str, int]) -> None:
+        probe = parse_probe(data)
+        if probe is None or self._transport is None:
+            return
+        message_id, types, scopes = probe
+        self.probes += 1
+        if not matches(self.config, types, scopes):
+            return
+        relates = f"<a:RelatesTo>{text(message_id)}</a:RelatesTo>" if message_id else ""
+        match = _endpoint(self.config, self.xaddr())
+        body = f"<d:ProbeMatches><d:ProbeMatch>{match}</d:ProbeMatch></d:ProbeMatches>"
+        reply = _message("ProbeMatches", body, relates, to=ANONYMOUS)
+        if self.reply_from_ephemeral:
+            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+                sock.setblocking(False)
+                sock.bind((self.config.host if not self.config.multicast else "", 0))
+                sock.sendto(reply, addr)
+        else:
+            self._transport.sendto(reply, addr)
+        _LOGGER.debug("%s: ProbeMatch to %s:%s", self.config.name, *addr)

@@ -1,0 +1,110 @@
+"""GStreamer RTSP server run by the SYSTEM python (/usr/bin/python3 has python3-gi).
+
+Standalone script: no imports from this package. It serves H.264 at
+rtsp://127.0.0.1:PORT/stream1 from raw BGR frames on stdin (--source scene) or from
+videotestsrc (--source pattern), prints "RTSP <url>" once listening, and exits when
+stdin closes or on SIGTERM.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import threading
+from typing import Any
+
+import gi
+
+gi.require_version("Gst", "1.0")
+gi.require_version("GstRtspServer", "1.0")
+from gi.repository import GLib, Gst, GstRtspServer  # noqa: E402
+
+ENCODE = (
+    "x264enc tune=zerolatency speed-preset=ultrafast key-int-max={gop} bitrate=1024 ! "
+    "rtph264pay name=pay0 pt=96 config-interval=1"
+)
+
+
+def _launch(args: argparse.Namespace) -> str:
+    caps = f"width={args.width},height={args.height},framerate={args.fps}/1"
+    if args.source == "pattern":
+        src = (
+            f"videotestsrc is-live=true pattern=ball ! video/x-raw,{caps} ! "
+            f'textoverlay text="{args.name}" valignment=top halignment=left ! '
+            "clockoverlay valignment=bottom halignment=left"
+        )
+    else:
+        src = (
+            "appsrc name=src is-live=true do-timestamp=true format=time "
+            f"caps=video/x-raw,format=BGR,{caps} ! videoconvert ! video/x-raw,format=I420"
+        )
+    return f"( {src} ! {ENCODE.format(gop=args.fps)} )"
+
+
+class FrameFeed:
+    """Latest frame from stdin, pushed into every configured appsrc at the frame rate."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.latest: bytes | None = None
+        self.sources: list[Any] = []
+        self.lock = threading.Lock()
+
+    def read_stdin(self, loop: Any) -> None:
+        while True:
+            data = sys.stdin.buffer.read(self.size)
+            if len(data) < self.size:
+                loop.quit()
+                return
+            with self.lock:
+                self.latest = data
+
+    def push(self) -> bool:
+        with self.lock:
+            data = self.latest
+        if data is None:
+            return True
+        for src in list(self.sources):
+            if src.emit("push-buffer", Gst.Buffer.new_wrapped(data)) != Gst.FlowReturn.OK:
+                self.sources.remove(src)
+        return True
+
+    def on_configure(self, _factory: Any, media: Any) -> None:
+        src = media.get_element().get_child_by_name("src")
+        if src is not None:
+            self.sources.append(src)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--width", type=int, default=640)
+    parser.add_argument("--height", type=int, default=360)
+    parser.add_argument("--fps", type=int, default=5)
+    parser.add_argument("--name", default="camera")
+    parser.add_argument("--source", choices=["scene", "pattern"], default="scene")
+    args = parser.parse_args()
+    Gst.init(None)
+    loop = GLib.MainLoop()
+    server = GstRtspServer.RTSPServer()
+    server.set_address("127.0.0.1")
+    server.set_service(str(args.port))
+    factory = GstRtspServer.RTSPMediaFactory()
+    factory.set_launch(_launch(args))
+    factory.set_shared(True)
+    if args.source == "scene":
+        feed = FrameFeed(args.width * args.height * 3)
+        factory.connect("media-configure", feed.on_configure)
+        GLib.timeout_add(max(1, 1000 // args.fps), feed.push)
+        threading.Thread(target=feed.read_stdin, args=(loop,), daemon=True).start()
+    server.get_mount_points().add_factory("/stream1", factory)
+    if server.attach(None) == 0:
+        print("ERROR cannot attach RTSP server", flush=True)
+        return 1
+    print(f"RTSP rtsp://127.0.0.1:{server.get_bound_port()}/stream1", flush=True)
+    loop.run()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
