@@ -1,0 +1,1 @@
+"""The Alembic script directory shared by every component (env.py, template, recorder branch)."""
