@@ -1,0 +1,131 @@
+"""The `recognition:` section: recognizer, watched cameras, lists, categories, off-post."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from ..incidents.model import Priority
+
+__all__ = [
+    "DutyWindow",
+    "GuardConfig",
+    "ListName",
+    "RecognitionConfig",
+    "WatchCamera",
+    "WatchCategory",
+]
+
+ListName = Literal["allow", "watch"]
+_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+class WatchCategory(BaseModel):
+    """A watch-list category (wanted, at_risk, banned_from_campus...) and its handling."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    priority: Priority = Priority.HIGH
+    instructions: str = ""
+    #: Overrides the watch-list threshold for this category.
+    threshold: float | None = None
+
+    @field_validator("priority", mode="before")
+    @classmethod
+    def _priority(cls, value: object) -> Priority:
+        if isinstance(value, Priority):
+            return value
+        if isinstance(value, int | str):
+            try:
+                return Priority.parse(value)
+            except (KeyError, ValueError):
+                pass
+        raise ValueError("expected 1-4 or one of critical, high, medium, low")
+
+
+class WatchCamera(BaseModel):
+    """A camera whose frames are matched, and how often."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    entity_id: str = Field(pattern=r"^camera\.[a-z0-9_]+$")
+    fps: float = Field(default=5.0, gt=0, le=30)
+    gate: str | None = None
+
+
+class DutyWindow(BaseModel):
+    """Days and hours a guard must be at the post, e.g. mon-fri 07:00-18:00."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    days: list[str] = Field(default_factory=lambda: list(_DAYS[:5]))
+    start: dt.time = dt.time(7, 0)
+    end: dt.time = dt.time(18, 0)
+
+    @field_validator("days")
+    @classmethod
+    def _days(cls, value: list[str]) -> list[str]:
+        bad = [d for d in value if d not in _DAYS]
+        if bad:
+            raise ValueError(f"unknown day(s) {bad}; use {', '.join(_DAYS)}")
+        return value
+
+    def contains(self, when: dt.datetime) -> bool:
+        """Return True when `when` (local time) falls in this window."""
+        if _DAYS[when.weekday()] not in self.days:
+            return False
+        return self.start <= when.time() < self.end
+
+
+class GuardConfig(BaseModel):
+    """Off-post warning: the guard-room camera, the guard group and the duty schedule."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    camera: str = Field(pattern=r"^camera\.[a-z0-9_]+$")
+    group: str = "guard"
+    minutes: float = Field(default=10.0, gt=0, le=24 * 60)
+    fps: float = Field(default=1.0, gt=0, le=30)
+    duty: list[DutyWindow] = Field(default_factory=lambda: [DutyWindow()])
+    gate: str | None = None
+
+
+class RecognitionConfig(BaseModel):
+    """The `recognition:` section. Platform-specific keys go under `options`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    platform: str = "onnx_face"
+    options: dict[str, Any] = Field(default_factory=dict)
+    cameras: list[WatchCamera] = Field(default_factory=list)
+    #: Per list; None takes the recognizer's measured default (docs/recognition.md).
+    thresholds: dict[ListName, float] = Field(default_factory=dict)
+    cooldown: float = Field(default=30.0, ge=0, le=3600, description="seconds per person+camera")
+    unknown_cooldown: float = Field(default=10.0, ge=0, le=3600)
+    categories: dict[str, WatchCategory] = Field(
+        default_factory=lambda: {
+            "wanted": WatchCategory(priority=Priority.CRITICAL,
+                                    instructions="Do not approach. Keep the gate closed and "
+                                    "call the police."),
+            "banned_from_campus": WatchCategory(priority=Priority.HIGH,
+                                                instructions="Keep the gate closed; inform "
+                                                "the head teacher."),
+            "at_risk": WatchCategory(priority=Priority.MEDIUM,
+                                     instructions="Keep the person safe at the gate and call "
+                                     "the contact on file."),
+        }
+    )
+    groups: list[str] = Field(default_factory=lambda: ["staff", "student", "parent", "guard"])
+    unknown_retention_days: float = Field(default=7.0, gt=0, le=3650)
+    retention_interval: float = Field(default=3600.0, gt=0)
+    guard: GuardConfig | None = None
+    database_url: str | None = None
+    workers: int = Field(default=2, ge=1, le=16)
+
+    @model_validator(mode="after")
+    def _check_guard_group(self) -> RecognitionConfig:
+        if self.guard is not None and self.guard.group not in self.groups:
+            raise ValueError(f"guard.group '{self.guard.group}' is not in groups {self.groups}")
+        return self

@@ -1,0 +1,117 @@
+"""In-memory face index: a normalised embedding matrix searched by cosine similarity."""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import numpy.typing as npt
+
+__all__ = ["FaceIndex"]
+
+F32 = npt.NDArray[np.float32]
+
+
+class FaceIndex:
+    """Rows of L2-normalised embeddings, each tagged with a face id and a subject.
+
+    Grows by doubling and removes by moving the last row into the hole, so adding or
+    removing one face never rebuilds the matrix. Thread-safe: workers search while the
+    hub enrols.
+    """
+
+    def __init__(self, dim: int = 512, capacity: int = 1024) -> None:
+        self.dim = dim
+        self._matrix = np.zeros((capacity, dim), dtype=np.float32)
+        self._face_ids: list[str] = []
+        self._subjects: list[str] = []
+        self._row_of: dict[str, int] = {}
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._face_ids)
+
+    def __contains__(self, face_id: object) -> bool:
+        return face_id in self._row_of
+
+    def add(self, face_id: str, subject: str, embedding: F32) -> None:
+        """Add or replace one face; the vector is normalised here."""
+        vec = np.asarray(embedding, dtype=np.float32).reshape(-1)
+        if vec.shape[0] != self.dim:
+            raise ValueError(f"embedding has {vec.shape[0]} values, index expects {self.dim}")
+        norm = float(np.linalg.norm(vec))
+        if not np.isfinite(norm) or norm == 0.0:
+            raise ValueError("embedding is zero or not finite")
+        with self._lock:
+            row = self._row_of.get(face_id)
+            if row is None:
+                row = len(self._face_ids)
+                self._grow(row + 1)
+                self._face_ids.append(face_id)
+                self._subjects.append(subject)
+                self._row_of[face_id] = row
+            self._subjects[row] = subject
+            self._matrix[row] = vec / norm
+
+    def add_many(self, face_ids: list[str], subjects: list[str], embeddings: F32) -> None:
+        """Add many faces at once (startup, bench)."""
+        for face_id, subject, vec in zip(face_ids, subjects, embeddings, strict=True):
+            self.add(face_id, subject, vec)
+
+    def remove(self, face_id: str) -> bool:
+        """Remove one face; return False if it was not there."""
+        with self._lock:
+            row = self._row_of.pop(face_id, None)
+            if row is None:
+                return False
+            last = len(self._face_ids) - 1
+            if row != last:
+                self._matrix[row] = self._matrix[last]
+                self._face_ids[row] = self._face_ids[last]
+                self._subjects[row] = self._subjects[last]
+                self._row_of[self._face_ids[row]] = row
+            self._face_ids.pop()
+            self._subjects.pop()
+            return True
+
+    def remove_subject(self, subject: str) -> list[str]:
+        """Remove every face of a subject; return their face ids."""
+        with self._lock:
+            ids = [f for f, s in zip(self._face_ids, self._subjects, strict=True) if s == subject]
+        for face_id in ids:
+            self.remove(face_id)
+        return ids
+
+    def search(self, query: F32, top_k: int = 3) -> list[tuple[str, float]]:
+        """Return up to top_k (subject, best cosine score) pairs, best first."""
+        q = np.asarray(query, dtype=np.float32).reshape(-1)
+        q = q / max(float(np.linalg.norm(q)), 1e-12)
+        with self._lock:
+            n = len(self._face_ids)
+            if n == 0:
+                return []
+            scores = self._matrix[:n] @ q
+            subjects = self._subjects
+            # Several faces per subject: take more rows than top_k, then keep each subject's best.
+            want = min(n, top_k * 8)
+            rows = np.argpartition(-scores, want - 1)[:want] if want < n else np.arange(n)
+            rows = rows[np.argsort(-scores[rows])]
+            best: dict[str, float] = {}
+            for r in rows:
+                best.setdefault(subjects[int(r)], float(scores[int(r)]))
+                if len(best) == top_k:
+                    break
+        return list(best.items())
+
+    def subjects(self) -> set[str]:
+        """Return the distinct subjects present."""
+        with self._lock:
+            return set(self._subjects)
+
+    def _grow(self, need: int) -> None:
+        cap = self._matrix.shape[0]
+        if need <= cap:
+            return
+        bigger = np.zeros((max(need, cap * 2), self.dim), dtype=np.float32)
+        bigger[:cap] = self._matrix
+        self._matrix = bigger

@@ -1,0 +1,78 @@
+"""Configuration of the onnx_face recognizer: model files, conventions, gates, workers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from hub.recognition import RecognizerConfig
+
+from .models import InputSpec, ModelSet, default_model_set
+from .pipeline import QualityGates
+
+__all__ = ["InputConfig", "OnnxFaceConfig"]
+
+
+class InputConfig(BaseModel):
+    """One model file and its input convention (for a model set other than the default)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    path: Path
+    width: int = Field(gt=0)
+    height: int = Field(gt=0)
+    channels: Literal["bgr", "rgb", "gray"] = "bgr"
+    mean: float = 127.0
+    std: float = Field(default=128.0, gt=0)
+
+    def spec(self, base: Path) -> InputSpec:
+        """Return the pipeline's spec, relative paths taken from `base`."""
+        path = self.path if self.path.is_absolute() else base / self.path
+        return InputSpec(path, self.width, self.height, self.channels, self.mean, self.std)
+
+
+class OnnxFaceConfig(RecognizerConfig):
+    """`recognition: {platform: onnx_face, options: {...}}`."""
+
+    platform: Literal["onnx_face"] = "onnx_face"
+    #: Folder of the model files; default $CAMPUS_HUB_MODELS or ./models.
+    models_dir: Path | None = None
+    detector: InputConfig | None = None
+    landmarks: InputConfig | None = None
+    embedder: InputConfig | None = None
+    liveness_model: InputConfig | None = None
+    detector_boxes: Literal["decoded", "raw"] = "decoded"
+    embedding_dim: int = Field(default=512, gt=0)
+    #: Bounded worker pool: each worker owns its own onnxruntime sessions.
+    workers: int = Field(default=2, ge=1, le=16)
+    executor: Literal["thread", "process"] = "thread"
+    intra_op_threads: int = Field(default=1, ge=1, le=16)
+    detect_threshold: float = Field(default=0.7, gt=0, lt=1)
+    min_blur: float = Field(default=20.0, ge=0)
+    max_yaw: float = Field(default=45.0, gt=0, le=90)
+    max_pitch: float = Field(default=40.0, gt=0, le=90)
+    liveness: bool = False
+    min_liveness: float = Field(default=0.5, ge=0, le=1)
+
+    def model_set(self, default_dir: Path) -> ModelSet:
+        """Return the model set: the default files, with any role overridden."""
+        base = self.models_dir or default_dir
+        default = default_model_set(base)
+        return ModelSet(
+            detector=self.detector.spec(base) if self.detector else default.detector,
+            landmarks=self.landmarks.spec(base) if self.landmarks else default.landmarks,
+            embedder=self.embedder.spec(base) if self.embedder else default.embedder,
+            liveness=(self.liveness_model.spec(base) if self.liveness_model
+                      else default.liveness),
+            detector_boxes=self.detector_boxes,
+        )
+
+    def gates(self) -> QualityGates:
+        """Return the quality gates."""
+        return QualityGates(
+            detect_threshold=self.detect_threshold, min_face_size=self.min_face_size,
+            min_blur=self.min_blur, max_yaw=self.max_yaw, max_pitch=self.max_pitch,
+            liveness=self.liveness, min_liveness=self.min_liveness,
+        )

@@ -1,0 +1,96 @@
+"""The bounded worker pool: each worker builds its pipeline once and reuses it.
+
+Threads by default: onnxruntime, OpenCV and numpy release the GIL, so threads run in
+parallel without copying frames; processes are available for comparison
+(bench/README.md "Recognition" records both).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+import threading
+from collections.abc import Callable
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+from typing import Any, Literal, TypeVar
+
+import cv2
+import numpy as np
+
+from hub.recognition import DetectedFace, Image
+
+from .models import ModelSet
+from .pipeline import FacePipeline, QualityGates, U8Image
+
+_LOGGER = logging.getLogger(__name__)
+_T = TypeVar("_T")
+
+__all__ = ["WorkerPool", "analyze_in_worker", "decode_image_blocking"]
+
+_local = threading.local()
+
+
+def _init_worker(models: ModelSet, gates: QualityGates, intra_threads: int) -> None:
+    _local.pipeline = FacePipeline(models, gates, intra_threads)
+
+
+def _pipeline() -> FacePipeline:
+    pipe: FacePipeline | None = getattr(_local, "pipeline", None)
+    if pipe is None:
+        raise RuntimeError("face pipeline not initialised in this worker")
+    return pipe
+
+
+def decode_image_blocking(image: Image) -> U8Image:
+    """Return a B,G,R uint8 array from an array or encoded bytes; ValueError if unreadable."""
+    if isinstance(image, np.ndarray):
+        if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
+            raise ValueError(f"expected an HxWx3 uint8 image, got {image.shape} {image.dtype}")
+        return image
+    decoded = cv2.imdecode(np.frombuffer(image, np.uint8), cv2.IMREAD_COLOR)
+    if decoded is None:
+        raise ValueError("image bytes could not be decoded")
+    return np.asarray(decoded, dtype=np.uint8)
+
+
+def analyze_in_worker(image: Image, embed: bool = True) -> list[DetectedFace]:
+    """Decode and analyse one image with this worker's pipeline (runs in the pool)."""
+    return _pipeline().analyze(decode_image_blocking(image), embed)
+
+
+def warm_in_worker() -> bool:
+    """Run the pipeline once on a blank frame so the first real frame is not slow."""
+    _pipeline().analyze(np.zeros((240, 320, 3), np.uint8))
+    return True
+
+
+class WorkerPool:
+    """A fixed number of workers, each with its own sessions; calls are awaited, never block."""
+
+    def __init__(self, models: ModelSet, gates: QualityGates, workers: int = 2,
+                 kind: Literal["thread", "process"] = "thread", intra_threads: int = 1) -> None:
+        self.kind = kind
+        self.workers = workers
+        self._sem = asyncio.Semaphore(workers)
+        init = (models, gates, intra_threads)
+        self._executor: Executor
+        if kind == "process":
+            self._executor = ProcessPoolExecutor(workers, initializer=_init_worker, initargs=init)
+        else:
+            self._executor = ThreadPoolExecutor(workers, thread_name_prefix="onnx-face",
+                                                initializer=_init_worker, initargs=init)
+
+    async def warm(self) -> None:
+        """Start every worker (building its sessions) before the first frame."""
+        await asyncio.gather(*(self.run(warm_in_worker) for _ in range(self.workers)))
+
+    async def run(self, func: Callable[..., _T], *args: Any) -> _T:
+        """Run `func(*args)` in a worker; at most `workers` calls are in flight."""
+        async with self._sem:
+            loop = asyncio.get_running_loop()
+            return await loop.run_in_executor(self._executor, functools.partial(func, *args))
+
+    def shutdown(self) -> None:
+        """Stop the workers; queued calls are cancelled."""
+        self._executor.shutdown(wait=False, cancel_futures=True)

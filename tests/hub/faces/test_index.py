@@ -1,0 +1,57 @@
+"""FaceIndex: cosine search over a normalised matrix, updated incrementally."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from hub.faces.index import FaceIndex
+
+
+def _vec(seed: int, dim: int = 8) -> np.ndarray:
+    return np.random.default_rng(seed).standard_normal(dim).astype(np.float32)
+
+
+def test_search_returns_best_subject_first_with_cosine_scores():
+    """The query's own vector scores 1.0 and ranks first; scores are cosine similarities."""
+    index = FaceIndex(dim=8, capacity=2)
+    for i in range(10):
+        index.add(f"f{i}", f"s{i}", _vec(i) * (i + 1))  # scale must not matter
+    hits = index.search(_vec(3), top_k=3)
+    assert hits[0][0] == "s3"
+    assert hits[0][1] == pytest.approx(1.0, abs=1e-5)
+    assert len(hits) == 3 and hits[1][1] <= hits[0][1]
+
+
+def test_subjects_with_many_faces_are_listed_once_with_their_best_score():
+    """Several faces of one subject collapse to one candidate holding the best score."""
+    index = FaceIndex(dim=8)
+    index.add("a1", "alice", _vec(1))
+    index.add("a2", "alice", _vec(1) + np.float32(0.01))
+    index.add("b1", "bob", _vec(2))
+    hits = index.search(_vec(1), top_k=2)
+    assert [s for s, _ in hits] == ["alice", "bob"]
+
+
+def test_remove_moves_the_last_row_and_keeps_search_right():
+    """Removing a face (swap with last) leaves every other face findable."""
+    index = FaceIndex(dim=8)
+    for i in range(5):
+        index.add(f"f{i}", f"s{i}", _vec(i))
+    assert index.remove("f1")
+    assert not index.remove("f1")
+    assert len(index) == 4 and "f1" not in index
+    for i in (0, 2, 3, 4):
+        assert index.search(_vec(i), 1)[0][0] == f"s{i}"
+    assert index.remove_subject("s4") == ["f4"]
+    assert index.subjects() == {"s0", "s2", "s3"}
+
+
+def test_bad_vectors_are_refused():
+    """Wrong dimension or a zero vector raise instead of poisoning the matrix."""
+    index = FaceIndex(dim=8)
+    with pytest.raises(ValueError, match="expects 8"):
+        index.add("x", "s", np.ones(4, np.float32))
+    with pytest.raises(ValueError, match="zero"):
+        index.add("x", "s", np.zeros(8, np.float32))
+    assert index.search(_vec(0)) == []

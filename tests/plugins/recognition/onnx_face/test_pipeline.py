@@ -1,0 +1,85 @@
+"""The face pipeline on the real models and real faces (skips without either)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from hub.recognition import RejectReason
+from plugins.recognition.onnx_face.models import default_model_set
+from plugins.recognition.onnx_face.pipeline import FacePipeline, QualityGates
+
+from ..helpers import person_photos
+
+
+@pytest.fixture(scope="module")
+def pipeline() -> FacePipeline:
+    from ..helpers import require_models
+
+    return FacePipeline(default_model_set(require_models()), QualityGates())
+
+
+def _read(path: Path) -> np.ndarray:
+    image = cv2.imread(str(path))
+    assert image is not None
+    return image
+
+
+def test_one_face_is_found_aligned_and_embedded_unit_length(pipeline, faces):
+    """A portrait yields one usable face with a 512-d L2-normalised embedding."""
+    found = pipeline.analyze(_read(person_photos(faces, "Dick_Cheney")[0]))
+    assert len(found) == 1
+    face = found[0]
+    assert face.rejected is None and face.embedding is not None
+    assert face.embedding.shape == (512,)
+    assert float(np.linalg.norm(face.embedding)) == pytest.approx(1.0, abs=1e-5)
+
+
+def test_same_person_scores_higher_than_different_people(pipeline, faces):
+    """Two photos of one person are more similar than photos of two people."""
+    photos = person_photos(faces, "Dick_Cheney")[:2]
+    a1, a2 = (pipeline.analyze(_read(p))[0].embedding for p in photos)
+    b = pipeline.analyze(_read(person_photos(faces, "Norah_Jones")[0]))[0].embedding
+    assert a1 is not None and a2 is not None and b is not None
+    assert float(a1 @ a2) > 0.5 > float(a1 @ b)
+
+
+def test_bgr_input_beats_rgb_for_the_default_embedder(pipeline, faces):
+    """The measured convention holds: B,G,R gives a clearly higher genuine score than R,G,B."""
+    photos = person_photos(faces, "Tom_Hanks")[:2]
+    bgr = [pipeline.analyze(_read(p))[0].embedding for p in photos]
+    rgb = [pipeline.analyze(np.ascontiguousarray(_read(p)[:, :, ::-1]))[0].embedding
+           for p in photos]
+    assert float(bgr[0] @ bgr[1]) > float(rgb[0] @ rgb[1])
+
+
+def test_two_photos_side_by_side_give_two_faces(pipeline, faces):
+    """Detection and NMS keep one box per face when two faces share a frame."""
+    left = _read(person_photos(faces, "Dick_Cheney")[0])
+    right = _read(person_photos(faces, "Norah_Jones")[0])
+    assert len(pipeline.analyze(np.hstack([left, right]))) == 2
+
+
+def test_blurred_face_is_rejected_as_too_blurred(pipeline, faces):
+    """A heavily blurred face fails the Laplacian-variance gate."""
+    image = cv2.GaussianBlur(_read(person_photos(faces, "Dick_Cheney")[0]), (0, 0), 2)
+    found = pipeline.analyze(image)
+    assert found and found[0].rejected == RejectReason.TOO_BLURRED
+    assert found[0].embedding is None
+
+
+def test_small_face_is_rejected_as_too_small(pipeline, faces):
+    """A face below min_face_size is refused before landmarks run."""
+    small = cv2.resize(_read(person_photos(faces, "Dick_Cheney")[0]), (60, 60))
+    canvas = np.full((240, 320, 3), 127, np.uint8)
+    canvas[90:150, 130:190] = small
+    found = pipeline.analyze(canvas)
+    assert found and found[0].rejected == RejectReason.TOO_SMALL
+
+
+def test_a_blank_frame_has_no_faces(pipeline):
+    """No face, no detections."""
+    assert pipeline.analyze(np.zeros((480, 640, 3), np.uint8)) == []
