@@ -24,7 +24,9 @@ class ComponentSpec:
 
 
 # Order matters: the recorder must hold the incident store before anything raises incidents.
-COMPONENTS: list[ComponentSpec] = []
+COMPONENTS: list[ComponentSpec] = [
+    ComponentSpec("http", "hub.http.config:HttpConfig", "hub.http:setup"),
+]
 
 
 def resolve(path: str) -> Any:

@@ -1,0 +1,65 @@
+"""The audit log as the panel reads it: every `audit_logged` event, newest first."""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+from typing import Any
+
+from ..bus import Event
+
+__all__ = ["AuditEntry", "AuditLog"]
+
+_SECRET_WORDS = ("password", "token", "secret")
+
+
+@dataclass(slots=True, frozen=True)
+class AuditEntry:
+    """One audited action."""
+
+    at: float
+    user: str
+    action: str
+    target: str | None
+    details: dict[str, Any]
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the entry as a JSON-ready dict."""
+        return {"at": self.at, "user": self.user, "action": self.action, "target": self.target,
+                "details": self.details}
+
+    def matches(self, text: str) -> bool:
+        """Return whether the user, action or target contains `text` (case-insensitive)."""
+        text = text.lower()
+        return any(text in (v or "").lower() for v in (self.user, self.action, self.target))
+
+
+def redact(data: dict[str, Any]) -> dict[str, Any]:
+    """Return a copy with values of secret-looking keys replaced."""
+    return {k: "***" if any(w in k.lower() for w in _SECRET_WORDS) else v
+            for k, v in data.items()}
+
+
+class AuditLog:
+    """Keeps the newest audit entries in memory for the admin page.
+
+    The recorder keeps the durable copy of every `audit_logged` event; this view holds the
+    last `size` entries of this run.
+    """
+
+    def __init__(self, size: int = 10000) -> None:
+        self._entries: deque[AuditEntry] = deque(maxlen=size)
+
+    def on_event(self, event: Event) -> None:
+        """Bus listener for `audit_logged`."""
+        data = event.data
+        self._entries.append(AuditEntry(event.time_fired, str(data.get("user", "hub")),
+                                        str(data.get("action", "")), data.get("target"),
+                                        dict(data.get("details") or {})))
+
+    def query(self, *, text: str = "", user: str | None = None, limit: int = 50,
+              offset: int = 0) -> tuple[list[AuditEntry], int]:
+        """Return a page of matching entries, newest first, and the number that matched."""
+        found = [e for e in reversed(self._entries)
+                 if (user is None or e.user == user) and (not text or e.matches(text))]
+        return found[offset:offset + limit], len(found)

@@ -1,0 +1,3 @@
+"""Alembic revisions of the auth tables (branch label `auth`)."""
+
+MODELS = "hub.auth.models"

@@ -1,0 +1,100 @@
+"""Incidents API: lists (newest first, paginated) and one incident with its timeline.
+
+Acknowledge, note, dispatch and resolve are the incident.* services
+(`POST /api/services/incident/acknowledge`), so their roles and validation live in one place.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Literal
+
+from aiohttp import web
+from pydantic import BaseModel, ConfigDict, Field
+
+from ..auth.roles import ALL_ROLES
+from ..exceptions import IncidentError
+from .errors import ApiError
+from .routing import Route, query
+from .schemas import PageQuery, page
+
+if TYPE_CHECKING:
+    from ..hub import Hub
+
+__all__ = ["incident_routes"]
+
+
+class IncidentsQuery(PageQuery):
+    """Which incidents: open (default), all, or one status; optionally one category."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    status: Literal["open", "all", "raised", "acknowledged", "dispatched", "resolved",
+                    "false_alarm"] = "open"
+    category: str | None = Field(default=None, max_length=64)
+
+
+class TimelineStepOut(BaseModel):
+    """One step of an incident's timeline: who, when, what."""
+
+    action: str
+    actor: str
+    at: float
+    note: str
+    data: dict[str, Any]
+
+
+class IncidentOut(BaseModel):
+    """An incident with its timeline."""
+
+    id: str
+    category: str
+    priority: int
+    priority_name: str
+    site: str
+    message: str
+    source: str | None
+    gate: str | None
+    cameras: list[str]
+    snapshots: list[str]
+    status: str
+    classification: str | None
+    test: bool
+    created_at: float
+    updated_at: float
+    revision: int
+    timeline: list[TimelineStepOut]
+
+
+def incident_routes(hub: Hub) -> list[Route]:
+    """Return the incident routes."""
+
+    async def list_incidents(request: web.Request) -> Any:
+        q = query(request, IncidentsQuery)
+        items = hub.incidents.all()
+        if q.status == "open":
+            items = [i for i in items if i.is_open]
+        elif q.status != "all":
+            items = [i for i in items if str(i.status) == q.status]
+        if q.category:
+            items = [i for i in items if i.category == q.category]
+        chosen = items[q.offset:q.offset + q.limit]
+        return page([i.as_dict() for i in chosen], len(items), q)
+
+    async def get_incident(request: web.Request) -> Any:
+        incident_id = request.match_info["incident_id"]
+        if len(incident_id) > 64:
+            raise ApiError(404, "not_found", "unknown incident", [("path.incident_id", "unknown")])
+        try:
+            incident = await hub.incidents.get(incident_id)
+        except IncidentError:
+            raise ApiError(404, "not_found", f"incident_id: unknown incident '{incident_id}'",
+                           [("path.incident_id", "unknown incident")]) from None
+        return incident.as_dict()
+
+    return [
+        Route("GET", "/api/incidents", list_incidents, ALL_ROLES,
+              "Incidents newest first; open ones by default.", query=IncidentsQuery,
+              tags=("incidents",)),
+        Route("GET", "/api/incidents/{incident_id}", get_incident, ALL_ROLES,
+              "One incident with its timeline.", response=IncidentOut, tags=("incidents",)),
+    ]

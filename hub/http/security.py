@@ -1,0 +1,97 @@
+"""Who is calling: API tokens (Bearer) or panel sessions (cookie + CSRF header), and roles."""
+
+from __future__ import annotations
+
+import hmac
+import logging
+from dataclasses import dataclass
+from ipaddress import ip_address
+from typing import Literal
+
+from aiohttp import web
+
+from ..auth.store import AuthStore, User
+from ..auth.throttle import LoginThrottle
+from ..bus import Context
+from .config import HttpConfig
+from .errors import ApiError
+
+_LOGGER = logging.getLogger(__name__)
+
+__all__ = ["CSRF_HEADER", "PRINCIPAL_KEY", "Authenticator", "Principal", "client_ip"]
+
+CSRF_HEADER = "X-CSRF-Token"
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """An authenticated caller and how they proved it."""
+
+    user: User
+    via: Literal["session", "token"]
+    csrf_token: str | None = None
+
+    def context(self, origin: str = "api") -> Context:
+        """Return the bus context that records this user as the actor."""
+        return Context(user_id=self.user.name, origin=origin)
+
+
+PRINCIPAL_KEY = web.RequestKey("campus_principal", Principal)
+
+
+def client_ip(request: web.Request, config: HttpConfig) -> str:
+    """Return the client's address; X-Forwarded-For counts only from a trusted proxy."""
+    remote = request.remote or ""
+    forwarded = request.headers.get("X-Forwarded-For")
+    if forwarded and config.trusted_proxies:
+        try:
+            peer = ip_address(remote)
+        except ValueError:
+            return remote
+        if any(peer in net for net in config.trusted_proxies):
+            return forwarded.split(",")[-1].strip() or remote
+    return remote
+
+
+class Authenticator:
+    """Checks credentials on every request that is not public."""
+
+    def __init__(self, store: AuthStore, config: HttpConfig) -> None:
+        self.store = store
+        self.config = config
+        auth = config.auth
+        self.throttle = LoginThrottle(auth.login_attempts, auth.login_window_seconds,
+                                      auth.lockout_seconds)
+
+    async def identify(self, request: web.Request) -> Principal | None:
+        """Return the caller, or None when the request carries no valid credentials."""
+        header = request.headers.get("Authorization")
+        if header is not None:
+            scheme, _, value = header.partition(" ")
+            if scheme.lower() != "bearer" or not value.strip():
+                return None
+            user = await self.store.check_token(value.strip())
+            return Principal(user, "token") if user else None
+        secret = request.cookies.get(self.config.cookie_name)
+        if secret:
+            session = await self.store.get_session(secret)
+            if session is not None:
+                return Principal(session.user, "session", session.csrf_token)
+        return None
+
+    async def require(self, request: web.Request, roles: frozenset[str],
+                      unsafe: bool) -> Principal:
+        """Return the caller or raise 401/403: role not allowed, or CSRF token missing."""
+        who = await self.identify(request)
+        if who is None:
+            raise ApiError(401, "unauthorized", "log in or send 'Authorization: Bearer <token>'",
+                           headers={"WWW-Authenticate": 'Bearer realm="campus-hub"'})
+        if who.user.role not in roles:
+            raise ApiError(403, "forbidden",
+                           f"role {who.user.role} may not use {request.method} {request.path}")
+        if unsafe and who.via == "session":
+            sent = request.headers.get(CSRF_HEADER, "")
+            if not who.csrf_token or not hmac.compare_digest(sent, who.csrf_token):
+                raise ApiError(403, "csrf", f"missing or wrong {CSRF_HEADER} header",
+                               [(f"header.{CSRF_HEADER}", "missing or wrong")])
+        return who

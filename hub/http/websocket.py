@@ -1,0 +1,196 @@
+"""The WebSocket API at /api/websocket: subscribe to events by type, get states, call services.
+
+Messages are JSON objects with an integer `id` and a `type`: `subscribe_events`
+(`event_type`), `unsubscribe_events` (`subscription`), `get_states`, `call_service`
+(`domain`, `service`, `service_data`), `ping`. Answers are `{"id", "type": "result",
+"success", "result" | "error"}`; events arrive as `{"id": <subscription>, "type": "event",
+"event": {...}}`. The connection is authenticated at the handshake like any route.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from aiohttp import WSMsgType, web
+
+from ..auth.audit import redact
+from ..auth.roles import ALL_ROLES, RESPONDERS, STAFF
+from ..bus import MATCH_ALL, Event
+from ..exceptions import HubError, ServiceNotFound, ServiceValidationError
+from ..jsonutil import dumps
+from .errors import ApiError
+from .routing import Route, principal
+from .security import Principal
+
+if TYPE_CHECKING:
+    from .server import HttpComponent
+
+_LOGGER = logging.getLogger(__name__)
+
+__all__ = ["EVENT_ROLES", "websocket_route"]
+
+#: Who may subscribe to which event type; types not listed are open to every role.
+#: Components add their own (`EVENT_ROLES["face_recognized"] = ...`).
+EVENT_ROLES: dict[str, frozenset[str]] = {
+    MATCH_ALL: frozenset({"admin"}),
+    "audit_logged": frozenset({"admin"}),
+    "face_recognized": RESPONDERS,
+    "face_unknown": RESPONDERS,
+    "service_called": STAFF,
+}
+_QUEUE = 2048
+
+
+class _Connection:
+    """One WebSocket client: its subscriptions and an outgoing queue (slow clients are cut)."""
+
+    def __init__(self, http: HttpComponent, ws: web.WebSocketResponse, who: Principal) -> None:
+        self.http = http
+        self.ws = ws
+        self.who = who
+        self.queue: asyncio.Queue[str | None] = asyncio.Queue(_QUEUE)
+        self.subscriptions: dict[int, Callable[[], None]] = {}
+        self.tasks: set[asyncio.Task[None]] = set()
+
+    def send(self, message: dict[str, Any]) -> None:
+        """Queue a message; a client that does not keep up is disconnected."""
+        try:
+            self.queue.put_nowait(dumps(message))
+        except asyncio.QueueFull:
+            _LOGGER.warning("WebSocket client %s is too slow; closing", self.who.user.name)
+            self.close()
+
+    def close(self) -> None:
+        """Unsubscribe and stop the writer."""
+        for remove in self.subscriptions.values():
+            remove()
+        self.subscriptions.clear()
+        with contextlib.suppress(asyncio.QueueFull):
+            self.queue.put_nowait(None)
+
+    async def writer(self) -> None:
+        """Send queued messages in order."""
+        while (text := await self.queue.get()) is not None:
+            if self.ws.closed:
+                return
+            await self.ws.send_str(text)
+        await self.ws.close()
+
+    async def handle(self, msg: dict[str, Any]) -> None:
+        """Answer one client message."""
+        msg_id, kind = msg.get("id"), msg.get("type")
+        if not isinstance(msg_id, int) or not isinstance(kind, str):
+            self.send({"id": msg_id, "type": "result", "success": False,
+                       "error": {"code": "invalid_format",
+                                 "message": "each message needs an integer id and a type"}})
+            return
+        try:
+            result = await self._dispatch(msg_id, kind, msg)
+        except ApiError as exc:
+            self._error(msg_id, exc.code, exc.message, exc.errors)
+        except ServiceNotFound as exc:
+            self._error(msg_id, "not_found", str(exc))
+        except ServiceValidationError as exc:
+            self._error(msg_id, "invalid_input", str(exc), exc.errors)
+        except (HubError, TimeoutError) as exc:
+            self._error(msg_id, "failed", str(exc) or type(exc).__name__)
+        else:
+            self.send({"id": msg_id, "type": "result", "success": True, "result": result})
+
+    def _error(self, msg_id: int, code: str, message: str,
+               errors: list[tuple[str, str]] | None = None) -> None:
+        self.send({"id": msg_id, "type": "result", "success": False,
+                   "error": {"code": code, "message": message,
+                             "errors": [{"field": f, "message": m} for f, m in errors or []]}})
+
+    async def _dispatch(self, msg_id: int, kind: str, msg: dict[str, Any]) -> Any:
+        hub, role = self.http.hub, self.who.user.role
+        if kind == "ping":
+            return "pong"
+        if kind == "get_states":
+            return [s.as_dict() for s in hub.states.all()]
+        if kind == "subscribe_events":
+            return self._subscribe(msg_id, msg.get("event_type"))
+        if kind == "unsubscribe_events":
+            remove = self.subscriptions.pop(msg.get("subscription"), None)  # type: ignore[arg-type]
+            if remove is None:
+                raise ApiError(404, "not_found", "subscription: unknown subscription")
+            remove()
+            return None
+        if kind == "call_service":
+            domain, name = str(msg.get("domain", "")), str(msg.get("service", ""))
+            data = msg.get("service_data") or {}
+            if not isinstance(data, dict):
+                raise ApiError(422, "invalid_input", "service_data: expected an object",
+                               [("service_data", "expected an object")])
+            if role not in hub.services.get(domain, name).roles:
+                raise ApiError(403, "forbidden", f"role {role} may not call {domain}.{name}")
+            context = self.who.context("websocket")
+            hub.audit("service.call", target=f"{domain}.{name}", details=redact(data),
+                      context=context)
+            return await hub.services.call(domain, name, data, context)
+        raise ApiError(400, "unknown_command", f"type: unknown message type '{kind}'")
+
+    def _subscribe(self, msg_id: int, event_type: object) -> Any:
+        if not isinstance(event_type, str) or not event_type:
+            raise ApiError(422, "invalid_input", "event_type: expected an event type",
+                           [("event_type", "required")])
+        if self.who.user.role not in EVENT_ROLES.get(event_type, ALL_ROLES) | {"admin"}:
+            raise ApiError(403, "forbidden",
+                           f"role {self.who.user.role} may not subscribe to {event_type}")
+
+        def forward(event: Event) -> None:
+            self.send({"id": msg_id, "type": "event", "event": event.as_dict()})
+
+        self.subscriptions[msg_id] = self.http.hub.bus.listen(event_type, forward)
+        return None
+
+
+def _same_origin(request: web.Request) -> bool:
+    origin = request.headers.get("Origin")
+    return origin is None or urlsplit(origin).netloc == request.host
+
+
+def websocket_route(http: HttpComponent) -> Route:
+    """Return the /api/websocket route."""
+
+    async def websocket(request: web.Request) -> web.StreamResponse:
+        who = principal(request)
+        if who.via == "session" and not _same_origin(request):
+            raise ApiError(403, "forbidden", "cross-origin WebSocket refused")
+        ws = web.WebSocketResponse(heartbeat=30, max_msg_size=256 * 1024)
+        await ws.prepare(request)
+        conn = _Connection(http, ws, who)
+        writer = asyncio.create_task(conn.writer(), name=f"ws writer {who.user.name}")
+        conn.send({"type": "hello", "user": who.user.as_dict(), "site": http.hub.site})
+        try:
+            async for raw in ws:
+                if raw.type != WSMsgType.TEXT:
+                    continue
+                try:
+                    msg = json.loads(raw.data)
+                except ValueError:
+                    msg = None
+                if not isinstance(msg, dict):
+                    conn.send({"id": None, "type": "result", "success": False,
+                               "error": {"code": "invalid_json", "message": "not a JSON object"}})
+                    continue
+                task = asyncio.create_task(conn.handle(msg), name="ws message")
+                conn.tasks.add(task)
+                task.add_done_callback(conn.tasks.discard)
+        finally:
+            conn.close()
+            for task in list(conn.tasks):
+                task.cancel()
+            await asyncio.gather(writer, *conn.tasks, return_exceptions=True)
+        return ws
+
+    return Route("GET", "/api/websocket", websocket, ALL_ROLES,
+                 "The WebSocket API (events, states, service calls).", tags=("websocket",),
+                 extra={"hidden": True})

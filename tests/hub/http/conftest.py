@@ -1,0 +1,24 @@
+"""Fixtures: a running hub with the API and users of every role."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+
+from .helpers import Api, start_api
+
+
+@pytest.fixture
+async def api(hub_factory: Any, tmp_path: Path) -> AsyncIterator[Api]:
+    """A started hub with the HTTP component, a token per role, and a client session."""
+    running = await start_api(hub_factory, tmp_path)
+    async with aiohttp.ClientSession() as session:
+        running.session = session
+        yield running
+
+# Import Alembic outside the event loop (its import reads files, which blockbuster flags).
+import hub.recorder.component  # noqa: E402, F401
