@@ -26,6 +26,7 @@ class ComponentSpec:
 # Order matters: the recorder must hold the incident store before anything raises incidents.
 COMPONENTS: list[ComponentSpec] = [
     ComponentSpec("http", "hub.http.config:HttpConfig", "hub.http:setup"),
+    ComponentSpec("police", "hub.forward.config:PoliceConfig", "hub.forward:setup"),
 ]
 
 
