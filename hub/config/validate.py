@@ -83,6 +83,10 @@ def validate_config(raw: Any, platforms: Mapping[str, type[DeviceConfig]],
         else:
             known = ", ".join([*CORE_SECTIONS, *components])
             problems.add((key,), "unknown section", f"known sections: {known}")
+    for spec in COMPONENTS:
+        if spec.check and config.sections.get(spec.key) is not None:
+            for loc, message, hint in resolve(spec.check)(config):
+                problems.add(loc, message, hint)
     if problems.items:
         raise ConfigError(problems.items)
     return config

@@ -1,0 +1,45 @@
+"""Helpers for automation tests: a site with ACME devices plus the automation YAML under test."""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import pytest
+
+from hub.testing import HubHarness
+
+DEVICES = """\
+hub:
+  time_zone: Asia/Shanghai
+devices:
+  - platform: acme_gate
+    name: Main
+    travel_seconds: 0.02
+    auto_close_seconds: 0.05
+  - platform: acme_gate
+    name: Side
+    travel_seconds: 0.02
+    auto_close_seconds: 0
+  - platform: acme_button
+    name: Panic
+    gate: main
+"""
+
+Site = Callable[..., Awaitable[HubHarness]]
+
+
+@pytest.fixture
+def site(hub_factory: Callable[..., Awaitable[HubHarness]]) -> Site:
+    """Start a hub with the ACME gates and button plus the given YAML sections."""
+
+    async def start(extra: str, devices: str = DEVICES) -> HubHarness:
+        return await hub_factory(devices + textwrap.dedent(extra))
+
+    return start
+
+
+def fired(h: HubHarness, event_type: str) -> list[dict[str, Any]]:
+    """Return the data of every recorded event of one type."""
+    return [e.data for e in h.of_type(event_type)]
