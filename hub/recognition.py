@@ -32,6 +32,7 @@ __all__ = [
     "Recognizer",
     "RecognizerConfig",
     "RejectReason",
+    "pick_enrolment_face",
 ]
 
 #: A decoded image (H x W x 3, uint8, B,G,R as OpenCV gives it) or encoded JPEG/PNG bytes.
@@ -184,3 +185,30 @@ class Recognizer(Platform):
     @abstractmethod
     async def gallery_size(self) -> int:
         """Return how many faces the gallery holds."""
+
+
+def pick_enrolment_face(faces: list[DetectedFace]) -> DetectedFace:
+    """Return the one face of an enrolment photo or raise FaceRejected saying why not."""
+    if not faces:
+        raise FaceRejected(RejectReason.NO_FACE)
+    if len(faces) > 1:
+        # A small second face far behind (a poster, a passer-by) is tolerated.
+        biggest = max(faces, key=lambda f: f.size)
+        others = [f for f in faces if f is not biggest]
+        if any(f.size > 0.5 * biggest.size for f in others):
+            raise FaceRejected(RejectReason.TWO_FACES, f"{len(faces)} faces found")
+        faces = [biggest]
+    face = faces[0]
+    if face.rejected is not None:
+        raise FaceRejected(face.rejected, _detail(face))
+    return face
+
+
+def _detail(face: DetectedFace) -> str:
+    if face.rejected == RejectReason.TOO_SMALL:
+        return f"face is {face.size:.0f} px"
+    if face.rejected == RejectReason.TOO_BLURRED and face.blur is not None:
+        return f"sharpness {face.blur:.0f}"
+    if face.rejected == RejectReason.BAD_POSE and face.pose is not None:
+        return "yaw {:.0f}, pitch {:.0f}".format(*face.pose[:2])
+    return ""

@@ -16,8 +16,8 @@ __all__ = ["FACE_TABLES", "FacePhoto", "Person"]
 class Person(Base):
     """Someone on the allow list (with a group) or the watch list (with a category)."""
 
-    __tablename__ = "face_persons"
-    __table_args__ = (Index("ix_face_persons_list", "list_name"),)
+    __tablename__ = "faces_persons"
+    __table_args__ = (Index("ix_faces_persons_list", "list_name"),)
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
@@ -37,10 +37,10 @@ class Person(Base):
 class FacePhoto(Base):
     """One enrolled photo: where the file is, the recognizer's face id and the embedding."""
 
-    __tablename__ = "face_photos"
+    __tablename__ = "faces_photos"
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
-    person_id: Mapped[str] = mapped_column(ForeignKey("face_persons.id", ondelete="CASCADE"),
+    person_id: Mapped[str] = mapped_column(ForeignKey("faces_persons.id", ondelete="CASCADE"),
                                            index=True)
     #: The recognizer platform that enrolled it and that platform's face id.
     platform: Mapped[str] = mapped_column(String(64))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+from pathlib import Path
 from typing import ClassVar, Literal
 
 from hub.entity import DeviceConfig
@@ -20,6 +21,7 @@ from hub.recognition import (
     RecognizedFace,
     Recognizer,
     RejectReason,
+    pick_enrolment_face,
 )
 
 from .config import OnnxFaceConfig
@@ -48,11 +50,11 @@ class OnnxFaceRecognizer(Recognizer):
 
     async def start(self) -> None:
         """Check the model files, start the worker pool and build every worker's sessions."""
-        models = self.config.model_set(default_models_dir())
+        models = await asyncio.to_thread(lambda: self.config.model_set(default_models_dir()))
         paths = [models.detector.path, models.landmarks.path, models.embedder.path]
         if self.config.liveness and models.liveness is not None:
             paths.append(models.liveness.path)
-        missing = [str(p) for p in paths if not await asyncio.to_thread(os.path.isfile, p)]
+        missing = await asyncio.to_thread(_missing, paths)
         if missing:
             raise FileNotFoundError(
                 f"model files missing: {', '.join(missing)}; run `campus-hub models fetch`")
@@ -101,7 +103,7 @@ class OnnxFaceRecognizer(Recognizer):
             faces = await self.detect(image)
         except ValueError as err:
             raise FaceRejected(RejectReason.UNREADABLE, str(err)) from None
-        face = _single_face(faces)
+        face = pick_enrolment_face(faces)
         assert face.embedding is not None
         face_id = os.urandom(12).hex()
         self.index.add(face_id, subject, face.embedding)
@@ -123,28 +125,5 @@ class OnnxFaceRecognizer(Recognizer):
         return len(self.index)
 
 
-def _single_face(faces: list[DetectedFace]) -> DetectedFace:
-    """Return the one face of an enrolment photo or raise FaceRejected saying why not."""
-    if not faces:
-        raise FaceRejected(RejectReason.NO_FACE)
-    if len(faces) > 1:
-        # A small second face far behind (a poster, a passer-by) is tolerated.
-        biggest = max(faces, key=lambda f: f.size)
-        others = [f for f in faces if f is not biggest]
-        if any(f.size > 0.5 * biggest.size for f in others):
-            raise FaceRejected(RejectReason.TWO_FACES, f"{len(faces)} faces found")
-        faces = [biggest]
-    face = faces[0]
-    if face.rejected is not None:
-        raise FaceRejected(face.rejected, _detail(face))
-    return face
-
-
-def _detail(face: DetectedFace) -> str:
-    if face.rejected == RejectReason.TOO_SMALL:
-        return f"face is {face.size:.0f} px"
-    if face.rejected == RejectReason.TOO_BLURRED and face.blur is not None:
-        return f"sharpness {face.blur:.0f}"
-    if face.rejected == RejectReason.BAD_POSE and face.pose is not None:
-        return "yaw {:.0f}, pitch {:.0f}".format(*face.pose[:2])
-    return ""
+def _missing(paths: list[Path]) -> list[str]:
+    return [str(p) for p in paths if not p.is_file()]

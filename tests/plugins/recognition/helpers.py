@@ -16,8 +16,10 @@ def require_models() -> Path:
     path = default_models_dir()
     missing = [name for name in MODEL_FILES if not (path / name).is_file()]
     if missing:
-        pytest.skip(f"face models missing in {path} ({', '.join(missing)}); "
-                    "run `campus-hub models fetch` (scripts/test does)")
+        pytest.skip(
+            f"face models missing in {path} ({', '.join(missing)}); "
+            "run `campus-hub models fetch` (scripts/test does)"
+        )
     return path
 
 

@@ -51,8 +51,9 @@ def test_bgr_input_beats_rgb_for_the_default_embedder(pipeline, faces):
     """The measured convention holds: B,G,R gives a clearly higher genuine score than R,G,B."""
     photos = person_photos(faces, "Tom_Hanks")[:2]
     bgr = [pipeline.analyze(_read(p))[0].embedding for p in photos]
-    rgb = [pipeline.analyze(np.ascontiguousarray(_read(p)[:, :, ::-1]))[0].embedding
-           for p in photos]
+    rgb = [
+        pipeline.analyze(np.ascontiguousarray(_read(p)[:, :, ::-1]))[0].embedding for p in photos
+    ]
     assert float(bgr[0] @ bgr[1]) > float(rgb[0] @ rgb[1])
 
 

@@ -1,0 +1,192 @@
+"""The running recognition component: frames in, events and incidents out (issue 6)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from typing import TYPE_CHECKING, Any
+
+import cv2
+import numpy as np
+
+from ..recognition import Image, RecognizedFace, Recognizer
+from .config import RecognitionConfig, WatchCamera
+from .const import (
+    CATEGORY_WATCHLIST_MATCH,
+    EVENT_FACE_RECOGNIZED,
+    EVENT_FACE_UNKNOWN,
+    SNAPSHOT_KIND_CAPTURE,
+    SNAPSHOT_KIND_ENROLLED,
+    SNAPSHOT_KIND_UNKNOWN,
+    FaceRecognizedData,
+    FaceUnknownData,
+)
+from .gallery import Gallery
+from .matcher import Cooldown, Decision, Matcher, UnknownTracker
+from .offpost import OffPostWatcher
+
+if TYPE_CHECKING:
+    from ..hub import Hub
+
+_LOGGER = logging.getLogger(__name__)
+
+__all__ = ["FaceService"]
+
+_RETRY_MAX = 30.0
+
+
+class FaceService:
+    """Watches the configured cameras and turns faces into events and incidents."""
+
+    def __init__(self, hub: Hub, config: RecognitionConfig, recognizer: Recognizer,
+                 gallery: Gallery) -> None:
+        self.hub = hub
+        self.config = config
+        self.recognizer = recognizer
+        self.gallery = gallery
+        thresholds = dict(recognizer.default_thresholds)
+        thresholds.update({str(k): v for k, v in config.thresholds.items()})
+        self.matcher = Matcher(thresholds, {name: c.threshold for name, c in
+                                            config.categories.items() if c.threshold is not None})
+        self.cooldown = Cooldown(config.cooldown)
+        self.unknown = UnknownTracker(config.unknown_cooldown)
+        self.offpost = OffPostWatcher(hub, config.guard) if config.guard else None
+        self.frames_processed = 0
+        self.frames_failed = 0
+
+    # ------------------------------------------------------------------ lifecycle
+
+    def start(self) -> None:
+        """Start one watcher per configured camera (and the guard-room camera)."""
+        cameras = list(self.config.cameras)
+        guard = self.config.guard
+        if guard is not None and guard.camera not in {c.entity_id for c in cameras}:
+            cameras.append(WatchCamera(entity_id=guard.camera, fps=guard.fps, gate=guard.gate))
+        for cam in cameras:
+            self.hub.create_task(self._watch(cam), name=f"faces {cam.entity_id}")
+        if self.offpost is not None:
+            self.hub.create_task(self.offpost.run(), name="faces off-post")
+
+    async def stop(self) -> None:
+        """Stop the recognizer (watch tasks are cancelled by the hub)."""
+        await self.recognizer.stop()
+
+    # ------------------------------------------------------------------ frames
+
+    async def _watch(self, cam: WatchCamera) -> None:
+        delay = 1.0
+        while True:
+            camera = self.hub.entities.get(cam.entity_id)
+            if camera is None or not camera.available:
+                await asyncio.sleep(0.5)
+                continue
+            try:
+                async for frame in camera.frames(cam.fps):  # type: ignore[attr-defined]
+                    await self.process(frame.image, cam.entity_id, cam.gate, frame.ts)
+                    delay = 1.0
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                _LOGGER.warning("%s: frame source failed (%s); retrying in %.0f s",
+                                cam.entity_id, exc, delay)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, _RETRY_MAX)
+
+    async def process(self, image: Image, camera: str, gate: str | None = None,
+                      ts: float | None = None) -> list[Decision]:
+        """Recognize one frame and report what it shows; return the decisions."""
+        now = time.time() if ts is None else ts
+        try:
+            async with asyncio.timeout(self.recognizer.config.timeout):
+                faces = await self.recognizer.recognize(image, top_k=3)
+        except Exception as exc:  # one bad frame must not stop the watcher
+            self.frames_failed += 1
+            _LOGGER.debug("%s: recognition failed: %s", camera, exc)
+            return []
+        self.frames_processed += 1
+        decisions = []
+        for face in faces:
+            decision = self.matcher.decide(face, self.gallery.by_id)
+            decisions.append(decision)
+            await self._report(decision, face, image, camera, gate, now)
+        return decisions
+
+    async def _report(self, decision: Decision, face: RecognizedFace, image: Image,
+                      camera: str, gate: str | None, now: float) -> None:
+        person = decision.person
+        if person is not None and self.offpost is not None and camera == self.offpost.camera \
+                and person.list_name == "allow" and person.group == self.offpost.group:
+            await self.offpost.seen(now)
+        if decision.kind == "unknown":
+            if self.unknown.hit(camera, face.face.embedding, now):
+                await self._unknown(decision, image, camera, gate)
+            return
+        assert person is not None and decision.score is not None
+        if not self.cooldown.hit(camera, person.id, now):
+            return
+        if decision.kind == "watch":
+            await self._watchlist(decision, image, camera, gate)
+            return
+        snap = await self._save(image, camera, SNAPSHOT_KIND_CAPTURE)
+        data: FaceRecognizedData = {
+            "person_id": person.id, "name": person.name, "list": person.list_name,
+            "group": person.group, "camera": camera, "gate": gate,
+            "score": round(decision.score, 4), "snapshot_id": snap,
+        }
+        self.hub.bus.fire(EVENT_FACE_RECOGNIZED, dict(data))
+
+    async def _unknown(self, decision: Decision, image: Image, camera: str,
+                       gate: str | None) -> None:
+        snap = await self._save(image, camera, SNAPSHOT_KIND_UNKNOWN)
+        data: FaceUnknownData = {
+            "camera": camera, "gate": gate, "snapshot_id": snap,
+            "best_score": None if decision.score is None else round(decision.score, 4),
+        }
+        self.hub.bus.fire(EVENT_FACE_UNKNOWN, dict(data))
+
+    async def _watchlist(self, decision: Decision, image: Image, camera: str,
+                         gate: str | None) -> None:
+        person = decision.person
+        assert person is not None and decision.score is not None
+        category = self.config.categories.get(person.group)
+        message = f"Watch-list match: {person.name} ({person.group}) on {camera}"
+        data: dict[str, Any] = {
+            "person_id": person.id, "name": person.name, "category": person.group,
+            "source": person.source, "score": round(decision.score, 4), "camera": camera,
+        }
+        if category is not None and category.instructions:
+            data["instructions"] = category.instructions
+        incident = await self.hub.incidents.raise_incident(
+            CATEGORY_WATCHLIST_MATCH, source=f"{camera}/{person.id}", message=message,
+            priority=category.priority if category else None, gate=gate, cameras=[camera],
+            data=data)
+        capture = await self._save(image, camera, SNAPSHOT_KIND_CAPTURE, incident.id)
+        enrolled = await self.gallery.first_photo(person.id)
+        enrolled_id = None
+        if enrolled is not None:
+            enrolled_id = await self.hub.snapshots.save(
+                enrolled, camera, incident_id=incident.id, kind=SNAPSHOT_KIND_ENROLLED)
+        await self.hub.incidents.add_step(
+            incident.id, "face_match", note=f"score {decision.score:.3f}",
+            data={"capture_snapshot_id": capture, "enrolled_snapshot_id": enrolled_id})
+        for snap in (capture, enrolled_id):
+            if snap is not None:
+                await self.hub.incidents.attach_snapshot(incident.id, snap, camera)
+
+    async def _save(self, image: Image, camera: str, kind: str,
+                    incident_id: str | None = None) -> str | None:
+        try:
+            jpeg = image if isinstance(image, bytes) else await asyncio.to_thread(_jpeg, image)
+            return await self.hub.snapshots.save(jpeg, camera, incident_id=incident_id,
+                                                 kind=kind)
+        except Exception as exc:  # a full disk must not stop recognition
+            _LOGGER.warning("%s: could not store the face capture: %s", camera, exc)
+            return None
+
+
+def _jpeg(image: np.ndarray[Any, Any]) -> bytes:
+    ok, buf = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, 85])
+    if not ok:
+        raise ValueError("could not encode the frame as JPEG")
+    return bytes(buf)
