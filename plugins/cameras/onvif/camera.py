@@ -1,0 +1,234 @@
+"""OnvifCamera: identity, profiles, snapshots, PTZ and PullPoint events of an ONVIF camera."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from hub import Camera, CameraState, DeviceConfig, DeviceError, DeviceUnavailable, Frame
+from plugins.cameras.rtsp.api import FrameGrabber
+from plugins.cameras.rtsp.config import with_credentials, without_credentials
+
+from .api import CameraEvent, OnvifAuthError, OnvifClient, OnvifError
+from .config import OnvifCameraConfig
+from .const import (
+    ATTR_INPUTS,
+    ATTR_MOTION,
+    ATTR_TAMPER,
+    EVENT_INPUT_CHANGED,
+    EVENT_MOTION_CHANGED,
+    EVENT_TAMPER_CHANGED,
+    INCIDENT_TAMPER,
+    PLATFORM,
+    CameraEventData,
+)
+
+if TYPE_CHECKING:
+    from hub import Hub
+
+_LOGGER = logging.getLogger(__name__)
+_EVENT_TYPES = {"motion": EVENT_MOTION_CHANGED, "tamper": EVENT_TAMPER_CHANGED,
+                "input": EVENT_INPUT_CHANGED}  # fmt: skip
+
+
+class OnvifCamera(Camera):
+    """An ONVIF camera; one background task keeps it connected and pulls its events."""
+
+    platform: ClassVar[str] = PLATFORM
+    config_model: ClassVar[type[DeviceConfig]] = OnvifCameraConfig
+
+    def __init__(self, hub: Hub, config: DeviceConfig) -> None:
+        super().__init__(hub, config)
+        assert isinstance(config, OnvifCameraConfig)
+        self.cfg = config
+        self.client = OnvifClient(
+            config.host, config.port, config.username, config.password.get_secret_value(),
+            hub.client_session, timeout=config.timeout, snapshot_auth=config.snapshot_auth,
+            use_media2=config.use_media2,
+        )  # fmt: skip
+        self.connected = False
+        self._failing = False
+        self.profile_token: str | None = None
+        self._stream_uri: str | None = None
+        self._snapshot_uri: str | None = None
+        self.motion = False
+        self.tamper = False
+        self.inputs: dict[str, bool] = {}
+        self._grabber: FrameGrabber | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._lock = asyncio.Lock()
+
+    # -- lifecycle ------------------------------------------------------------------------------
+    async def setup(self) -> None:
+        """Try to connect once now, then keep connected and pull events in the background."""
+        await self._connect()
+        self._task = self.hub.create_task(self._run(), f"{self.entity_id} onvif")
+
+    async def _connect(self) -> bool:
+        try:
+            info = await self.client.connect()
+            profile = self.client.profile(self.cfg.profile)
+            self.profile_token = profile.token
+            self._stream_uri = await self.client.stream_uri(profile.token)
+            self._snapshot_uri = await self.client.snapshot_uri(profile.token)
+            if self.cfg.events and self.client.has_events:
+                await self.client.subscribe(self.cfg.subscription_seconds)
+        except OnvifError as err:
+            self._lost(err)
+            return False
+        self.unique_id = info.serial or info.mac
+        self.supports_ptz = self.client.has_ptz and profile.ptz
+        self.state = CameraState.STREAMING if self._stream_uri else CameraState.IDLE
+        self.connected, self._failing = True, False
+        self.set_available(True)
+        self.write_state()
+        return True
+
+    def _lost(self, err: OnvifError) -> None:
+        """Log once per outage (error level), mark unavailable."""
+        if not self._failing:
+            hint = " (check username and password)" if isinstance(err, OnvifAuthError) else ""
+            _LOGGER.error("%s: %s%s", self.name, err, hint)
+        else:
+            _LOGGER.debug("%s: still failing: %s", self.name, err)
+        self._failing = True
+        self.connected = False
+        self.set_available(False, str(err))
+        self.write_state()  # set_available only writes on a change; the reason may be new
+
+    async def _run(self) -> None:
+        backoff = 1.0
+        while True:
+            if not self.connected:
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, self.cfg.reconnect_max_seconds)
+                await self._connect()
+                continue
+            backoff = 1.0
+            try:
+                await self._poll_once()
+            except OnvifError as err:
+                self._lost(err)
+
+    async def _poll_once(self) -> None:
+        if not (self.cfg.events and self.client.has_events):
+            await asyncio.sleep(self.cfg.scan_interval)
+            await self.client.ping()
+            return
+        loop = asyncio.get_running_loop()
+        remaining = self.client.subscription_expires - loop.time()
+        if remaining < self.cfg.subscription_seconds * 0.2:
+            await self.client.renew(self.cfg.subscription_seconds)
+        for event in await self.client.pull(self.cfg.pull_timeout):
+            await self._handle(event)
+
+    async def shutdown(self) -> None:
+        """Stop the background task, unsubscribe, release the transports."""
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.wait([self._task])
+        if self._grabber is not None:
+            await self._grabber.stop()
+        if self.connected:
+            await self.client.unsubscribe()
+        await self.client.close()
+
+    # -- events ---------------------------------------------------------------------------------
+    async def _handle(self, event: CameraEvent) -> None:
+        if event.kind == "motion":
+            changed, self.motion = self.motion != event.value, event.value
+        elif event.kind == "tamper":
+            changed, self.tamper = self.tamper != event.value, event.value
+        else:
+            changed = self.inputs.get(event.source) != event.value
+            self.inputs[event.source] = event.value
+        if changed:
+            self.write_state()
+        if not event.initial:
+            data: CameraEventData = {"entity_id": self.entity_id, "source": event.source,
+                                     "value": event.value, "topic": event.topic}  # fmt: skip
+            self.hub.bus.fire(_EVENT_TYPES[event.kind], dict(data))
+        if event.kind == "tamper" and event.value and self.cfg.tamper_incident:
+            await self.hub.incidents.raise_incident(
+                INCIDENT_TAMPER, source=self.entity_id, gate=self.cfg.gate,
+                message=f"{self.name}: camera tampered with ({event.source})",
+                cameras=[self.entity_id], data={"topic": event.topic},
+            )  # fmt: skip
+
+    # -- camera services ------------------------------------------------------------------------
+    def _require_connected(self) -> None:
+        if not self.connected:
+            raise DeviceUnavailable(f"{self.name} is unavailable")
+
+    async def snapshot_bytes(self) -> bytes:
+        """JPEG from the camera's snapshot URI (digest or basic auth)."""
+        self._require_connected()
+        if not self._snapshot_uri:
+            raise DeviceError(f"{self.name}: the camera offers no snapshot URI")
+        try:
+            return await self.client.fetch_snapshot(self._snapshot_uri)
+        except OnvifError as err:
+            raise DeviceUnavailable(f"{self.name}: snapshot failed: {err}") from err
+
+    def stream_url(self) -> str | None:
+        """The profile's stream URI, without credentials."""
+        return without_credentials(self._stream_uri)
+
+    async def frames(self, fps: float) -> AsyncIterator[Frame]:
+        """Newest frame of the stream at most `fps` times a second (grabber started on demand)."""
+        self._require_connected()
+        if self._grabber is None:
+            assert self._stream_uri is not None
+            url = with_credentials(self._stream_uri, self.cfg.username, self.cfg.password)
+            self._grabber = FrameGrabber(
+                url, name=self.name, timeout_ms=int(self.cfg.timeout * 1000)
+            )
+            self._grabber.start()
+        async for grabbed in self._grabber.frames(fps, self.cfg.timeout):
+            yield Frame(camera=self.entity_id, ts=grabbed.ts, image=grabbed.image)
+
+    async def ptz(
+        self, move: str = "continuous", pan: float = 0, tilt: float = 0, zoom: float = 0,
+        preset: str | None = None, seconds: float = 0.5,
+    ) -> None:  # fmt: skip
+        """Continuous move for `seconds` then stop, relative move, stop, or go to a preset."""
+        self._require_connected()
+        if not self.supports_ptz:
+            await super().ptz(move, pan, tilt, zoom, preset, seconds)
+        token = self.profile_token or ""
+        try:
+            async with self._lock:
+                await self._ptz(token, move, pan, tilt, zoom, preset, seconds)
+        except OnvifError as err:
+            raise DeviceError(f"{self.name}: PTZ {move} failed: {err}") from err
+
+    async def _ptz(self, token: str, move: str, pan: float, tilt: float, zoom: float,
+                   preset: str | None, seconds: float) -> None:  # fmt: skip
+        if move == "continuous":
+            await self.client.ptz_continuous(token, pan, tilt, zoom)
+            await asyncio.sleep(seconds)
+            await self.client.ptz_stop(token)
+        elif move == "relative":
+            await self.client.ptz_relative(token, pan, tilt, zoom)
+        elif move == "stop":
+            await self.client.ptz_stop(token)
+        elif preset is None:
+            raise DeviceError(f"{self.name}: move 'preset' needs `preset`")
+        else:
+            await self.client.ptz_goto_preset(token, preset)
+
+    @property
+    def extra_attributes(self) -> dict[str, Any]:
+        """Identity, profile and event values."""
+        info = self.client.info
+        attrs = super().extra_attributes | {
+            ATTR_MOTION: self.motion, ATTR_TAMPER: self.tamper, ATTR_INPUTS: dict(self.inputs),
+            "profile": self.profile_token, "media2": self.client.media2,
+            "events": self.cfg.events and self.client.has_events,
+        }  # fmt: skip
+        if info is not None:
+            attrs |= {"manufacturer": info.manufacturer, "model": info.model,
+                      "firmware": info.firmware, "serial": info.serial}  # fmt: skip
+        return attrs
