@@ -19,6 +19,8 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.orm import DeclarativeBase
 
+from ..jsonutil import dumps
+
 __all__ = ["Base", "Database", "utcnow"]
 
 
@@ -42,7 +44,7 @@ class Database:
 
     def __init__(self, url: str, echo: bool = False) -> None:
         self.url = url
-        kwargs: dict[str, Any] = {"echo": echo}
+        kwargs: dict[str, Any] = {"echo": echo, "json_serializer": dumps}
         if url.startswith("sqlite"):
             kwargs["connect_args"] = {"timeout": 30}
         else:

@@ -6,11 +6,10 @@ import asyncio
 from typing import Any
 
 from alembic import context
-from sqlalchemy import pool
 from sqlalchemy.engine import Connection
-from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine
 
-from hub.recorder.db import Base
+from hub.recorder.db import Base, Database
 from hub.recorder.migrate import import_models
 
 import_models()
@@ -46,8 +45,7 @@ def _run_sync(connection: Connection) -> None:
         context.run_migrations()
 
 
-async def _run_async(url: str) -> None:
-    engine = create_async_engine(url, poolclass=pool.NullPool)
+async def _run_async(engine: AsyncEngine) -> None:
     try:
         async with engine.connect() as connection:
             await connection.run_sync(_run_sync)
@@ -62,9 +60,12 @@ def run_migrations_online() -> None:
     if connection is not None:
         _run_sync(connection)
         return
-    # Load every revision file now: the event loop below must not read files.
+    # Load every revision file and build the engine now: the event loop below must not
+    # touch files. The hub's engine settings (SQLite: WAL, synchronous=NORMAL) make DDL
+    # commits cheap.
     _ = context.script.revision_map.heads
-    asyncio.run(_run_async(config.get_main_option("sqlalchemy.url") or ""))
+    engine = Database(config.get_main_option("sqlalchemy.url") or "").engine
+    asyncio.run(_run_async(engine))
 
 
 if context.is_offline_mode():

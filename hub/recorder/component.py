@@ -1,0 +1,180 @@
+"""The recorder component: migrate, install the incident store, record the bus, purge."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import delete, select
+from sqlalchemy.engine import make_url
+
+from ..bus import MATCH_ALL
+from ..services import ServiceCall
+from .config import RecorderConfig
+from .db import Database
+from .migrate import upgrade_heads_blocking
+from .models import EventRow, StateRow
+from .outbox import Outbox
+from .queries import Queries
+from .store import DatabaseIncidentStore, WriteGate
+from .writer import HistoryWriter
+
+if TYPE_CHECKING:
+    from ..hub import Hub
+
+_LOGGER = logging.getLogger(__name__)
+
+__all__ = ["DB_FILE", "Recorder", "default_url", "setup", "start_recorder"]
+
+DB_FILE = "campus-hub.db"
+_PURGE_CHUNK = 10_000
+_DAY = 86400.0
+
+
+def default_url(data_dir: Path) -> str:
+    """Return the default database URL: a SQLite file in the hub's data folder."""
+    return f"sqlite+aiosqlite:///{data_dir.absolute() / DB_FILE}"
+
+
+class PurgeData(BaseModel):
+    """Data of recorder.purge."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    keep_days: int | None = Field(default=None, ge=0, le=36500)
+
+
+class Recorder:
+    """The running recorder: `hub.components["recorder"]`."""
+
+    def __init__(self, hub: Hub, config: RecorderConfig, db: Database) -> None:
+        self.hub = hub
+        self.config = config
+        self.db = db
+        self.gate = WriteGate(db.is_sqlite)
+        self.store = DatabaseIncidentStore(db, self.gate)
+        self.outbox = Outbox(db, self.store, self.gate)
+        self.queries = Queries(db)
+        self.writer = HistoryWriter(db, config, self.gate)
+        self.history = self.queries.history
+        self.events = self.queries.events
+        self.audit_log = self.queries.audit
+        self.incidents = self.queries.incidents
+        self._remove_listener: Any = None
+
+    def start(self) -> None:
+        """Listen to every event and start the writer."""
+        self.writer.start()
+        self._remove_listener = self.hub.bus.listen(MATCH_ALL, self.writer.on_event)
+
+    async def flush(self) -> None:
+        """Write every queued event now (tests, backups, before a purge)."""
+        await self.writer.flush()
+
+    async def stop(self) -> None:
+        """Write everything queued, stop listening, close the database."""
+        await self.writer.stop()
+        if self._remove_listener is not None:
+            self._remove_listener()
+        await self.writer.flush()
+        await self.db.close()
+        _LOGGER.info("Recorder stopped: %s", self.writer.stats.as_dict())
+
+    async def purge(self, keep_days: int | None = None) -> dict[str, int]:
+        """Delete events and state history older than `keep_days`; incidents stay."""
+        days = self.config.purge_keep_days if keep_days is None else keep_days
+        if days is None:
+            return {"events": 0, "states": 0}
+        cutoff = time.time() - days * _DAY
+        removed = {
+            "events": await self._purge_table(EventRow, EventRow.time_fired, cutoff),
+            "states": await self._purge_table(StateRow, StateRow.last_updated, cutoff),
+        }
+        _LOGGER.info(
+            "Recorder purge: removed %d events and %d states older than %d days",
+            removed["events"],
+            removed["states"],
+            days,
+        )
+        self.hub.audit("recorder.purge", details={"keep_days": days, "before": cutoff, **removed})
+        return removed
+
+    async def _purge_table(self, model: Any, column: Any, cutoff: float) -> int:
+        total = 0
+        while True:
+            ids = select(model.id).where(column < cutoff).limit(_PURGE_CHUNK)
+            async with self.gate.hold(), self.db.engine.begin() as conn:
+                chosen = [row[0] for row in (await conn.execute(ids)).all()]
+                if chosen:
+                    await conn.execute(delete(model).where(model.id.in_(chosen)))
+            total += len(chosen)
+            if len(chosen) < _PURGE_CHUNK:
+                return total
+
+    async def _purge_loop(self) -> None:
+        while True:
+            await asyncio.sleep(self.config.purge_interval)
+            try:
+                await self.purge()
+            except Exception:
+                _LOGGER.exception(
+                    "Recorder purge failed; next try in %.0f s", self.config.purge_interval
+                )
+
+
+async def start_recorder(hub: Hub, config: RecorderConfig | None = None) -> Recorder:
+    """Migrate the database, install the incident store, start recording; return it."""
+    config = config or RecorderConfig()
+    url = config.db_url or default_url(hub.config.data_dir)
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        await hub.run_blocking(_mkdir_blocking, Path(parsed.database or ""))
+    started = time.monotonic()
+    await hub.run_blocking(upgrade_heads_blocking, url)
+    # Building a SQLite engine resolves the file's path: off the loop as well.
+    recorder = Recorder(hub, config, await hub.run_blocking(Database, url))
+    hub.incidents.store = recorder.store
+    recorder.start()
+    hub.components["recorder"] = recorder
+    hub.on_stop(recorder.stop)
+    hub.services.register(
+        "recorder",
+        "purge",
+        lambda call: _purge(recorder, call),
+        PurgeData,
+        "Delete events and state history older than keep_days.",
+    )
+    if config.purge_keep_days is not None:
+        hub.create_task(recorder._purge_loop(), name="recorder purge")
+    _LOGGER.info(
+        "Recorder ready on %s (migrated in %.2f s, commit interval %s s)",
+        parsed.render_as_string(hide_password=True),
+        time.monotonic() - started,
+        config.commit_interval,
+    )
+    return recorder
+
+
+async def setup(hub: Hub, config: RecorderConfig | None) -> None:
+    """Component entry point (see hub/components.py)."""
+    config = config or RecorderConfig()
+    if not config.enabled:
+        _LOGGER.warning(
+            "Recorder disabled: incidents live in memory only and are lost on "
+            "restart; do not run a school like this"
+        )
+        return
+    await start_recorder(hub, config)
+
+
+async def _purge(recorder: Recorder, call: ServiceCall) -> dict[str, int]:
+    data: PurgeData = call.data
+    return await recorder.purge(data.keep_days)
+
+
+def _mkdir_blocking(path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)

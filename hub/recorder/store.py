@@ -1,0 +1,220 @@
+"""The database incident store: incident, step and outbox items in one transaction."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import AsyncIterator, Callable, Sequence
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from ..incidents.model import (
+    TERMINAL,
+    Incident,
+    IncidentStatus,
+    OutboxItem,
+    Priority,
+    TimelineStep,
+)
+from .db import Database
+from .models import IncidentRow, IncidentStepRow, OutboxRow, OutboxStatus
+
+_LOGGER = logging.getLogger(__name__)
+
+__all__ = ["DatabaseIncidentStore", "WriteGate", "incident_from_row", "insert_ignore"]
+
+_OPEN = [str(s) for s in IncidentStatus if s not in TERMINAL]
+
+
+class WriteGate:
+    """Serialises writers on SQLite (one writer at a time) so nobody waits in busy loops.
+
+    PostgreSQL takes row locks itself, so there the gate lets everyone through.
+    """
+
+    def __init__(self, serialise: bool) -> None:
+        self._lock = asyncio.Lock() if serialise else None
+
+    @contextlib.asynccontextmanager
+    async def hold(self) -> AsyncIterator[None]:
+        """Hold the gate while writing."""
+        if self._lock is None:
+            yield
+            return
+        async with self._lock:
+            yield
+
+
+def insert_ignore(db: Database, table: Any, conflict: Sequence[str]) -> Any:
+    """Return an INSERT that skips rows whose `conflict` columns already exist."""
+    if db.is_sqlite:
+        return sqlite.insert(table).on_conflict_do_nothing(index_elements=list(conflict))
+    return postgresql.insert(table).on_conflict_do_nothing(index_elements=list(conflict))
+
+
+class DatabaseIncidentStore:
+    """Implements `hub.incidents.IncidentStore` on the recorder's database."""
+
+    def __init__(self, db: Database, gate: WriteGate | None = None) -> None:
+        self.db = db
+        self.gate = gate or WriteGate(db.is_sqlite)
+        self._added_listeners: list[Callable[[set[str]], None]] = []
+
+    def on_outbox_added(self, callback: Callable[[set[str]], None]) -> Callable[[], None]:
+        """Call `callback(destinations)` after outbox items are committed; return a remover."""
+        self._added_listeners.append(callback)
+        return lambda: self._added_listeners.remove(callback)
+
+    async def save(self, incident: Incident, step: TimelineStep, outbox: list[OutboxItem]) -> None:
+        """Write the incident, its new step and its outbox items; return once committed."""
+        seq = _seq_of(incident, step)
+        async with self.gate.hold(), self.db.session() as session, session.begin():
+            await session.execute(_upsert_incident(self.db, incident))
+            await session.execute(
+                insert_ignore(self.db, IncidentStepRow.__table__, ("incident_id", "seq")),
+                [_step_values(incident.id, seq, step)],
+            )
+            if outbox:
+                await _insert_outbox(self.db, session, outbox)
+        if outbox:
+            self.notify_outbox({item.destination for item in outbox})
+
+    def notify_outbox(self, destinations: set[str]) -> None:
+        """Tell the senders that items for `destinations` were committed."""
+        for callback in list(self._added_listeners):
+            try:
+                callback(destinations)
+            except Exception:
+                _LOGGER.exception("Outbox listener %s failed", callback)
+
+    async def load_open(self) -> list[Incident]:
+        """Return every incident that is neither resolved nor a false alarm, oldest first."""
+        stmt = (
+            select(IncidentRow)
+            .where(IncidentRow.status.in_(_OPEN))
+            .options(selectinload(IncidentRow.steps))
+            .order_by(IncidentRow.created_at)
+        )
+        async with self.db.session() as session:
+            rows = (await session.scalars(stmt)).all()
+        return [incident_from_row(row) for row in rows]
+
+    async def load(self, incident_id: str) -> Incident | None:
+        """Return one incident with its timeline, or None."""
+        stmt = (
+            select(IncidentRow)
+            .where(IncidentRow.id == incident_id)
+            .options(selectinload(IncidentRow.steps))
+        )
+        async with self.db.session() as session:
+            row = (await session.scalars(stmt)).first()
+        return incident_from_row(row) if row is not None else None
+
+    async def load_many(self, ids: Sequence[str]) -> list[Incident]:
+        """Return the incidents with these ids (with timelines), in the order given."""
+        if not ids:
+            return []
+        stmt = (
+            select(IncidentRow)
+            .where(IncidentRow.id.in_(list(ids)))
+            .options(selectinload(IncidentRow.steps))
+        )
+        async with self.db.session() as session:
+            rows = {row.id: row for row in (await session.scalars(stmt)).all()}
+        return [incident_from_row(rows[i]) for i in ids if i in rows]
+
+
+async def _insert_outbox(db: Database, session: AsyncSession, items: list[OutboxItem]) -> None:
+    now = time.time()
+    rows = [
+        {
+            "destination": i.destination,
+            "incident_id": i.incident_id,
+            "revision": i.revision,
+            "idempotency_key": i.idempotency_key,
+            "payload": i.payload,
+            "status": OutboxStatus.PENDING,
+            "attempts": 0,
+            "next_attempt_at": now,
+            "last_error": None,
+            "created_at": now,
+            "delivered_at": None,
+        }
+        for i in items
+    ]
+    stmt = insert_ignore(db, OutboxRow.__table__, ("destination", "idempotency_key"))
+    await session.execute(stmt, rows)
+
+
+def _seq_of(incident: Incident, step: TimelineStep) -> int:
+    for index in range(len(incident.timeline) - 1, -1, -1):
+        if incident.timeline[index] is step:
+            return index
+    # A step the manager did not append (a caller storing a lone step): put it last.
+    return len(incident.timeline)
+
+
+def _upsert_incident(db: Database, incident: Incident) -> Any:
+    values = {
+        "id": incident.id,
+        "category": incident.category,
+        "priority": int(incident.priority),
+        "site": incident.site,
+        "message": incident.message,
+        "source": incident.source,
+        "gate": incident.gate,
+        "cameras": list(incident.cameras),
+        "snapshots": list(incident.snapshots),
+        "data": dict(incident.data),
+        "status": str(incident.status),
+        "classification": incident.classification,
+        "test": incident.test,
+        "created_at": incident.created_at,
+        "updated_at": incident.updated_at,
+        "revision": incident.revision,
+    }
+    dialect = sqlite if db.is_sqlite else postgresql
+    stmt = dialect.insert(IncidentRow.__table__).values(values)
+    changed = {k: getattr(stmt.excluded, k) for k in values if k not in ("id", "created_at")}
+    return stmt.on_conflict_do_update(index_elements=["id"], set_=changed)
+
+
+def _step_values(incident_id: str, seq: int, step: TimelineStep) -> dict[str, Any]:
+    return {
+        "incident_id": incident_id,
+        "seq": seq,
+        "action": step.action,
+        "actor": step.actor,
+        "at": step.at,
+        "note": step.note,
+        "data": dict(step.data),
+    }
+
+
+def incident_from_row(row: IncidentRow) -> Incident:
+    """Rebuild an `Incident` (with its timeline) from its row and loaded steps."""
+    return Incident(
+        id=row.id,
+        category=row.category,
+        priority=Priority(row.priority),
+        site=row.site,
+        message=row.message,
+        source=row.source,
+        gate=row.gate,
+        cameras=list(row.cameras),
+        snapshots=list(row.snapshots),
+        data=dict(row.data),
+        status=IncidentStatus(row.status),
+        classification=row.classification,
+        test=row.test,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        revision=row.revision,
+        timeline=[TimelineStep(s.action, s.actor, s.at, s.note, dict(s.data)) for s in row.steps],
+    )
