@@ -72,9 +72,10 @@ class BarrierSimulator(ModbusDeviceSimulator):
         host: str = "127.0.0.1",
         port: int = 0,
         device_id: int = 1,
+        framer: str = "socket",
     ) -> None:
         sizes = BlockSizes(coils=16, inputs=16, holding=4, input_regs=4)
-        super().__init__(host=host, port=port, device_id=device_id, sizes=sizes)
+        super().__init__(host=host, port=port, device_id=device_id, sizes=sizes, framer=framer)
         self.layout = BarrierLayout(layout)
         self.travel_time = travel_time
         self.auto_close = auto_close

@@ -37,9 +37,10 @@ class IOModuleSimulator(ModbusDeviceSimulator):
         host: str = "127.0.0.1",
         port: int = 0,
         device_id: int = 1,
+        framer: str = "socket",
     ) -> None:
         sizes = BlockSizes(coils=16, inputs=len(wiring), holding=1, input_regs=2)
-        super().__init__(host=host, port=port, device_id=device_id, sizes=sizes)
+        super().__init__(host=host, port=port, device_id=device_id, sizes=sizes, framer=framer)
         self.wiring = [Wiring(item) for item in wiring]
         self.pressed = [False] * len(self.wiring)
         self.wire_cut = [False] * len(self.wiring)

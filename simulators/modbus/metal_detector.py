@@ -34,9 +34,10 @@ class MetalDetectorSimulator(ModbusDeviceSimulator):
         host: str = "127.0.0.1",
         port: int = 0,
         device_id: int = 1,
+        framer: str = "socket",
     ) -> None:
         sizes = BlockSizes(coils=16, inputs=16, holding=2, input_regs=6)
-        super().__init__(host=host, port=port, device_id=device_id, sizes=sizes)
+        super().__init__(host=host, port=port, device_id=device_id, sizes=sizes, framer=framer)
         self.zones = zones
         self.alarm_hold = alarm_hold
         self.transit_time = transit_time

@@ -7,6 +7,7 @@ import enum
 import logging
 from typing import cast
 
+from pymodbus import FramerType
 from pymodbus.constants import ExcCodes
 from pymodbus.server import ModbusTcpServer
 from pymodbus.simulator import DataType, SimData, SimDevice
@@ -72,8 +73,11 @@ class ModbusDeviceSimulator:
         port: int = 0,
         device_id: int = 1,
         sizes: BlockSizes | None = None,
+        framer: str = "socket",
     ) -> None:
         self.host = host
+        #: "socket" for Modbus TCP, "rtu" for RTU frames over TCP (serial gateways).
+        self.framer = FramerType(framer)
         self.port = port
         self.device_id = device_id
         self.sizes = sizes or BlockSizes()
@@ -123,7 +127,9 @@ class ModbusDeviceSimulator:
         """Listen on host:port (port 0 picks one, kept for later restarts)."""
         if self._server is not None:
             return
-        server = ModbusTcpServer(self._build_device(), address=(self.host, self.port))
+        server = ModbusTcpServer(
+            self._build_device(), address=(self.host, self.port), framer=self.framer
+        )
         await server.serve_forever(background=True)
         transport = cast(asyncio.Server, server.transport)
         self.port = transport.sockets[0].getsockname()[1]

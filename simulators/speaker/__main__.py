@@ -1,6 +1,4 @@
-"""Run the simulated IP speaker alone: `python -m simulators.speaker speaker_1 --port 8081`.
-
-"""
+"""Run the simulated IP speaker alone: `python -m simulators.speaker speaker_1 --port 8081`."""
 
 import sys
 

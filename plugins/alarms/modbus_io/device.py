@@ -1,0 +1,237 @@
+"""One Modbus IO device: a poller shared by its AlarmInput and counter Sensor entities.
+
+One bulk read of the inputs per scan (default every 100 ms), one bulk read of the
+registers every `counter_interval` and right after an input triggers (so a metal alarm
+incident carries the zone). The device, not each input, is supervised: when it stops
+answering every entity goes unavailable and one `device_offline` incident is raised;
+it is resolved when the device answers again. Reconnects back off up to
+`reconnect_max_delay`; the hub never needs a restart.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from hub import AlarmConfig, AlarmInput, DeviceConfig, Entity, Platform, Sensor, slugify
+
+from .api import ModbusClient, ModbusError, ModbusResponseError
+from .config import InputConfig, ModbusIOConfig, RegisterConfig
+from .const import DOMAIN
+from .poller import PollLoop
+
+if TYPE_CHECKING:
+    from hub import Hub
+
+_LOGGER = logging.getLogger(__name__)
+
+__all__ = ["ModbusAlarmInput", "ModbusCounter", "ModbusIODevice"]
+
+
+class _InputEntityConfig(AlarmConfig):
+    """What the hub's AlarmInput base reads, built from one `inputs:` item."""
+
+    platform: str = DOMAIN
+
+
+class ModbusIODevice(Platform):
+    """The `modbus_io` platform: a device entry yields one entity per input and register."""
+
+    platform: ClassVar[str] = DOMAIN
+    config_model: ClassVar[type[DeviceConfig]] = ModbusIOConfig
+
+    @classmethod
+    def create_entities(cls, hub: Hub, config: DeviceConfig) -> Sequence[Entity]:
+        """Return the AlarmInput and Sensor entities of one device, sharing one poller."""
+        assert isinstance(config, ModbusIOConfig)
+        device = ModbusIODevice(hub, config)
+        return [*device.inputs, *device.counters]
+
+    def __init__(self, hub: Hub, config: ModbusIOConfig) -> None:
+        self.hub = hub
+        self.config = config
+        self.name = config.name
+        timeout = max(0.1, config.scan_interval)
+        self.client = ModbusClient(config.settings(timeout))
+        self.inputs = [ModbusAlarmInput(self, item) for item in config.inputs]
+        self.counters = [ModbusCounter(self, item) for item in config.registers]
+        self.available: bool | None = None  # None until the first poll
+        self.values: dict[int, int] = {}
+        self._first = min(item.address for item in config.inputs)
+        self._count = max(item.address for item in config.inputs) - self._first + 1
+        self._loop = PollLoop(
+            self._poll, self._on_result, config.scan_interval, config.reconnect_max_delay
+        )
+        self._task: asyncio.Task[None] | None = None
+        self._users = 0
+        self._next_counters = 0.0
+        self._read_counters_now = False
+        self._entities: list[Entity] = [*self.inputs, *self.counters]
+
+    # -- lifecycle (driven by the entities' setup/shutdown) ------------------------------
+
+    def attach(self) -> None:
+        """Start polling when the first entity is set up."""
+        self._users += 1
+        if self._task is None:
+            self._task = self.hub.create_task(self._loop.run(), name=f"{DOMAIN} {self.name}")
+
+    async def detach(self) -> None:
+        """Stop polling and disconnect when the last entity shuts down."""
+        self._users -= 1
+        if self._users <= 0 and self._task is not None:
+            task, self._task = self._task, None
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+            self.client.close()
+
+    # -- polling ---------------------------------------------------------------------------
+
+    async def _poll(self) -> None:
+        bits = await self.client.read_bits(self.config.input_table, self._first, self._count)
+        if self.available is not True:
+            self._set_available(True, "")
+        triggered = False
+        for entity in self.inputs:
+            triggered |= entity.sample(bits[entity.address - self._first])
+        now = asyncio.get_running_loop().time()
+        if self.counters and (triggered or now >= self._next_counters):
+            self._next_counters = now + self.config.counter_interval
+            await self._read_registers()
+        for entity in self.inputs:
+            entity.publish(self._details())
+
+    async def _read_registers(self) -> None:
+        first = min(item.address for item in self.config.registers)
+        count = max(item.address for item in self.config.registers) - first + 1
+        try:
+            values = await self.client.read_registers(self.config.register_table, first, count)
+        except ModbusResponseError as err:  # the inputs answer; only the registers are wrong
+            for counter in self.counters:
+                counter.set_available(False, str(err))
+            return
+        self.values = {first + offset: value for offset, value in enumerate(values)}
+        for counter in self.counters:
+            counter.set_available(True)
+            counter.update(self.values.get(counter.address))
+
+    def _details(self) -> dict[str, Any]:
+        return {counter.key: counter.value for counter in self.counters}
+
+    def _on_result(self, error: ModbusError | None) -> None:
+        if error is not None:
+            self._set_available(False, str(error))
+
+    def _set_available(self, available: bool, reason: str) -> None:
+        """Flip every entity and hold one device_offline incident for the device."""
+        changed = available != self.available
+        self.available = available
+        for entity in self._entities:
+            entity.set_available(available, reason)
+        if changed:
+            first = self._entities[0]
+            self.hub.incidents.track_availability(
+                first.entity_id, self.name, self.config.gate, available, reason
+            )
+
+
+class ModbusAlarmInput(AlarmInput):
+    """One contact of a Modbus IO device, with contact type, debounce and latch."""
+
+    platform: ClassVar[str] = DOMAIN
+    config_model: ClassVar[type[DeviceConfig]] = ModbusIOConfig
+    #: The device supervises itself (one device_offline incident per device, not per input).
+    supervised: ClassVar[bool] = False
+
+    def __init__(self, device: ModbusIODevice, item: InputConfig) -> None:
+        cfg = device.config
+        entity_config = _InputEntityConfig(
+            name=item.name,
+            object_id=item.object_id,
+            gate=cfg.gate,
+            cameras=item.cameras if item.cameras is not None else list(cfg.cameras),
+            category=item.category,
+            latch=item.latch,
+            raise_incident=item.raise_incident,
+        )
+        super().__init__(device.hub, entity_config)
+        self.device = device
+        self.item = item
+        self.address = item.address
+        self.unique_id = (
+            f"{DOMAIN}:{cfg.host or cfg.serial_port}:{cfg.port}:{cfg.device_id}:{item.address}"
+        )
+        self._active = False  # debounced level
+        self._candidate = False
+        self._candidate_since = 0.0
+
+    @property
+    def extra_attributes(self) -> dict[str, Any]:
+        """Return the alarm attributes plus address and contact type."""
+        return {
+            **super().extra_attributes,
+            "address": self.address,
+            "contact": self.item.contact,
+            "device": self.device.name,
+        }
+
+    async def setup(self) -> None:
+        """Join the device's poller; availability follows the device's answers."""
+        self.device.attach()
+
+    async def shutdown(self) -> None:
+        """Leave the device's poller."""
+        await self.device.detach()
+
+    def sample(self, terminal: bool) -> bool:
+        """Take one scan's terminal level; return True on a debounced rising edge."""
+        operated = terminal if self.item.contact == "normally_open" else not terminal
+        now = asyncio.get_running_loop().time()
+        if operated != self._candidate:
+            self._candidate, self._candidate_since = operated, now
+        if self._candidate != self._active and now - self._candidate_since >= self.item.debounce:
+            self._active = self._candidate
+            return self._active
+        return False
+
+    def publish(self, details: dict[str, Any]) -> None:
+        """Report the debounced level to the AlarmInput base (edges raise incidents)."""
+        if self._active != (self.state == "triggered"):
+            self.set_triggered(self._active, details if self._active else None)
+
+
+class ModbusCounter(Sensor):
+    """A register of the device as a sensor (passes, alarms, zone, fault code)."""
+
+    platform: ClassVar[str] = DOMAIN
+    config_model: ClassVar[type[DeviceConfig]] = ModbusIOConfig
+
+    def __init__(self, device: ModbusIODevice, item: RegisterConfig) -> None:
+        object_id = f"{device.config.slug}_{slugify(item.name)}"
+        super().__init__(device.hub, device.config, object_id, f"{device.name} {item.name}")
+        self.device = device
+        self.address = item.address
+        self.key = slugify(item.name)
+        self.unit = item.unit
+        self.value: int | None = None
+        cfg = device.config
+        self.unique_id = (
+            f"{DOMAIN}:{cfg.host or cfg.serial_port}:{cfg.port}:{cfg.device_id}:r{item.address}"
+        )
+
+    async def setup(self) -> None:
+        """Join the device's poller."""
+        self.device.attach()
+
+    async def shutdown(self) -> None:
+        """Leave the device's poller."""
+        await self.device.detach()
+
+    def update(self, value: int | None) -> None:
+        """Write the new value when it changed."""
+        if value != self.value or self.state == "unknown":
+            self.value = value
+            self.state = "unknown" if value is None else str(value)
+            self.write_state()
