@@ -25,13 +25,8 @@ class AuditEntry:
 
     def as_dict(self) -> dict[str, Any]:
         """Return the entry as a JSON-ready dict."""
-        return {"at": self.at, "user": self.user, "action": self.action, "target": self.target,
-                "details": self.details}
-
-    def matches(self, text: str) -> bool:
-        """Return whether the user, action or target contains `text` (case-insensitive)."""
-        text = text.lower()
-        return any(text in (v or "").lower() for v in (self.user, self.action, self.target))
+        return {"time": self.at, "user": self.user, "action": self.action,
+                "target": self.target, "details": self.details}
 
 
 def redact(data: dict[str, Any]) -> dict[str, Any]:
@@ -43,8 +38,8 @@ def redact(data: dict[str, Any]) -> dict[str, Any]:
 class AuditLog:
     """Keeps the newest audit entries in memory for the admin page.
 
-    The recorder keeps the durable copy of every `audit_logged` event; this view holds the
-    last `size` entries of this run.
+    Used only when the recorder is disabled; the recorder keeps the durable audit log and
+    the API reads it from there.
     """
 
     def __init__(self, size: int = 10000) -> None:
@@ -57,9 +52,11 @@ class AuditLog:
                                         str(data.get("action", "")), data.get("target"),
                                         dict(data.get("details") or {})))
 
-    def query(self, *, text: str = "", user: str | None = None, limit: int = 50,
+    def query(self, *, user: str | None = None, action: str | None = None,
+              target: str | None = None, limit: int = 50,
               offset: int = 0) -> tuple[list[AuditEntry], int]:
         """Return a page of matching entries, newest first, and the number that matched."""
         found = [e for e in reversed(self._entries)
-                 if (user is None or e.user == user) and (not text or e.matches(text))]
+                 if (user is None or e.user == user) and (action is None or e.action == action)
+                 and (target is None or e.target == target)]
         return found[offset:offset + limit], len(found)

@@ -19,6 +19,7 @@ from ..hub import EVENT_AUDIT_LOGGED, EVENT_HUB_STARTED
 from .api_auth import auth_routes
 from .api_cameras import camera_routes
 from .api_core import core_routes
+from .api_extras import extra_routes
 from .api_incidents import incident_routes
 from .config import HttpConfig
 from .errors import ApiError
@@ -78,7 +79,7 @@ async def setup(hub: Hub, config: HttpConfig | None) -> None:
 
     routes = [
         *core_routes(hub), *auth_routes(http), *incident_routes(hub), *camera_routes(http),
-        websocket_route(http),
+        *extra_routes(hub), websocket_route(http),
         Route("GET", "/api/openapi.json", openapi, ALL_ROLES, "This document.",
               tags=("core",), extra={"hidden": True}),
     ]
@@ -86,5 +87,8 @@ async def setup(hub: Hub, config: HttpConfig | None) -> None:
         files = await hub.run_blocking(load_panel_blocking)
         routes += panel_routes(hub, files)
     registry.add(routes)
+    from ..visitors.component import setup as setup_visitors  # the visitor check lives in the panel
+
+    await setup_visitors(hub, config.visitors, config.database_url)
     hub.bus.listen(EVENT_HUB_STARTED, http.on_hub_started)
     hub.on_stop(http.stop)

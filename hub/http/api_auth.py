@@ -13,7 +13,7 @@ from ..auth.store import UserExists
 from ..bus import Context
 from .errors import ApiError
 from .routing import Route, body, json_response, principal, query
-from .schemas import PageQuery, page
+from .schemas import PageQuery, page, page_offset
 from .security import client_ip
 
 if TYPE_CHECKING:
@@ -72,10 +72,11 @@ class TokenIn(_In):
 
 
 class AuditQuery(PageQuery):
-    """Search the audit log."""
+    """Filter the audit log by user, action or target."""
 
-    q: str = Field(default="", max_length=200)
     user: str | None = Field(default=None, max_length=64)
+    action: str | None = Field(default=None, max_length=128)
+    target: str | None = Field(default=None, max_length=256)
 
 
 def auth_routes(http: HttpComponent) -> list[Route]:
@@ -160,9 +161,18 @@ def auth_routes(http: HttpComponent) -> list[Route]:
 
     async def audit(request: web.Request) -> Any:
         q = query(request, AuditQuery)
-        items, total = http.audit_log.query(text=q.q, user=q.user, limit=q.limit,
-                                            offset=q.offset)
-        return page([e.as_dict() for e in items], total, q)
+        queries = getattr(hub.components.get("recorder"), "queries", None)
+        if queries is not None:  # the durable log
+            try:
+                found = await queries.audit(user=q.user, action=q.action, target=q.target,
+                                            limit=q.limit, cursor=q.cursor)
+            except ValueError as exc:
+                raise ApiError(422, "invalid_input", f"query.{exc}",
+                               [("query.cursor", str(exc))]) from None
+            return page(found.items, q, next_cursor=found.next_cursor)
+        items, total = http.audit_log.query(user=q.user, action=q.action, target=q.target,
+                                            limit=q.limit, offset=page_offset(q))
+        return page([e.as_dict() for e in items], q, total=total)
 
     admin = frozenset({"admin"})
     return [

@@ -15,12 +15,14 @@ from ..auth.roles import ALL_ROLES
 from ..exceptions import IncidentError
 from .errors import ApiError
 from .routing import Route, query
-from .schemas import PageQuery, page
+from .schemas import PageQuery, page, page_offset
 
 if TYPE_CHECKING:
     from ..hub import Hub
 
 __all__ = ["incident_routes"]
+
+_OPEN = ["raised", "acknowledged", "dispatched"]
 
 
 class IncidentsQuery(PageQuery):
@@ -70,15 +72,22 @@ def incident_routes(hub: Hub) -> list[Route]:
 
     async def list_incidents(request: web.Request) -> Any:
         q = query(request, IncidentsQuery)
-        items = hub.incidents.all()
-        if q.status == "open":
-            items = [i for i in items if i.is_open]
-        elif q.status != "all":
-            items = [i for i in items if str(i.status) == q.status]
-        if q.category:
-            items = [i for i in items if i.category == q.category]
-        chosen = items[q.offset:q.offset + q.limit]
-        return page([i.as_dict() for i in chosen], len(items), q)
+        statuses = (_OPEN if q.status == "open" else None if q.status == "all"
+                    else [q.status])
+        queries = getattr(hub.components.get("recorder"), "queries", None)
+        if queries is not None:
+            try:
+                found = await queries.incidents(status=statuses, limit=q.limit, cursor=q.cursor,
+                                                category=[q.category] if q.category else None)
+            except ValueError as exc:
+                raise ApiError(422, "invalid_input", f"query.{exc}", [("query.cursor", str(exc))]
+                               ) from None
+            return page([i.as_dict() for i in found.items], q, next_cursor=found.next_cursor)
+        items = [i for i in hub.incidents.all()
+                 if (statuses is None or str(i.status) in statuses)
+                 and (not q.category or i.category == q.category)]
+        start = page_offset(q)
+        return page([i.as_dict() for i in items[start:start + q.limit]], q, total=len(items))
 
     async def get_incident(request: web.Request) -> Any:
         incident_id = request.match_info["incident_id"]

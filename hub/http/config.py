@@ -6,6 +6,8 @@ from ipaddress import IPv4Network, IPv6Network
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ..visitors.config import VisitorsConfig
+
 __all__ = ["AuthConfig", "HttpConfig"]
 
 
@@ -38,3 +40,4 @@ class HttpConfig(BaseModel):
     camera_timeout: float = Field(default=5.0, gt=0, le=60)
     mjpeg_fps: float = Field(default=2.0, gt=0, le=15)
     auth: AuthConfig = Field(default_factory=AuthConfig)
+    visitors: VisitorsConfig = Field(default_factory=VisitorsConfig)

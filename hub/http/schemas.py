@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-__all__ = ["PageQuery", "StateOut", "page"]
+__all__ = ["PageQuery", "StateOut", "page", "page_offset"]
 
 
 class StateOut(BaseModel):
@@ -20,16 +20,27 @@ class StateOut(BaseModel):
 
 
 class PageQuery(BaseModel):
-    """Pagination: `limit` items starting at `offset`."""
+    """Pagination: `limit` items; pass a page's `next_cursor` as `cursor` for the next one."""
 
     model_config = ConfigDict(extra="forbid")
 
     limit: int = Field(default=50, ge=1, le=500)
-    offset: int = Field(default=0, ge=0, le=10_000_000)
+    cursor: str | None = Field(default=None, max_length=64, pattern=r"^[0-9a-f]+$")
 
 
-def page(items: list[Any], total: int, q: PageQuery) -> dict[str, Any]:
-    """Return one page of a list with the offset of the next page (None at the end)."""
-    nxt = q.offset + len(items)
-    return {"items": items, "total": total, "limit": q.limit, "offset": q.offset,
-            "next_offset": nxt if nxt < total else None}
+def page_offset(q: PageQuery) -> int:
+    """Return the offset an in-memory list's cursor stands for (cursors are hex offsets)."""
+    return int(q.cursor, 16) if q.cursor else 0
+
+
+def page(items: list[Any], q: PageQuery, total: int | None = None,
+         next_cursor: str | None = None) -> dict[str, Any]:
+    """Return one page: `items` and the `next_cursor` (None at the end).
+
+    For an in-memory list give `total` (the cursor is then the next offset); for a database
+    query give the `next_cursor` it returned.
+    """
+    if total is not None:
+        nxt = page_offset(q) + len(items)
+        next_cursor = format(nxt, "x") if nxt < total else None
+    return {"items": items, "next_cursor": next_cursor}

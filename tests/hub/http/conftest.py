@@ -9,12 +9,13 @@ from typing import Any
 import aiohttp
 import pytest
 
-from .helpers import Api, start_api
+from .helpers import Api, register_test_devices, start_api
 
 
 @pytest.fixture
-async def api(hub_factory: Any, tmp_path: Path) -> AsyncIterator[Api]:
+async def api(hub_factory: Any, tmp_path: Path, register_plugin: Any) -> AsyncIterator[Api]:
     """A started hub with the HTTP component, a token per role, and a client session."""
+    register_test_devices(register_plugin)
     running = await start_api(hub_factory, tmp_path)
     async with aiohttp.ClientSession() as session:
         running.session = session

@@ -11,6 +11,8 @@ import aiohttp
 from hub import Hub
 from hub.http import HttpComponent
 
+from .devices import TestDevicesPlugin
+
 PASSWORD = "correct horse battery"
 
 SITE = """
@@ -30,6 +32,13 @@ devices:
     auto_close_seconds: 3
   - platform: acme_button
     name: Panic 1
+    gate: main
+    cameras: [camera.gate_camera]
+  - platform: test_camera
+    name: Gate camera
+    gate: main
+  - platform: test_metal
+    name: Metal detector
     gate: main
 """
 
@@ -69,7 +78,10 @@ def http_of(hub: Hub) -> HttpComponent:
 
 
 async def start_api(hub_factory: Any, tmp_path: Path, yaml_text: str = SITE) -> Api:
-    """Start a hub, wait for its server, create a user and a token per role."""
+    """Start a hub, wait for its server, create a user and a token per role.
+
+    Call `register_test_devices(register_plugin)` first when the YAML uses test devices.
+    """
     harness = await hub_factory(yaml_text.replace("{tmp}", str(tmp_path)))
     http = http_of(harness.hub)
     await http.started.wait()
@@ -78,3 +90,8 @@ async def start_api(hub_factory: Any, tmp_path: Path, yaml_text: str = SITE) -> 
         await http.store.add_user(role, role, PASSWORD)
         api.tokens[role], _ = await http.store.create_token(role, f"{role} test token")
     return api
+
+
+def register_test_devices(register_plugin: Any) -> None:
+    """Register the test camera and metal detector plugin for one test."""
+    register_plugin(TestDevicesPlugin(), "testdev", ["camera", "alarm"])

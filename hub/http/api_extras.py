@@ -1,0 +1,55 @@
+"""Routes onto other components, looked up per request: automations and discovery."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from aiohttp import web
+
+from ..auth.roles import STAFF
+from .errors import ApiError
+from .routing import Route
+
+if TYPE_CHECKING:
+    from ..hub import Hub
+
+__all__ = ["extra_routes"]
+
+
+def _component(hub: Hub, name: str) -> Any:
+    component = hub.components.get(name)
+    if component is None:
+        raise ApiError(404, "not_set_up", f"the {name} component is not set up on this hub")
+    return component
+
+
+def extra_routes(hub: Hub) -> list[Route]:
+    """Return the automation and discovery routes."""
+
+    async def automations(_request: web.Request) -> Any:
+        return _component(hub, "automation").list()
+
+    async def traces(request: web.Request) -> Any:
+        component = _component(hub, "automation")
+        try:
+            return component.traces(request.match_info["automation_id"])
+        except KeyError as exc:
+            raise ApiError(404, "not_found", str(exc).strip("'\""),
+                           [("path.automation_id", "unknown automation")]) from None
+
+    async def discovered(_request: web.Request) -> Any:
+        component = _component(hub, "discovery")
+        found = getattr(component, "discovered", None)
+        items = found() if callable(found) else found
+        return [item.as_dict() if hasattr(item, "as_dict") else item for item in items or []]
+
+    admin = frozenset({"admin"})
+    return [
+        Route("GET", "/api/automations", automations, admin,
+              "Every automation with its state and last run.", tags=("automations",)),
+        Route("GET", "/api/automations/{automation_id}/traces", traces, admin,
+              "The last traces of one automation, newest first.", tags=("automations",)),
+        Route("GET", "/api/discovery", discovered, STAFF,
+              "Devices found on the network that are not configured, with their YAML.",
+              tags=("devices",)),
+    ]

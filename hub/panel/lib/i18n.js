@@ -1,0 +1,95 @@
+// English and Chinese texts. t("key") returns the text in the chosen language.
+const TEXTS = {
+  en: {
+    app: "Campus Hub", login: "Log in", name: "Name", password: "Password", logout: "Log out",
+    wrong_login: "Wrong name or password", incidents: "Incidents", cameras: "Cameras",
+    gates: "Gates", devices: "Devices", visitors: "Visitors", broadcast: "Broadcast",
+    people: "People", automations: "Automations", admin: "Admin", open_incidents: "Open incidents",
+    all_incidents: "Recent incidents", no_incidents: "No open incidents", acknowledge: "Acknowledge",
+    dispatch: "Dispatch police", resolve_real: "Resolve: real", resolve_false: "False alarm",
+    resolve_test: "Test", add_note: "Add note", note: "Note", timeline: "Timeline",
+    snapshots: "Snapshots", select_incident: "Select an incident to see its timeline.",
+    status: "Status", priority: "Priority", category: "Category", source: "Source", gate: "Gate",
+    raised: "raised", acknowledged: "acknowledged", dispatched: "dispatched", resolved: "resolved",
+    false_alarm: "false alarm", p1: "critical", p2: "high", p3: "medium", p4: "low",
+    banner_ack: "Acknowledge", open: "Open", close: "Close", hold_open: "Hold open",
+    stop: "Stop", state: "State", available: "Available", last_seen: "Last seen",
+    unavailable: "unavailable", battery: "Battery", tamper: "Tamper", platform: "Platform",
+    discovered: "Discovered devices", add_yaml: "YAML to add it", no_cameras: "No cameras configured",
+    back: "Back", ptz: "Pan / tilt / zoom", zoom_in: "Zoom in", zoom_out: "Zoom out",
+    snapshot: "Snapshot", visitor_check: "Visitor check", step_identity: "1. Identity",
+    step_visit: "2. Visit", step_metal: "3. Metal detector", step_locker: "4. Locker",
+    step_photo: "5. Photo", id_number: "ID number", phone: "Phone", reason: "Reason",
+    host: "Visiting (host)", metal_last: "Last pass", metal_none: "No pass yet: walk the visitor through the detector",
+    metal_clear: "Clear", metal_metal: "Metal detected", metal_manual: "Guard's result",
+    metal_auto: "From the detector", locker: "Locker", none: "None", items: "Items in the locker",
+    take_photo: "Take photo", check_in: "Check in and open gate", check_out: "Check out",
+    checked_in: "Checked in", visitor_log: "Visitor log", search: "Search", in_school: "In school",
+    left: "Left", all: "All", speaker: "Speaker", message: "Message", presets: "Presets",
+    language: "Language", volume: "Volume", send: "Broadcast", sent: "Sent",
+    preset_clear: "Please keep the gate area clear.", preset_closed: "The school gate is closed. Please wait.",
+    preset_evacuate: "Please leave the gate area calmly and follow the guard's instructions.",
+    users: "Users", tokens: "API tokens", audit: "Audit log", role: "Role", create: "Create",
+    disable: "Disable", enable: "Enable", revoke: "Revoke", token_once: "Copy this token now; it is shown only once:",
+    not_allowed: "Your role may not open this page.", not_available: "Not set up on this hub.",
+    trigger: "Run now", last_triggered: "Last run", traces: "Last traces", enabled: "Enabled",
+    user: "User", action: "Action", target: "Target", time: "Time", more: "More", saved: "Saved",
+    error: "Error", list: "List", connection_lost: "Connection lost, reconnecting…", seconds: "seconds",
+    created: "Created", revoked: "revoked", display_name: "Display name", watchlist: "Watch list",
+    allowlist: "Allow list", photos: "Photos", remove: "Remove", group: "Group",
+  },
+  zh: {
+    app: "校园安防中心", login: "登录", name: "用户名", password: "密码", logout: "退出",
+    wrong_login: "用户名或密码错误", incidents: "警情", cameras: "摄像机", gates: "道闸",
+    devices: "设备", visitors: "访客", broadcast: "广播", people: "人员库", automations: "自动化",
+    admin: "管理", open_incidents: "未处理警情", all_incidents: "近期警情", no_incidents: "暂无未处理警情",
+    acknowledge: "确认", dispatch: "派警", resolve_real: "处置完毕：真实", resolve_false: "误报",
+    resolve_test: "测试", add_note: "添加备注", note: "备注", timeline: "处置记录", snapshots: "抓拍",
+    select_incident: "选择一条警情查看处置记录。", status: "状态", priority: "级别", category: "类别",
+    source: "来源", gate: "校门", raised: "新警情", acknowledged: "已确认", dispatched: "已派警",
+    resolved: "已处置", false_alarm: "误报", p1: "紧急", p2: "高", p3: "中", p4: "低",
+    banner_ack: "确认", open: "开闸", close: "关闸", hold_open: "常开", stop: "停止", state: "状态",
+    available: "在线", last_seen: "最后在线", unavailable: "离线", battery: "电量", tamper: "防拆",
+    platform: "型号", discovered: "发现的设备", add_yaml: "添加用的 YAML", no_cameras: "未配置摄像机",
+    back: "返回", ptz: "云台", zoom_in: "放大", zoom_out: "缩小", snapshot: "抓拍",
+    visitor_check: "访客登记", step_identity: "1. 身份", step_visit: "2. 来访事由",
+    step_metal: "3. 安检门", step_locker: "4. 储物柜", step_photo: "5. 照片", id_number: "证件号码",
+    phone: "电话", reason: "事由", host: "被访人", metal_last: "最近通过",
+    metal_none: "尚无通过记录：请访客通过安检门", metal_clear: "无金属", metal_metal: "检测到金属",
+    metal_manual: "保安判定", metal_auto: "安检门结果", locker: "储物柜", none: "无",
+    items: "寄存物品", take_photo: "拍照", check_in: "登记并开闸", check_out: "离校登记",
+    checked_in: "已登记", visitor_log: "访客记录", search: "搜索", in_school: "在校", left: "已离校",
+    all: "全部", speaker: "音柱", message: "内容", presets: "预设", language: "语言", volume: "音量",
+    send: "广播", sent: "已发送", preset_clear: "请勿在校门口逗留。", preset_closed: "校门已关闭，请稍候。",
+    preset_evacuate: "请有序离开校门区域，听从保安指挥。", users: "用户", tokens: "接口令牌",
+    audit: "审计日志", role: "角色", create: "创建", disable: "停用", enable: "启用", revoke: "吊销",
+    token_once: "请立即复制令牌，仅显示一次：", not_allowed: "您的角色无权访问此页面。",
+    not_available: "本系统未启用此功能。", trigger: "立即运行", last_triggered: "上次运行",
+    traces: "最近运行记录", enabled: "启用", user: "用户", action: "操作", target: "对象", time: "时间",
+    more: "更多", saved: "已保存", error: "错误", list: "名单", connection_lost: "连接中断，正在重连…",
+    seconds: "秒", created: "创建时间", revoked: "已吊销", display_name: "显示名称", watchlist: "布控名单",
+    allowlist: "白名单", photos: "照片", remove: "删除", group: "分组",
+  },
+};
+
+const CATEGORIES = {
+  zh: { panic: "一键报警", watchlist_match: "布控人员", intrusion: "入侵", tamper: "防拆报警",
+        metal_detected: "金属探测报警", guard_off_post: "保安离岗", device_offline: "设备离线", visitor: "访客" },
+};
+
+let lang = localStorage.getItem("campus-lang") || "en";
+
+export function setLanguage(value, remember = false) {
+  if (!TEXTS[value]) return;
+  lang = value;
+  document.documentElement.lang = value === "zh" ? "zh-CN" : "en";
+  if (remember) localStorage.setItem("campus-lang", value);
+}
+
+export function hasChosenLanguage() { return localStorage.getItem("campus-lang") !== null; }
+export function language() { return lang; }
+export function t(key) { return TEXTS[lang][key] ?? TEXTS.en[key] ?? key; }
+export function category(name) {
+  const text = String(name || "").replace(/_/g, " ");
+  return CATEGORIES[lang]?.[name] ?? text.charAt(0).toUpperCase() + text.slice(1);
+}

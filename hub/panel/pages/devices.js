@@ -1,0 +1,34 @@
+// Devices: health of every device; discovered devices with the YAML to add them.
+import { api } from "../lib/api.js";
+import { html, ago, fmtTime } from "../lib/html.js";
+import { t } from "../lib/i18n.js";
+
+class DevicesPage extends HTMLElement {
+  connectedCallback() {
+    this.load();
+    this.timer = setInterval(() => this.load(), 5000);
+  }
+
+  disconnectedCallback() { clearInterval(this.timer); }
+
+  async load() {
+    const devices = await api("GET", "/api/devices");
+    let discovered = null;
+    try { discovered = await api("GET", "/api/discovery"); } catch { discovered = null; }
+    if (!this.isConnected) return;
+    this.innerHTML = html`<section class="card"><h2>${t("devices")}</h2>
+      <table class="devices"><thead><tr><th>${t("name")}</th><th>${t("platform")}</th><th>${t("gate")}</th>
+        <th>${t("state")}</th><th>${t("last_seen")}</th><th>${t("battery")}</th><th>${t("tamper")}</th></tr></thead>
+      <tbody>${devices.map((d) => html`<tr class="${d.available ? "" : "down"}">
+        <td>${d.name}<br><small>${d.entity_id}</small></td><td>${d.platform}</td><td>${d.gate || "–"}</td>
+        <td><span class="dot ${d.available ? "ok" : "bad"}"></span>${d.available ? d.state : `${t("unavailable")}: ${d.unavailable_reason || ""}`}</td>
+        <td title="${fmtTime(d.last_seen)}">${ago(d.last_seen)}</td>
+        <td>${d.battery ?? "–"}</td><td>${d.tamper === undefined || d.tamper === null ? "–" : d.tamper ? "⚠" : "ok"}</td></tr>`)}</tbody></table></section>
+      ${discovered ? html`<section class="card"><h2>${t("discovered")}</h2>
+        ${(discovered.items || discovered).map((d) => html`<article class="found"><h3>${d.name || d.host || d.id}</h3>
+          <p class="muted">${d.manufacturer || ""} ${d.model || ""} ${d.host || ""} ${d.platform ? `→ ${d.platform}` : ""}</p>
+          ${d.yaml ? html`<details><summary>${t("add_yaml")}</summary><pre>${d.yaml}</pre></details>` : ""}</article>`)}</section>` : ""}`.toString();
+  }
+}
+
+customElements.define("page-devices", DevicesPage);

@@ -1,0 +1,151 @@
+// Incidents: open ones newest first with priority colours; the selected one's timeline and actions.
+import { api, callService } from "../lib/api.js";
+import { html, fmtTime, throttleFrame, formData } from "../lib/html.js";
+import { t, category } from "../lib/i18n.js";
+import { live } from "../lib/live.js";
+
+const RESPONDERS = ["admin", "guard", "police"];
+const STAFF = ["admin", "guard"];
+
+class IncidentsPage extends HTMLElement {
+  connectedCallback() {
+    this.selected = this.args?.[0] || null;
+    this.showAll = false;
+    this.recent = [];
+    this.error = "";
+    this.render = throttleFrame(() => this.draw());
+    this.listener = () => this.render();
+    live.addEventListener("incident", this.listener);
+    live.addEventListener("incidents", this.listener);
+    this.addEventListener("click", (e) => this.onClick(e));
+    this.addEventListener("submit", (e) => this.onSubmit(e));
+    this.draw();
+  }
+
+  disconnectedCallback() {
+    live.removeEventListener("incident", this.listener);
+    live.removeEventListener("incidents", this.listener);
+  }
+
+  items() {
+    const open = [...live.incidents.values()].filter((i) => !["resolved", "false_alarm"].includes(i.status));
+    const list = this.showAll ? mergeById(open, this.recent, live.incidents) : open;
+    return list.sort((a, b) => b.created_at - a.created_at);
+  }
+
+  draw() {
+    const items = this.items();
+    const current = this.selected && (live.incidents.get(this.selected) || this.recent.find((i) => i.id === this.selected));
+    this.innerHTML = html`
+      <div class="split">
+        <section class="list card">
+          <h2>${this.showAll ? t("all_incidents") : t("open_incidents")} <small>(${items.length})</small>
+            <button type="button" data-action="toggle">${this.showAll ? t("open_incidents") : t("all_incidents")}</button></h2>
+          ${items.length === 0 ? html`<p class="empty">${t("no_incidents")}</p>` : ""}
+          <ol class="incidents">${items.map((i) => row(i, i.id === this.selected))}</ol>
+        </section>
+        <section class="detail card">${current ? this.detail(current) : html`<p class="empty">${t("select_incident")}</p>`}</section>
+      </div>`.toString();
+  }
+
+  detail(i) {
+    const role = this.user.role;
+    const open = !["resolved", "false_alarm"].includes(i.status);
+    return html`
+      <h2><span class="prio p${i.priority}">${t(`p${i.priority}`)}</span> ${category(i.category)}</h2>
+      <p class="message">${i.message}</p>
+      <dl class="facts">
+        <dt>${t("status")}</dt><dd><span class="status s-${i.status}">${t(i.status)}</span>${i.classification ? ` (${i.classification})` : ""}</dd>
+        <dt>${t("source")}</dt><dd>${i.source || "–"}</dd>
+        <dt>${t("gate")}</dt><dd>${i.gate || "–"}</dd>
+        <dt>${t("time")}</dt><dd>${fmtTime(i.created_at)}</dd>
+      </dl>
+      ${i.data?.instructions ? html`<p class="instructions">${i.data.instructions}</p>` : ""}
+      <p class="error" role="alert">${this.error}</p>
+      ${open ? html`<div class="actions">
+        ${RESPONDERS.includes(role) && i.status === "raised" ? html`<button class="primary" data-action="acknowledge">${t("acknowledge")}</button>` : ""}
+        ${RESPONDERS.includes(role) && ["raised", "acknowledged"].includes(i.status) ? html`<button data-action="dispatch">${t("dispatch")}</button>` : ""}
+        ${STAFF.includes(role) ? html`
+          <button data-action="resolve" data-class="real">${t("resolve_real")}</button>
+          <button data-action="resolve" data-class="false_alarm">${t("resolve_false")}</button>
+          <button data-action="resolve" data-class="test">${t("resolve_test")}</button>` : ""}
+      </div>` : ""}
+      ${RESPONDERS.includes(role) ? html`<form class="note" data-form="note">
+        <input name="note" placeholder="${t("note")}" maxlength="2000" required>
+        <button type="submit">${t("add_note")}</button></form>` : ""}
+      ${i.snapshots.length ? html`<h3>${t("snapshots")}</h3><div class="snaps">${i.snapshots.map((s) =>
+        html`<a href="/api/snapshots/${s}" target="_blank" rel="noopener"><img src="/api/snapshots/${s}" alt="${t("snapshot")}" loading="lazy"></a>`)}</div>` : ""}
+      <h3>${t("timeline")}</h3>
+      <ol class="timeline">${[...i.timeline].reverse().map((s) => html`
+        <li><time>${fmtTime(s.at)}</time> <strong>${t(s.action)}</strong> <span class="actor">${s.actor}</span>
+        ${s.note ? html`<span class="note">${s.note}</span>` : ""}${stepData(s)}</li>`)}</ol>`;
+  }
+
+  async onClick(e) {
+    const rowEl = e.target.closest("[data-incident-id]");
+    const action = e.target.closest("[data-action]");
+    if (action?.dataset.action === "toggle") {
+      this.showAll = !this.showAll;
+      if (this.showAll) {
+        const page = await api("GET", "/api/incidents?status=all&limit=100");
+        this.recent = page.items;
+      }
+      this.draw();
+      return;
+    }
+    if (action && this.selected) {
+      const name = action.dataset.action;
+      const data = { incident_id: this.selected };
+      if (name === "resolve") data.classification = action.dataset.class;
+      await this.call(name, data);
+      return;
+    }
+    if (rowEl) {
+      this.selected = rowEl.dataset.incidentId;
+      history.replaceState(null, "", `#/incidents/${this.selected}`);
+      this.error = "";
+      this.draw();
+    }
+  }
+
+  async onSubmit(e) {
+    if (e.target.dataset.form !== "note") return;
+    e.preventDefault();
+    await this.call("add_note", { incident_id: this.selected, note: formData(e.target).note });
+  }
+
+  async call(service, data) {
+    try {
+      const updated = await callService("incident", service, data);
+      live.incidents.set(updated.id, updated);
+      this.recent = this.recent.map((i) => (i.id === updated.id ? updated : i));
+      this.error = "";
+    } catch (err) {
+      this.error = err.message;
+    }
+    this.draw();
+  }
+}
+
+function row(i, selected) {
+  return html`<li class="incident p${i.priority}${selected ? " selected" : ""}" data-incident-id="${i.id}" tabindex="0">
+    <span class="prio p${i.priority}">${t(`p${i.priority}`)}</span>
+    <span class="what"><strong>${category(i.category)}</strong> ${i.message}</span>
+    <span class="status s-${i.status}">${t(i.status)}</span>
+    <time>${fmtTime(i.created_at)}</time></li>`;
+}
+
+function stepData(step) {
+  const d = step.data || {};
+  if (d.snapshot_id) return html` <a href="/api/snapshots/${d.snapshot_id}" target="_blank" rel="noopener">${t("snapshot")}</a>`;
+  const keys = Object.keys(d).filter((k) => ["destination", "status", "attempt", "classification", "error"].includes(k));
+  return keys.length ? html` <span class="data">${keys.map((k) => `${k}: ${d[k]}`).join(", ")}</span>` : "";
+}
+
+function mergeById(open, recent, map) {
+  const out = new Map(recent.map((i) => [i.id, map.get(i.id) || i]));
+  for (const i of open) out.set(i.id, i);
+  return [...out.values()];
+}
+
+customElements.define("page-incidents", IncidentsPage);

@@ -1,0 +1,123 @@
+"""Set up the visitor check: the visitor log, its services and its API routes."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Literal
+
+from aiohttp import web
+from pydantic import BaseModel, ConfigDict, Field
+
+from ..auth.database import component_database
+from ..auth.roles import RESPONDERS, STAFF
+from ..camera import Camera
+from ..exceptions import ServiceValidationError
+from ..http.routing import Route, query, register_routes
+from ..http.schemas import PageQuery, page, page_offset
+from ..services import ServiceCall
+from .config import VisitorsConfig
+from .log import CheckInData, VisitorLog
+from .models import VisitorRow
+
+if TYPE_CHECKING:
+    from ..hub import Hub
+
+__all__ = ["setup"]
+
+
+class CheckOutData(BaseModel):
+    """Data of visitor.check_out."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    visitor_id: str = Field(min_length=1, max_length=32)
+
+
+class PhotoData(BaseModel):
+    """Data of visitor.take_photo: the gate whose camera takes it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    gate: str = Field(default="", max_length=64)
+
+
+class VisitorsQuery(PageQuery):
+    """Search the visitor log."""
+
+    q: str = Field(default="", max_length=100)
+    status: Literal["all", "in", "out"] = "all"
+
+
+class MetalQuery(BaseModel):
+    """Which gate's metal detector."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    gate: str = Field(default="", max_length=64)
+
+
+async def setup(hub: Hub, config: VisitorsConfig, db_url: str | None) -> VisitorLog:
+    """Open the visitor log and register its services and routes."""
+    db = await component_database(hub, db_url, [VisitorRow])
+    log = VisitorLog(hub, db, config)
+    hub.components["visitors"] = log
+
+    async def check_in(call: ServiceCall) -> dict[str, Any]:
+        return await log.check_in(call.data, call.context)
+
+    async def check_out(call: ServiceCall) -> dict[str, Any]:
+        return await log.check_out(call.data.visitor_id, call.context)
+
+    async def take_photo(call: ServiceCall) -> dict[str, Any]:
+        return await _photo(hub, call.data.gate)
+
+    reg = hub.services.register
+    reg("visitor", "check_in", check_in, CheckInData,
+        "Check a visitor in: identity, reason, host, metal check, locker, photo; opens the gate "
+        "once.", STAFF)
+    reg("visitor", "check_out", check_out, CheckOutData, "Check a visitor out.", STAFF)
+    reg("visitor", "take_photo", take_photo, PhotoData,
+        "Take the visitor's photo with the gate camera; returns the snapshot id.", STAFF)
+    register_routes(hub, _routes(log))
+    return log
+
+
+async def _photo(hub: Hub, gate: str) -> dict[str, Any]:
+    cameras = sorted((e for e in hub.entities.values()
+                      if isinstance(e, Camera) and e.available
+                      and (not gate or e.config.gate == gate)), key=lambda e: e.entity_id)
+    if not cameras:
+        raise ServiceValidationError(f"gate: no camera available at gate '{gate or 'any'}'",
+                                     [("gate", "no camera available")])
+    result = await cameras[0].snapshot()
+    return {"snapshot_id": result["snapshot_id"], "camera": cameras[0].entity_id}
+
+
+def _routes(log: VisitorLog) -> list[Route]:
+    async def visitors(request: web.Request) -> Any:
+        q = query(request, VisitorsQuery)
+        start = page_offset(q)
+        items = await log.search(q.q, q.status, start, q.limit)
+        more = len(items) > q.limit
+        return page(items[:q.limit], q, next_cursor=format(start + q.limit, "x") if more
+                    else None)
+
+    async def metal(request: web.Request) -> Any:
+        q = query(request, MetalQuery)
+        last = log.metal.last_pass(q.gate or None, log.config.metal_window_seconds)
+        return {"window_seconds": log.config.metal_window_seconds,
+                "last_pass": last.as_dict() if last else None}
+
+    async def lockers(_request: web.Request) -> Any:
+        used = await log.lockers_in_use()
+        return [{"locker": name, "visitor": used.get(name)} for name in log.config.lockers]
+
+    return [
+        Route("GET", "/api/visitors", visitors, RESPONDERS,
+              "The visitor log, newest first; search by name, host, id number or reason.",
+              query=VisitorsQuery, tags=("visitors",)),
+        Route("GET", "/api/visitors/metal", metal, STAFF,
+              "The metal detector's last pass at a gate (within the configured window).",
+              query=MetalQuery, tags=("visitors",)),
+        Route("GET", "/api/visitors/lockers", lockers, STAFF, "Lockers and who holds each.",
+              tags=("visitors",)),
+    ]

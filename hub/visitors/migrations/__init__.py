@@ -1,0 +1,3 @@
+"""Alembic revisions of the visitor log (branch label `visitors`)."""
+
+MODELS = "hub.visitors.models"
