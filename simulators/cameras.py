@@ -11,6 +11,60 @@ if TYPE_CHECKING:
 
 _LOGGER = logging.getLogger(__name__)
 
+__all__ = ["SiteCamera", "make_cameras"]
+
+
+class SiteCamera:
+    """One `simulators.onvif_camera.CameraSimulator` seen through the site's device protocol."""
+
+    kind = "onvif_camera"
+
+    def __init__(self, camera: Any) -> None:
+        self.camera = camera
+        self.host: str = camera.config.host
+
+    @property
+    def port(self) -> int:
+        """Return the ONVIF HTTP port (kept across cut/restore)."""
+        return int(self.camera.port or self.camera.config.port)
+
+    async def start(self) -> None:
+        """Start the camera."""
+        await self.camera.start()
+
+    async def stop(self) -> None:
+        """Stop the camera."""
+        await self.camera.stop()
+
+    async def cut(self) -> None:
+        """Power the camera off (its HTTP port closes)."""
+        await self.camera.go_down()
+
+    async def restore(self) -> None:
+        """Power the camera on again on the same port."""
+        await self.camera.come_up()
+
+    def set_fault(self, mode: str) -> None:
+        """Switch the SOAP fault: none, bad_auth, malformed, soap_fault, timeout."""
+        self.camera.set_fault(mode)
+
+    def snapshot(self) -> dict[str, object]:
+        """Return the camera's status."""
+        status: dict[str, object] = {"kind": self.kind, "running": not self.camera.down}
+        status.update(self.camera.status())
+        return status
+
+    def describe(self) -> dict[str, Any]:
+        """Return what a hub config needs: ONVIF address, credentials, stream URLs."""
+        config = self.camera.config
+        return {
+            "device_url": self.camera.device_url,
+            "username": config.username,
+            "password": config.password,
+            "serial": config.serial,
+            "control_url": self.camera.control_url,
+        }
+
 
 def make_cameras(options: SiteOptions) -> tuple[dict[str, SimDevice], str]:
     """Return the site's cameras and a note saying why there are none, if so."""
@@ -21,7 +75,21 @@ def make_cameras(options: SiteOptions) -> tuple[dict[str, SimDevice], str]:
         onvif_camera = importlib.import_module("simulators.onvif_camera")
     except ImportError as err:  # the other helper's package is not there yet
         return {}, f"no ONVIF camera simulator: {err}"
-    factory: Any = getattr(onvif_camera, "CameraSimulator", None)
-    if factory is None:
+    config_cls = getattr(onvif_camera, "SimulatorConfig", None)
+    camera_cls = getattr(onvif_camera, "CameraSimulator", None)
+    if config_cls is None or camera_cls is None:
         return {}, "simulators.onvif_camera has no CameraSimulator yet"
-    return {}, "ONVIF camera adapter not wired yet"
+    cameras: dict[str, SimDevice] = {}
+    for index in range(1, options.cameras + 1):
+        name = f"camera_{index}"
+        port = options.base_port + 9 + index if options.base_port else 0
+        config = config_cls(
+            name=f"Gate Camera {index}",
+            host=options.host,
+            port=port,
+            serial=f"SIM{index:04d}",
+            mac=f"02:00:00:00:00:{index:02x}",
+            location="gate",
+        )
+        cameras[name] = SiteCamera(camera_cls(config))
+    return cameras, ""

@@ -26,7 +26,13 @@ from typing import Any
 from aiohttp import web
 
 from .control import make_control_app
-from .site import DEFAULT_SITE_FILE, Site, SiteOptions, write_address_book_blocking
+from .site import (
+    DEFAULT_SITE_FILE,
+    DEMO_BASE_PORT,
+    Site,
+    SiteOptions,
+    write_address_book_blocking,
+)
 
 __all__ = ["main", "run_site"]
 
@@ -35,11 +41,20 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m simulators", description=__doc__.split("\n")[0]
     )
-    parser.add_argument("--site-file", type=Path, default=None, help="address book JSON")
+    parser.add_argument(
+        "--site-file",
+        "--state",
+        dest="site_file",
+        type=Path,
+        default=None,
+        help="address book JSON (default var/sim/site.json or $CAMPUS_SIM_SITE)",
+    )
     parser.add_argument("--url", default=None, help="control URL (instead of the site file)")
     # The same options after the command too (`press panic_1 --site-file x.json`).
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--site-file", type=Path, default=argparse.SUPPRESS)
+    common.add_argument(
+        "--site-file", "--state", dest="site_file", type=Path, default=argparse.SUPPRESS
+    )
     common.add_argument("--url", default=argparse.SUPPRESS)
     sub = parser.add_subparsers(dest="command", required=True)
     add = sub.add_parser
@@ -49,7 +64,12 @@ def _parser() -> argparse.ArgumentParser:
 
     sub.add_parser = add_parser  # type: ignore[method-assign]
     run = sub.add_parser("run", help="start the simulated school gate")
-    run.add_argument("--base-port", type=int, default=0, help="fixed ports from here (0: any)")
+    run.add_argument(
+        "--base-port",
+        type=int,
+        default=DEMO_BASE_PORT,
+        help=f"first fixed port, as config/demo.yaml expects (default {DEMO_BASE_PORT}; 0: any)",
+    )
     run.add_argument("--travel-time", type=float, default=2.0, help="barrier travel seconds")
     run.add_argument("--auto-close", type=float, default=5.0, help="barrier auto-close seconds")
     run.add_argument("--cameras", type=int, default=1, help="number of ONVIF cameras")

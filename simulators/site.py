@@ -20,9 +20,11 @@ from .speaker import SpeakerSimulator
 
 _LOGGER = logging.getLogger(__name__)
 
-__all__ = ["DEFAULT_SITE_FILE", "InputSpec", "SimDevice", "Site", "SiteOptions"]
+__all__ = ["DEFAULT_SITE_FILE", "DEMO_BASE_PORT", "InputSpec", "SimDevice", "Site", "SiteOptions"]
 
 DEFAULT_SITE_FILE = Path("var/sim/site.json")
+#: `python -m simulators run` listens from here; config/demo.yaml uses these ports.
+DEMO_BASE_PORT = 15020
 
 #: Port offsets from `SiteOptions.base_port` (the demo config relies on them).
 PORT_OFFSETS = {
@@ -41,7 +43,9 @@ class SimDevice(Protocol):
 
     kind: str
     host: str
-    port: int
+
+    @property
+    def port(self) -> int: ...
 
     async def start(self) -> None: ...
     async def stop(self) -> None: ...
