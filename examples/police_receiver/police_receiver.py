@@ -74,7 +74,9 @@ class Receiver:
         try:
             message = json.loads(body)
         except ValueError:
-            return web.json_response({"error": "body is not JSON"}, status=400)
+            message = None
+        if not isinstance(message, dict):
+            return web.json_response({"error": "body is not a JSON object"}, status=400)
         key = request.headers.get("Idempotency-Key") or message.get("idempotency_key", "")
         if key in self.keys:
             self.duplicates += 1
@@ -84,9 +86,9 @@ class Receiver:
         if self.log is not None:
             line = json.dumps(message, separators=(",", ":")) + "\n"
             await asyncio.to_thread(_append, self.log, line)
-        incident = message["incident"]
-        _LOGGER.info("%s %s: %s at %s (priority %s)", message["event"], incident["id"],
-                     incident["category"], message["site"]["id"], incident["priority"])
+        incident = message.get("incident") or {}
+        _LOGGER.info("%s %s: %s (priority %s)", message.get("event"), incident.get("id"),
+                     incident.get("category"), incident.get("priority"))
         return web.json_response({"accepted": key})
 
     def app(self, path: str = "/campus-hub") -> web.Application:

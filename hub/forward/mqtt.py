@@ -76,14 +76,9 @@ class MqttTransport:
             self._unlisten = self._hub.bus.listen(EVENT_STATE_CHANGED, self._state_changed)
 
     async def stop(self) -> None:
-        """Say offline and disconnect."""
+        """Disconnect (the connection task says offline first)."""
         if self._unlisten is not None:
             self._unlisten()
-        client = self._client
-        if client is not None and self.connected.is_set():
-            with contextlib.suppress(aiomqtt.MqttError, TimeoutError):
-                await client.publish(self.status_topic, "offline", qos=1, retain=True,
-                                     timeout=2)
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -125,8 +120,12 @@ class MqttTransport:
                     failures = 0
                     if self.on_ready is not None:
                         self.on_ready()
-                    async for _message in client.messages:  # returns when the link drops
-                        pass
+                    try:
+                        async for _message in client.messages:  # ends when the link drops
+                            pass
+                    except asyncio.CancelledError:  # the hub stops: say so, then go
+                        await self._say_offline(client)
+                        raise
             except aiomqtt.MqttError as exc:
                 if failures == 0:
                     _LOGGER.warning("MQTT %s: %s; reconnecting", self._config.name, exc)
@@ -135,6 +134,11 @@ class MqttTransport:
                 self._client = None
             failures += 1
             await asyncio.sleep(backoff(failures, 0.5, 30.0))
+
+    async def _say_offline(self, client: aiomqtt.Client) -> None:
+        self.connected.clear()
+        with contextlib.suppress(aiomqtt.MqttError, TimeoutError):
+            await client.publish(self.status_topic, "offline", qos=1, retain=True, timeout=2)
 
     async def _publish_all_availability(self, client: aiomqtt.Client) -> None:
         for entity in list(self._hub.entities.values()):

@@ -64,6 +64,8 @@ class SiaTransport:
         self._last_sent = 0.0
         self._supervision: asyncio.Task[None] | None = None
         self.supervision_ok: bool | None = None
+        #: Where the transmitter reads the time; a test moves it to make a receiver NAK.
+        self.clock = time.time
 
     async def start(self) -> None:
         """Start the supervision loop when an interval is set."""
@@ -104,7 +106,7 @@ class SiaTransport:
             response = await self._send_once(kind, self._sequence, data)
             if response.kind == "NAK" and response.timestamp is not None:
                 # The receiver refused our clock: adopt its time and send again (DC-09 5.5.2).
-                self._clock_offset = response.timestamp.timestamp() - time.time()
+                self._clock_offset = response.timestamp.timestamp() - self.clock()
                 _LOGGER.warning("SIA %s: receiver refused our timestamp; clock offset now "
                                 "%.1f s", self._config.name, self._clock_offset)
                 response = await self._send_once(kind, self._sequence, data)
@@ -115,7 +117,7 @@ class SiaTransport:
         raise DeliveryError(f"receiver answered {response.kind}")
 
     async def _send_once(self, kind: str, sequence: int, data: str) -> SiaResponse:
-        moment = dt.datetime.fromtimestamp(time.time() + self._clock_offset, dt.UTC)
+        moment = dt.datetime.fromtimestamp(self.clock() + self._clock_offset, dt.UTC)
         frame = build_message(kind, sequence, self._config.account, data, moment,
                               receiver=self._config.receiver, line=self._config.line,
                               key=self._key)
