@@ -90,7 +90,7 @@ async def test_kill_9_loses_no_incident_and_at_most_one_window(
                 select(StateRow.state).where(StateRow.entity_id == "sensor.burst")
             )
         ).all()
-    numbers = sorted(int(v) for v in values)
+    numbers = sorted(int(str(v)) for v in values)
     assert numbers == list(range(count)), "history has a gap, not just a missing tail"
     fired_last, fired_at = int(last_state[1]), float(last_state[2])
     assert numbers[-1] <= fired_last + 200
