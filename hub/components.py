@@ -29,6 +29,7 @@ COMPONENTS: list[ComponentSpec] = [
                   required=True),
     ComponentSpec("http", "hub.http.config:HttpConfig", "hub.http:setup"),
     ComponentSpec("police", "hub.forward.config:PoliceConfig", "hub.forward:setup"),
+    ComponentSpec("discovery", "hub.discovery.config:DiscoveryConfig", "hub.discovery:setup"),
 ]
 
 

@@ -11,12 +11,13 @@ from zeroconf.asyncio import AsyncServiceInfo, AsyncZeroconf
 from .config import SimulatorConfig
 
 _LOGGER = logging.getLogger(__name__)
-HTTP_TYPE = "_http._tcp.local."
+#: Not an IANA type: the simulator's convention (like Axis's _axis-video._tcp) for ONVIF.
+ONVIF_TYPE = "_onvif._tcp.local."
 RTSP_TYPE = "_rtsp._tcp.local."
 
 
 class ZeroconfAdvertiser:
-    """Registers `_http._tcp` (TXT onvif=<path>) and, with RTSP, `_rtsp._tcp`."""
+    """Registers `_onvif._tcp` (TXT onvif=<device service path>) and, with RTSP, `_rtsp._tcp`."""
 
     def __init__(self, config: SimulatorConfig) -> None:
         self.config = config
@@ -38,7 +39,9 @@ class ZeroconfAdvertiser:
         """Register the services."""
         c = self.config
         props = {"vendor": c.manufacturer, "model": c.model, "serial": c.serial}
-        self._infos = [self._info(HTTP_TYPE, http_port, props | {"onvif": "/onvif/device_service"})]
+        self._infos = [
+            self._info(ONVIF_TYPE, http_port, props | {"onvif": "/onvif/device_service"})
+        ]
         if rtsp_port:
             self._infos.append(self._info(RTSP_TYPE, rtsp_port, props | {"path": "/stream1"}))
         self._zc = AsyncZeroconf(interfaces=[c.host], ip_version=IPVersion.V4Only)

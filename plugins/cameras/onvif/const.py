@@ -18,6 +18,8 @@ ATTR_INPUTS: Final = "inputs"
 INCIDENT_TAMPER: Final = "tamper"
 #: Any device announcing an ONVIF type scope is a candidate for this plugin.
 ONVIF_SCOPE: Final = "onvif://www.onvif.org/type/"
+#: mDNS type the simulator (and some vendors) advertise ONVIF devices under.
+ZEROCONF_TYPE: Final = "_onvif._tcp.local."
 
 
 class CameraEventData(TypedDict):

@@ -1,0 +1,64 @@
+"""Discovery: ONVIF WS-Discovery and zeroconf; matches devices to plugins; proposes YAML."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import TYPE_CHECKING, Any, Final, TypedDict
+
+from .config import DiscoveryConfig
+from .devices import DiscoveredDevice, yaml_snippet
+from .scanner import DiscoveryService, collect_matchers
+
+if TYPE_CHECKING:
+    from ..hub import Hub
+
+_LOGGER = logging.getLogger(__name__)
+
+__all__ = [
+    "DOMAIN", "EVENT_DEVICE_DISCOVERED", "DeviceDiscoveredData", "DiscoveredDevice",
+    "DiscoveryConfig", "DiscoveryService", "discovered_devices", "setup", "yaml_snippet",
+]  # fmt: skip
+
+DOMAIN: Final = "discovery"
+EVENT_DEVICE_DISCOVERED: Final = "device_discovered"
+
+
+class DeviceDiscoveredData(TypedDict):
+    """Payload of device_discovered: the device and the config entries proposed for it."""
+
+    device: dict[str, Any]
+    proposed: list[dict[str, Any]]
+
+
+async def setup(hub: Hub, config: DiscoveryConfig | None) -> None:
+    """Start scanning (once at start, then every scan_interval seconds when set)."""
+    config = config or DiscoveryConfig()
+
+    def on_new(device: DiscoveredDevice, proposed: list[dict[str, Any]]) -> None:
+        data: DeviceDiscoveredData = {"device": device.as_dict(), "proposed": proposed}
+        hub.bus.fire(EVENT_DEVICE_DISCOVERED, dict(data))
+
+    service = DiscoveryService(config, lambda: collect_matchers(hub.plugins.hook), on_new)
+    hub.components[DOMAIN] = service
+    if config.on_start or config.scan_interval:
+        hub.create_task(_scan_loop(service, config), name="discovery")
+
+
+async def _scan_loop(service: DiscoveryService, config: DiscoveryConfig) -> None:
+    if not config.on_start:
+        await asyncio.sleep(config.scan_interval)
+    while True:
+        try:
+            await service.scan()
+        except OSError as err:
+            _LOGGER.error("Discovery scan failed: %s", err)
+        if not config.scan_interval:
+            return
+        await asyncio.sleep(config.scan_interval)
+
+
+def discovered_devices(hub: Hub) -> list[dict[str, Any]]:
+    """What discovery found so far (for the API); [] when discovery is not configured."""
+    service = hub.components.get(DOMAIN)
+    return service.as_list() if isinstance(service, DiscoveryService) else []
