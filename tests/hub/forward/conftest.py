@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import importlib.util
 import ssl
 import sys
@@ -113,3 +114,8 @@ def webhook_yaml(url: str, **extra: Any) -> str:
         f"    - name: city_police\n      url: {url}\n      secret: {SECRET}\n"
         f"{options}"
     )
+
+
+# Import the recorder (Alembic reads files at import) outside the event loop, like tests/hub/http.
+with contextlib.suppress(ImportError):
+    import hub.recorder.component  # noqa: F401
