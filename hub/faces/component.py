@@ -13,6 +13,8 @@ from ..config.yaml_loader import location_of
 from ..exceptions import ConfigError
 from ..recognition import Recognizer, RecognizerConfig
 from ..recorder import Database
+from ..recorder.component import default_url
+from ..recorder.migrate import upgrade_heads_blocking
 from .config import RecognitionConfig
 from .gallery import Gallery
 from .retention import run_retention
@@ -61,13 +63,13 @@ async def open_gallery_db(hub: Hub, config: RecognitionConfig) -> tuple[Database
     recorder = hub.components.get("recorder")
     if recorder is not None and config.database_url is None:
         return recorder.db, recorder.gate
-    from ..recorder.component import default_url
-    from ..recorder.migrate import upgrade_heads_blocking
-
-    url = config.database_url or default_url(hub.config.data_dir)
+    url = config.database_url
+    if url is None:
+        url = await asyncio.to_thread(default_url, hub.config.data_dir)
     await asyncio.to_thread(_prepare_blocking, url, hub.config.data_dir)
     await asyncio.to_thread(upgrade_heads_blocking, url)
-    return Database(url), None
+    # Creating a SQLite engine resolves the file path: keep it off the loop.
+    return await asyncio.to_thread(Database, url), None
 
 
 def _prepare_blocking(url: str, data_dir: Path) -> None:
@@ -91,6 +93,7 @@ async def setup(hub: Hub, config: RecognitionConfig | None) -> None:
         hub.on_stop(db.close)
     service.start()
     hub.create_task(_retention_loop(hub, service), name="faces retention")
+    hub.create_task(_refresh_loop(service), name="faces gallery refresh")
     _LOGGER.info("Recognition ready: %s, %d people, %d cameras", config.platform,
                  len(gallery), len(config.cameras))
 
@@ -102,3 +105,12 @@ async def _retention_loop(hub: Hub, service: FaceService) -> None:
         except Exception:
             _LOGGER.exception("Face retention failed")
         await asyncio.sleep(service.config.retention_interval)
+
+
+async def _refresh_loop(service: FaceService) -> None:
+    while True:
+        await asyncio.sleep(service.config.refresh_interval)
+        try:
+            await service.gallery.refresh()
+        except Exception:
+            _LOGGER.exception("Gallery refresh failed")

@@ -120,6 +120,8 @@ class RecognitionConfig(BaseModel):
     groups: list[str] = Field(default_factory=lambda: ["staff", "student", "parent", "guard"])
     unknown_retention_days: float = Field(default=7.0, gt=0, le=3650)
     retention_interval: float = Field(default=3600.0, gt=0)
+    #: How often people enrolled by the CLI (another process) are picked up.
+    refresh_interval: float = Field(default=30.0, gt=0)
     guard: GuardConfig | None = None
     database_url: str | None = None
     workers: int = Field(default=2, ge=1, le=16)

@@ -8,6 +8,7 @@ import logging
 import os
 from collections.abc import Mapping
 from types import MappingProxyType
+from typing import Any
 
 import cv2
 import numpy as np
@@ -75,36 +76,64 @@ class Gallery:
         if list_name not in LISTS:
             raise ValueError(f"list: got {list_name!r}, expected one of {', '.join(LISTS)}")
         info = PersonInfo(os.urandom(16).hex(), name, list_name, group, source, expires_at)
-        await self.store.add_person(info)
-        self._people[info.id] = info
+        async with self._lock:
+            await self.store.add_person(info)
+            self._people[info.id] = info
         return info
 
-    async def enroll(self, person_id: str, image: bytes) -> PhotoInfo:
+    async def enroll(self, person_id: str, image: bytes,
+                     extra: dict[str, Any] | None = None) -> PhotoInfo:
         """Add one photo of a person; raise FaceRejected (why) if it is not usable."""
-        person = self._people.get(person_id)
-        if person is None:
+        async with self._lock:
+            return await self._enroll(person_id, image, extra)
+
+    async def _enroll(self, person_id: str, image: bytes,
+                      extra: dict[str, Any] | None) -> PhotoInfo:
+        if person_id not in self._people:
             raise KeyError(f"unknown person {person_id}")
         enrolment = await self.recognizer.add_face(person_id, image)
         jpeg = image if image[:2] == b"\xff\xd8" else await asyncio.to_thread(_to_jpeg, image)
         photo_id = os.urandom(16).hex()
         photo = PhotoInfo(photo_id, person_id, self.recognizer.platform, enrolment.face_id,
-                          f"{photo_id}.jpg", enrolment.embedding, enrolment.face.summary())
+                          f"{photo_id}.jpg", enrolment.embedding,
+                          {**enrolment.face.summary(), **(extra or {})})
         try:
             await self.store.add_photo(photo, jpeg)
         except BaseException:
             await self.recognizer.remove_faces([enrolment.face_id])
             raise
-        async with self._lock:
-            current = self._people[person_id]
-            self._people[person_id] = _with_photos(current, (*current.photos, photo))
+        current = self._people[person_id]
+        self._people[person_id] = _with_photos(current, (*current.photos, photo))
         return photo
 
     async def remove_person(self, person_id: str) -> PersonInfo | None:
         """Remove a person, their photos and their faces in the recognizer."""
-        person = self._people.pop(person_id, None)
-        photos = await self.store.delete_person(person_id)
-        await self.recognizer.remove_faces([p.face_id for p in photos])
+        async with self._lock:
+            person = self._people.pop(person_id, None)
+            photos = await self.store.delete_person(person_id)
+            await self.recognizer.remove_faces([p.face_id for p in photos])
         return person
+
+    async def refresh(self) -> tuple[int, int]:
+        """Pick up people enrolled or removed elsewhere (the CLI); return (added, removed)."""
+        async with self._lock:
+            people = await self.store.load()
+            mine = self.recognizer.platform
+            old = {ph.face_id for p in self._people.values() for ph in p.photos
+                   if ph.platform == mine}
+            new = {ph.face_id: GalleryEntry(ph.face_id, p.id, ph.embedding)
+                   for p in people for ph in p.photos if ph.platform == mine}
+            added = [entry for face_id, entry in new.items() if face_id not in old]
+            removed = [face_id for face_id in old if face_id not in new]
+            if added:
+                await self.recognizer.load_gallery(added)
+            if removed:
+                await self.recognizer.remove_faces(removed)
+            self._people = {p.id: p for p in people}
+        if added or removed:
+            _LOGGER.info("Gallery refreshed: %d faces added, %d removed", len(added),
+                         len(removed))
+        return len(added), len(removed)
 
     async def expire(self, now: dt.datetime | None = None) -> list[PersonInfo]:
         """Remove people whose entry has expired; return them (logged by the caller)."""

