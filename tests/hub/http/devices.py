@@ -22,6 +22,7 @@ from hub import (
     ServiceSpec,
     hookimpl,
 )
+from hub.exceptions import ServiceValidationError
 from hub.services import ServiceCall
 
 
@@ -91,7 +92,11 @@ class TestMetalDetector(AlarmInput):
 
 def _walk(hub: Any, call: ServiceCall) -> None:
     for entity_id in call.data.targets():
-        hub.entities[entity_id].walk(call.raw.get("metal", False))
+        entity = hub.entities.get(entity_id)
+        if not isinstance(entity, TestMetalDetector):
+            raise ServiceValidationError(f"entity_id: {entity_id} is not a test metal detector",
+                                         [("entity_id", "not a test metal detector")])
+        entity.walk(call.data.metal)
 
 
 class WalkData(EntityServiceData):

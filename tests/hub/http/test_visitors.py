@@ -1,0 +1,73 @@
+"""The visitor check: metal detector pass, locker, photo, gate opens once, check-out, log."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hub.testing import wait_for_state
+
+from .helpers import Api
+
+VISITOR = {"name": "Li Wei", "id_number": "110101199001011234", "reason": "parents' meeting",
+           "host": "Ms Zhang", "gate": "main"}
+
+
+async def _walk(api: Api, metal: bool) -> None:
+    status, _ = await api.call("POST", "/api/services/testdev/walk",
+                               json={"entity_id": "alarm.metal_detector", "metal": metal})
+    assert status == 200
+
+
+async def _check_in(api: Api, **extra: Any) -> tuple[int, Any]:
+    status, body = await api.call("POST", "/api/services/visitor/check_in", role="guard",
+                                  json={**VISITOR, **extra})
+    return status, body["result"] if status == 200 else body
+
+
+async def test_check_in_takes_detector_result_and_opens_gate(api: Api) -> None:
+    """A clear pass is taken from the detector; the gate opens once; the log shows the visit."""
+    await _walk(api, metal=False)
+    status, metal = await api.call("GET", "/api/visitors/metal?gate=main", role="guard")
+    assert status == 200 and metal["last_pass"]["result"] == "clear"
+    status, photo = await api.call("POST", "/api/services/visitor/take_photo", role="guard",
+                                   json={"gate": "main"})
+    assert status == 200
+    status, visit = await _check_in(api, photo=photo["result"]["snapshot_id"])
+    assert status == 200, visit
+    assert visit["metal_result"] == "clear" and visit["metal_source"] == "alarm.metal_detector"
+    assert visit["gate_opened"] == "gate.main_entrance" and visit["checked_in_by"] == "guard"
+    await wait_for_state(api.hub, "gate.main_entrance", "open")
+    status, log = await api.call("GET", "/api/visitors?q=zhang", role="police")
+    assert status == 200 and [v["name"] for v in log["items"]] == ["Li Wei"]
+    status, out = await api.call("POST", "/api/services/visitor/check_out", role="guard",
+                                 json={"visitor_id": visit["id"]})
+    assert status == 200 and out["result"]["status"] == "out"
+    status, again = await api.call("POST", "/api/services/visitor/check_out", role="guard",
+                                   json={"visitor_id": visit["id"]})
+    assert status == 422 and again["errors"][0]["field"] == "body.visitor_id"
+
+
+async def test_no_pass_no_check_in(api: Api) -> None:
+    """Without a pass through the detector the check-in names metal_result."""
+    status, body = await _check_in(api)
+    assert status == 422 and body["errors"][0]["field"] == "body.metal_result"
+
+
+async def test_metal_needs_a_locker(api: Api) -> None:
+    """After a metal alarm the items must go in a free locker."""
+    await _walk(api, metal=True)
+    status, body = await _check_in(api)
+    assert status == 422 and body["errors"][0]["field"] == "body.locker"
+    status, visit = await _check_in(api, locker="3", items="knife")
+    assert status == 200 and visit["metal_result"] == "metal" and visit["locker"] == "3"
+    status, body = await _check_in(api, name="Wang Fang", locker="3", metal_result="metal")
+    assert status == 422 and "in use" in body["message"]
+    status, lockers = await api.call("GET", "/api/visitors/lockers", role="guard")
+    assert next(x for x in lockers if x["locker"] == "3")["visitor"]["name"] == "Li Wei"
+
+
+async def test_viewer_cannot_check_in(api: Api) -> None:
+    """Checking visitors in is for guards and admins."""
+    status, _ = await api.call("POST", "/api/services/visitor/check_in", role="viewer",
+                               json={**VISITOR, "metal_result": "clear"})
+    assert status == 403
