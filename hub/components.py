@@ -21,15 +21,22 @@ class ComponentSpec:
     model: str
     setup: str
     required: bool = False
+    #: 'module:function' taking the HubConfig, returning (loc, message, hint) problems that
+    #: need other sections (an automation naming a schedule); run after every section.
+    check: str | None = None
 
 
 # Order matters: the recorder must hold the incident store before anything raises incidents.
 COMPONENTS: list[ComponentSpec] = [
     ComponentSpec("recorder", "hub.recorder.config:RecorderConfig", "hub.recorder:setup",
                   required=True),
+    ComponentSpec("schedules", "hub.automation.schedule_config:SchedulesConfig",
+                  "hub.automation.schedule:setup", required=True),
     ComponentSpec("http", "hub.http.config:HttpConfig", "hub.http:setup"),
     ComponentSpec("police", "hub.forward.config:PoliceConfig", "hub.forward:setup"),
     ComponentSpec("discovery", "hub.discovery.config:DiscoveryConfig", "hub.discovery:setup"),
+    ComponentSpec("automation", "hub.automation.config:AutomationsConfig", "hub.automation:setup",
+                  required=True, check="hub.automation.config:check"),
 ]
 
 

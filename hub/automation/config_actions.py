@@ -6,6 +6,7 @@ import re
 from typing import Annotated, Any
 
 from pydantic import (
+    AfterValidator,
     BeforeValidator,
     ConfigDict,
     Discriminator,
@@ -20,6 +21,7 @@ from .config_common import Data, Duration, DurationOrTemplate, StepModel, unknow
 from .config_conditions import Condition, Conditions
 from .config_triggers import Trigger
 from .errors import invalid
+from .template import compile_complex
 
 __all__ = [
     "ACTION_KINDS",
@@ -50,7 +52,7 @@ class ServiceAction(_Action):
     action: str | None = None
     service: str | None = None
     target: Data | None = None
-    entity_id: Any = None
+    entity_id: Annotated[Any, AfterValidator(compile_complex)] = None
     data: Data = Field(default_factory=dict)
     response_variable: str | None = None
 

@@ -12,6 +12,7 @@ from pydantic import (
     Field,
     PlainValidator,
     Tag,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -150,15 +151,19 @@ class TimePatternTrigger(_Trigger):
     minutes: int | str | None = None
     seconds: int | str | None = None
 
+    @field_validator("hours", "minutes", "seconds")
+    @classmethod
+    def _field(cls, value: int | str | None, info: ValidationInfo) -> int | str | None:
+        try:
+            _pattern(value, 24 if info.field_name == "hours" else 60)
+        except ValueError as exc:
+            raise invalid(str(exc)) from None
+        return value
+
     @model_validator(mode="after")
     def _check(self) -> TimePatternTrigger:
         if self.hours is None and self.minutes is None and self.seconds is None:
             raise invalid("give at least one of hours, minutes, seconds")
-        for name, limit in (("hours", 24), ("minutes", 60), ("seconds", 60)):
-            try:
-                _pattern(getattr(self, name), limit)
-            except ValueError as exc:
-                raise invalid(f"{name}: {exc}") from None
         return self
 
     def sets(self) -> tuple[frozenset[int] | None, frozenset[int] | None, frozenset[int] | None]:

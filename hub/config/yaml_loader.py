@@ -152,6 +152,8 @@ def location_of(root: Any, path: tuple[str | int, ...]) -> Located | None:
         elif isinstance(node, YList) and isinstance(part, int) and 0 <= part < len(node):
             best = node.item_locs[part]
             node = node[part]
+        elif isinstance(node, YDict) and part == 0:
+            continue  # one mapping where a list is allowed (HA shorthand): it is item 0
         else:
             break
     return best
