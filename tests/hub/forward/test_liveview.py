@@ -140,7 +140,7 @@ async def _dead_letters(api: Api, receiver: FaultyReceiver) -> None:
     assert status == 401
     status, item = await api.call("POST", f"/api/police/dead_letters/{dead[0]['id']}/requeue")
     assert status == 200 and item["status"] == "pending"
-    await wait_for(lambda: receiver.messages)
+    await wait_for(lambda: [s for s in incident.timeline if s.action == "police_delivered"])
     status, destinations = await api.call("GET", "/api/police/destinations")
     assert status == 200 and destinations[0]["name"] == "city_police"
     assert (destinations[0]["delivered"], destinations[0]["dead"]) == (1, 1)

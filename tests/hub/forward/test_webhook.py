@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import itertools
+import ssl
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
+import pytest
+import trustme
+
 from hub import Context, Incident
+from hub.exceptions import ServiceValidationError
 from hub.forward.const import ACTION_DEAD, ACTION_DELIVERED, ACTION_FAILED
 from hub.incidents import TimelineStep
 from hub.testing import wait_for
 
-from .conftest import FaultyReceiver, webhook_yaml
+from .conftest import FaultyReceiver, start_receiver, webhook_yaml
 
 HubFactory = Callable[..., Any]
 
@@ -143,7 +149,7 @@ async def test_client_error_is_dead_letter_and_requeue(
     assert h.of_type("police_message_dead_lettered")[0].data["detail"] == "HTTP 400"
     result = await h.hub.services.call("police", "requeue", {"outbox_id": dead[0].id})
     assert result == {"requeued": [dead[0].id]}
-    await wait_for(lambda: receiver.messages)
+    await wait_for(lambda: _steps(incident, ACTION_DELIVERED))
     assert await forwarder.queue.dead_letters(None, 10) == []
     assert [s.action for s in incident.timeline][-2:] == ["police_requeued", ACTION_DELIVERED]
 
@@ -174,3 +180,40 @@ async def test_keep_alive_connection_reused(
         count = len(receiver.arrivals)
         await wait_for(lambda c=count: len(receiver.arrivals) > c)  # type: ignore[misc]
     assert len({a.peer_port for a in receiver.arrivals}) == 1
+
+
+async def test_tls_verified_against_configured_ca(
+    hub_factory: HubFactory, tmp_path: Path
+) -> None:
+    """HTTPS with a private CA: trusted via ca_file; without it the certificate is refused."""
+    ca = trustme.CA()
+    server_ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("localhost").configure_cert(server_ctx)
+    ca_file = tmp_path / "police-ca.pem"
+    ca.cert_pem.write_to_path(str(ca_file))
+    receiver, runner = await start_receiver(ssl_context=server_ctx)
+    try:
+        assert receiver.url.startswith("https://localhost:")
+        untrusted = await hub_factory(webhook_yaml(receiver.url))
+        refused = await untrusted.hub.incidents.raise_incident("panic", source="a")
+        await wait_for(lambda: _steps(refused, ACTION_FAILED))
+        assert "TLS certificate refused" in _steps(refused, ACTION_FAILED)[0].note
+        assert receiver.arrivals == []
+        await untrusted.hub.stop()
+        trusted = await hub_factory(webhook_yaml(receiver.url, ca_file=str(ca_file)))
+        incident = await trusted.hub.incidents.raise_incident("panic", source="b")
+        await wait_for(lambda: _steps(incident, ACTION_DELIVERED))
+        assert receiver.messages[-1]["incident"]["id"] == incident.id
+    finally:
+        await runner.cleanup()
+
+
+async def test_forward_to_unknown_destination_refused(
+    hub_factory: HubFactory, receiver: FaultyReceiver
+) -> None:
+    """police.forward names the unknown destination and the configured ones."""
+    h = await hub_factory(webhook_yaml(receiver.url))
+    incident = await h.hub.incidents.raise_incident("intrusion", source="a")
+    with pytest.raises(ServiceValidationError, match="unknown nowhere; configured: city_police"):
+        await h.hub.services.call("police", "forward",
+                                  {"incident_id": incident.id, "destinations": ["nowhere"]})
