@@ -11,7 +11,7 @@ from hub import Camera, CameraState, DeviceConfig, DeviceError, DeviceUnavailabl
 from plugins.cameras.rtsp.api import FrameGrabber
 from plugins.cameras.rtsp.config import with_credentials, without_credentials
 
-from .api import CameraEvent, OnvifAuthError, OnvifClient, OnvifError
+from .api import CameraEvent, OnvifAuthError, OnvifClient, OnvifError, OnvifUnavailable
 from .config import OnvifCameraConfig
 from .const import (
     ATTR_INPUTS,
@@ -99,7 +99,7 @@ class OnvifCamera(Camera):
         self.write_state()  # set_available only writes on a change; the reason may be new
 
     async def _run(self) -> None:
-        backoff = 1.0
+        backoff, retried = 1.0, False
         while True:
             if not self.connected:
                 await asyncio.sleep(backoff)
@@ -109,6 +109,13 @@ class OnvifCamera(Camera):
             backoff = 1.0
             try:
                 await self._poll_once()
+                retried = False
+            except OnvifUnavailable as err:
+                # One dropped keep-alive connection (seen under load) is not an outage.
+                if retried:
+                    self._lost(err)
+                retried = not retried
+                _LOGGER.debug("%s: %s; retrying once", self.name, err)
             except OnvifError as err:
                 self._lost(err)
 

@@ -23,7 +23,7 @@ class OnvifCameraConfig(DeviceConfig):
     events: bool = True
     tamper_incident: bool = True
     pull_timeout: float = Field(default=5.0, gt=0, le=60)
-    subscription_seconds: int = Field(default=60, ge=10, le=3600)
+    subscription_seconds: int = Field(default=60, ge=5, le=3600)
     timeout: float = Field(default=10.0, gt=0, le=120)
     scan_interval: float = Field(default=10.0, gt=0, le=3600)
     reconnect_max_seconds: float = Field(default=30.0, gt=0, le=3600)

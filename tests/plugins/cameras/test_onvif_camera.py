@@ -130,3 +130,18 @@ async def test_wrong_password_is_unavailable_with_hint(
     assert state is not None and state.state == "unavailable"
     assert "not authorized" in state.attributes["unavailable_reason"]
     assert "check username and password" in caplog.text and "S3cret-wrong" not in caplog.text
+
+
+async def test_subscription_is_renewed_not_recreated(
+    hub_factory: HubFactory, onvif_sim: CameraSimulator
+) -> None:
+    """A short subscription is renewed before it ends; the camera never drops out meanwhile."""
+    h = await hub_factory(onvif_yaml(onvif_sim, subscription_seconds=5))
+    await wait_for_state(h.hub, ENTITY, "streaming")
+    http = onvif_sim.http
+    assert http is not None
+    await wait_for(lambda: http.requests["Renew"] >= 1, timeout=8)
+    assert http.requests["CreatePullPointSubscription"] == 1
+    states = [e.data["new_state"].state for e in h.of_type("state_changed")
+              if e.data["entity_id"] == ENTITY]  # fmt: skip
+    assert "unavailable" not in states[states.index("streaming") :]
