@@ -1,0 +1,240 @@
+"""Turn the runs into rows: median of the runs, ours / theirs, the ratio and the goal."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from .runner import Results
+from .spec import Sizes
+from .stats import median
+
+__all__ = ["Row", "integrity_lines", "rows", "table"]
+
+Extract = Callable[[dict[str, Any]], float]
+
+
+@dataclass(frozen=True)
+class Row:
+    """One figure: where it comes from, its unit, and the goal for ours / theirs."""
+
+    label: str
+    key: str
+    extract: Extract
+    unit: str
+    kind: str  # throughput (>= 3x), latency (<= 1x), startup (<= 1/3), memory (<= 1x)
+    reference: float | None = None  # the issue's measured HA figure
+
+    def goal(self) -> tuple[str, Callable[[float], bool]]:
+        """Return the goal as text and a test of the ratio ours / theirs."""
+        return {
+            "throughput": (">= 3x", lambda r: r >= 3.0),
+            "latency": ("<= 1x", lambda r: r <= 1.0),
+            "startup": ("<= 1/3", lambda r: r <= 1 / 3),
+            "memory": ("<= 1x", lambda r: r <= 1.0),
+        }[self.kind]
+
+
+def _field(name: str) -> Extract:
+    return lambda result: float(result[name])
+
+
+def _spawn_to_ready(result: dict[str, Any]) -> float:
+    return float(result["ready_wall"] - result["spawn_wall"])
+
+
+def rows(sizes: Sizes) -> list[Row]:
+    """Return the rows for these sizes; reference figures only apply to the full sizes."""
+    full = sizes == Sizes()
+    rows = [
+        Row(
+            "events/s to one listener",
+            "events_1",
+            _field("events_per_s"),
+            "/s",
+            "throughput",
+            119_000 if full else None,
+        ),
+        Row(
+            "events/s, 100 listeners on other types",
+            "events_100",
+            _field("events_per_s"),
+            "/s",
+            "throughput",
+        ),
+        Row(
+            "state writes/s, state_changed listener",
+            "state_writes",
+            _field("writes_per_s"),
+            "/s",
+            "throughput",
+            55_000 if full else None,
+        ),
+    ]
+    for count in sizes.latency_automations:
+        ref = full and count == 1000
+        what = f"{count:,} automation{'s' if count > 1 else ''}"
+        rows += [
+            Row(
+                f"trigger->action p50, {what}",
+                f"latency_{count}",
+                _field("p50_ms"),
+                "ms",
+                "latency",
+                0.15 if ref else None,
+            ),
+            Row(
+                f"trigger->action p99, {what}",
+                f"latency_{count}",
+                _field("p99_ms"),
+                "ms",
+                "latency",
+                0.46 if ref else None,
+            ),
+            Row(
+                "  p99 of samples not preempted by the OS",
+                f"latency_{count}",
+                _field("clean_p99_ms"),
+                "ms",
+                "latency",
+            ),
+        ]
+    rows.append(
+        Row(
+            f"triggers/s, burst over {sizes.burst_automations:,} automations",
+            "burst",
+            _field("triggers_per_s"),
+            "/s",
+            "throughput",
+            2_800 if full else None,
+        )
+    )
+    autos, ents = f"{sizes.startup_automations:,}", f"{sizes.startup_entities:,}"
+    for kind in ("states", "objects"):
+        key = f"startup_{kind}"
+        ref = full and kind == "states"
+        rows += [
+            Row(
+                f"start-up, spawn->ready, {autos} autom. + {ents} entity {kind}",
+                key,
+                _spawn_to_ready,
+                "s",
+                "startup",
+                0.76 if ref else None,
+            ),
+            Row(
+                "  of which after `import hub` / `import homeassistant`",
+                key,
+                _field("setup_s"),
+                "s",
+                "startup",
+            ),
+            Row(
+                f"RSS at ready, {autos} autom. + {ents} entity {kind}",
+                key,
+                _field("rss_mib"),
+                "MiB",
+                "memory",
+                110 if ref else None,
+            ),
+        ]
+    return rows
+
+
+def _fmt(value: float, unit: str) -> str:
+    if math.isnan(value):
+        return "-"
+    if unit == "/s":
+        return f"{value / 1000:,.1f}k" if value >= 1000 else f"{value:,.0f}"
+    if unit == "ms":
+        return f"{value:.3f}"
+    if unit == "s":
+        return f"{value:.2f}"
+    return f"{value:.0f}"
+
+
+def _median(results: Results, side: str, row: Row) -> float:
+    values = [row.extract(r) for r in results.values(side, row.key)]
+    return median(values)
+
+
+def table(results: Results, ours: str = "ours", markdown: bool = False) -> list[str]:
+    """Return the rows as text (or markdown) lines: ours, theirs, ratio, goal, met."""
+    head = [
+        f"figure (median of {results.runs} runs)",
+        "unit",
+        "Campus Hub" + (" + recorder" if ours != "ours" else ""),
+        "HA 2024.3.3",
+        "ours/HA",
+        "goal",
+        "met",
+        "HA in issue",
+    ]
+    body = []
+    for row in rows(results.sizes):
+        mine, theirs = _median(results, ours, row), _median(results, "theirs", row)
+        ratio = mine / theirs if theirs else math.nan
+        goal, test = row.goal()
+        met = "-" if math.isnan(ratio) else ("yes" if test(ratio) else "NO")
+        ref = _fmt(row.reference, row.unit) if row.reference is not None else ""
+        body.append(
+            [
+                row.label,
+                row.unit,
+                _fmt(mine, row.unit),
+                _fmt(theirs, row.unit),
+                f"{ratio:.2f}x" if not math.isnan(ratio) else "-",
+                goal,
+                met,
+                ref,
+            ]
+        )
+    if markdown:
+        lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+        return lines + ["| " + " | ".join(cells) + " |" for cells in body]
+    widths = [max(len(r[i]) for r in [head, *body]) for i in range(len(head))]
+    return [
+        "  ".join(
+            c.ljust(w) if i == 0 else c.rjust(w)
+            for i, (c, w) in enumerate(zip(cells, widths, strict=True))
+        )
+        for cells in [head, *body]
+    ]
+
+
+def integrity_lines(results: Results) -> list[str]:
+    """Return what the recorder stored against what was fired, over every recorder run."""
+    runs = results.by_side.get("ours+recorder", {})
+    totals: dict[str, float] = {}
+    for outputs in runs.values():
+        for output in outputs:
+            for name in (
+                "dropped",
+                "failed_rows",
+                "states_missing",
+                "events_missing",
+                "incidents_missing",
+            ):
+                totals[name] = totals.get(name, 0) + output.get(name, 0)
+    lines = [
+        f"recorder over all runs: {int(totals.get('dropped', 0))} history events dropped, "
+        f"{int(totals.get('failed_rows', 0))} rows failed, "
+        f"{int(totals.get('states_missing', 0))} state rows missing, "
+        f"{int(totals.get('events_missing', 0))} event rows missing, "
+        f"{int(totals.get('incidents_missing', 0))} incidents missing"
+    ]
+    for key, label, name in (
+        ("state_writes", "state writes", "durable_per_s"),
+        ("events_1", "events", "durable_per_s"),
+    ):
+        values = [o[name] for o in runs.get(key, []) if name in o]
+        batch = [o["max_batch_s"] for o in runs.get(key, []) if "max_batch_s" in o]
+        if values:
+            lines.append(
+                f"{label}/s until committed to SQLite (fire + flush), median: "
+                f"{median(values) / 1000:,.1f}k/s; slowest batch "
+                f"{max(batch) * 1000:.0f} ms"
+            )
+    return lines

@@ -1,0 +1,153 @@
+"""Run every scenario on both sides, run after run, and keep each run's figures."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from .sides import Side
+from .spec import Sizes
+
+__all__ = ["Results", "run_bench", "throughput_jobs"]
+
+Job = dict[str, Any]
+
+
+@dataclass
+class Results:
+    """Per side and job key, one result dict per run."""
+
+    runs: int
+    sizes: Sizes
+    by_side: dict[str, dict[str, list[dict[str, Any]]]] = field(
+        default_factory=lambda: defaultdict(lambda: defaultdict(list))
+    )
+    load: list[tuple[float, float, float]] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def values(self, side: str, key: str) -> list[dict[str, Any]]:
+        """Return the per-run results of one job on one side."""
+        return self.by_side[side][key]
+
+
+def throughput_jobs(sizes: Sizes, recorder: bool = False) -> list[tuple[str, Job]]:
+    """Return (key, job) for the bus, state and automation scenarios, in run order."""
+    rec = {"recorder": True} if recorder else {}
+    jobs: list[tuple[str, Job]] = [
+        (
+            "events_1",
+            {
+                "scenario": "events",
+                "params": {
+                    "n": sizes.events,
+                    "other_listeners": 0,
+                    "repeats": sizes.repeats,
+                    **rec,
+                },
+            },
+        ),
+        (
+            "events_100",
+            {
+                "scenario": "events",
+                "params": {
+                    "n": sizes.events,
+                    "other_listeners": 100,
+                    "repeats": sizes.repeats,
+                    **rec,
+                },
+            },
+        ),
+        (
+            "state_writes",
+            {
+                "scenario": "state_writes",
+                "params": {
+                    "n": sizes.state_writes,
+                    "entities": sizes.state_entities,
+                    "repeats": sizes.repeats,
+                    **rec,
+                },
+            },
+        ),
+    ]
+    for count in sizes.latency_automations:
+        jobs.append(
+            (
+                f"latency_{count}",
+                {
+                    "scenario": "latency",
+                    "params": {"automations": count, "samples": sizes.latency_samples, **rec},
+                },
+            )
+        )
+    jobs.append(
+        (
+            "burst",
+            {
+                "scenario": "burst",
+                "params": {
+                    "automations": sizes.burst_automations,
+                    "rounds": sizes.burst_rounds,
+                    **rec,
+                },
+            },
+        )
+    )
+    return jobs
+
+
+def startup_jobs(sizes: Sizes, recorder: bool = False) -> list[tuple[str, Job]]:
+    """Return (key, job) for the start-up scenarios; each runs in its own process."""
+    rec = {"recorder": True} if recorder else {}
+    return [
+        (
+            f"startup_{kind}",
+            {
+                "scenario": "startup",
+                "params": {
+                    "automations": sizes.startup_automations,
+                    "entities": sizes.startup_entities,
+                    "entity_objects": kind == "objects",
+                    **rec,
+                },
+            },
+        )
+        for kind in ("states", "objects")
+    ]
+
+
+def run_bench(
+    ours: Side, theirs: Side, sizes: Sizes, runs: int, recorder: bool, log: Any = print
+) -> Results:
+    """Run `runs` rounds; in each, both sides run every scenario (order alternates)."""
+    results = Results(runs, sizes)
+    began = time.monotonic()
+    results.load.append(os.getloadavg())
+    for run in range(runs):
+        pairs = [("ours", ours), ("theirs", theirs)]
+        if run % 2:
+            pairs.reverse()
+        for name, side in pairs:
+            log(f"run {run + 1}/{runs}: {side.name}: bus, states, automations")
+            _record(results, name, throughput_jobs(sizes), side.run)
+            for key, job in startup_jobs(sizes):
+                log(f"run {run + 1}/{runs}: {side.name}: {key}")
+                _record(results, name, [(key, job)], side.run)
+        if recorder:
+            log(f"run {run + 1}/{runs}: campus-hub with its recorder on")
+            _record(results, "ours+recorder", throughput_jobs(sizes, recorder=True), ours.run)
+            for key, job in startup_jobs(sizes, recorder=True):
+                _record(results, "ours+recorder", [(key, job)], ours.run)
+        results.load.append(os.getloadavg())
+    results.seconds = time.monotonic() - began
+    return results
+
+
+def _record(results: Results, side: str, jobs: list[tuple[str, Job]], run: Any) -> None:
+    outputs = run([job for _, job in jobs])
+    for (key, _), output in zip(jobs, outputs, strict=True):
+        results.by_side[side][key].append(output)
