@@ -53,7 +53,9 @@ class ModbusIODevice(Platform):
         self.hub = hub
         self.config = config
         self.name = config.name
-        timeout = max(0.1, config.scan_interval)
+        # A refused or reset connection fails at once; a silent device after `timeout`.
+        # Two scan intervals (at least 0.2 s) keeps a busy hub from false offlines.
+        timeout = max(0.2, 2 * config.scan_interval)
         self.client = ModbusClient(config.settings(timeout))
         self.inputs = [ModbusAlarmInput(self, item) for item in config.inputs]
         self.counters = [ModbusCounter(self, item) for item in config.registers]
