@@ -34,6 +34,8 @@ COMPONENTS: list[ComponentSpec] = [
                   "hub.automation.schedule:setup", required=True),
     ComponentSpec("http", "hub.http.config:HttpConfig", "hub.http:setup"),
     ComponentSpec("police", "hub.forward.config:PoliceConfig", "hub.forward:setup"),
+    ComponentSpec("recognition", "hub.faces.config:RecognitionConfig",
+                  "hub.faces.component:setup"),
     ComponentSpec("discovery", "hub.discovery.config:DiscoveryConfig", "hub.discovery:setup"),
     ComponentSpec("automation", "hub.automation.config:AutomationsConfig", "hub.automation:setup",
                   required=True, check="hub.automation.config:check"),

@@ -14,9 +14,7 @@ from ..config import load_config, validate_config
 from ..exceptions import ConfigError
 from ..plugins import PluginRegistry
 from ..recorder import Database
-from ..recorder.component import default_url
-from ..recorder.migrate import upgrade_heads_blocking
-from .component import build_recognizer
+from .component import build_recognizer, migrated_database_blocking
 from .config import RecognitionConfig
 from .enroll import EnrolReport, enrol_folder
 from .fetch import ModelFetchError, default_models_dir, fetch_models
@@ -105,22 +103,12 @@ async def _open(config_path: str) -> tuple[Gallery, Database]:
     section: RecognitionConfig = config.sections.get("recognition") or RecognitionConfig()
     recognizer = build_recognizer(registry, section, config.raw)
     await recognizer.start()
-    db = await asyncio.to_thread(_migrated_database_blocking, section.database_url, config)
+    db = await asyncio.to_thread(migrated_database_blocking, section.database_url,
+                                 config.sections.get("recorder"), config.data_dir)
     store = GalleryStore(db, config.data_dir / "faces" / "photos")
     gallery = Gallery(store, recognizer)
     await gallery.load()
     return gallery, db
-
-
-def _migrated_database_blocking(url: str | None, config: Any) -> Database:
-    """Return the hub's database (recorder URL, else the default file), migrated."""
-    recorder = config.sections.get("recorder")
-    url = url or getattr(recorder, "db_url", None) or default_url(config.data_dir)
-    assert url is not None
-    if url.startswith("sqlite"):
-        config.data_dir.mkdir(parents=True, exist_ok=True)
-    upgrade_heads_blocking(url)
-    return Database(url)
 
 
 async def _enroll(args: argparse.Namespace) -> int:

@@ -13,8 +13,6 @@ from ..config.yaml_loader import location_of
 from ..exceptions import ConfigError
 from ..recognition import Recognizer, RecognizerConfig
 from ..recorder import Database
-from ..recorder.component import default_url
-from ..recorder.migrate import upgrade_heads_blocking
 from .config import RecognitionConfig
 from .gallery import Gallery
 from .retention import run_retention
@@ -27,7 +25,7 @@ if TYPE_CHECKING:
 
 _LOGGER = logging.getLogger(__name__)
 
-__all__ = ["build_recognizer", "open_gallery_db", "setup"]
+__all__ = ["build_recognizer", "migrated_database_blocking", "open_gallery_db", "setup"]
 
 
 def build_recognizer(registry: PluginRegistry, config: RecognitionConfig,
@@ -58,44 +56,60 @@ def _where(raw: Any, loc: tuple[str | int, ...]) -> str:
     return f"{found[0]}:{found[1]}: " if found is not None else ""
 
 
-async def open_gallery_db(hub: Hub, config: RecognitionConfig) -> tuple[Database, Any]:
-    """Return the recorder's database (and write gate) or, without a recorder, our own."""
+async def open_gallery_db(hub: Hub, config: RecognitionConfig) -> tuple[Database, Any, bool]:
+    """Return (database, write gate or None, whether we own it): the recorder's, or ours."""
     recorder = hub.components.get("recorder")
     if recorder is not None and config.database_url is None:
-        return recorder.db, recorder.gate
-    url = config.database_url
-    if url is None:
-        url = await asyncio.to_thread(default_url, hub.config.data_dir)
-    await asyncio.to_thread(_prepare_blocking, url, hub.config.data_dir)
-    await asyncio.to_thread(upgrade_heads_blocking, url)
-    # Creating a SQLite engine resolves the file path: keep it off the loop.
-    return await asyncio.to_thread(Database, url), None
+        return recorder.db, getattr(recorder, "gate", None), False
+    # Migrating and creating a SQLite engine touch files: keep it off the loop.
+    db = await asyncio.to_thread(migrated_database_blocking, config.database_url,
+                                 hub.config.sections.get("recorder"), hub.config.data_dir)
+    return db, None, True
 
 
-def _prepare_blocking(url: str, data_dir: Path) -> None:
+def migrated_database_blocking(url: str | None, recorder: Any, data_dir: Path) -> Database:
+    """Return the hub's database (given URL, recorder URL, or default file), migrated."""
+    from ..recorder.component import default_url
+    from ..recorder.migrate import upgrade_heads_blocking
+
+    url = url or getattr(recorder, "db_url", None) or default_url(data_dir)
+    assert url is not None
     if url.startswith("sqlite"):
         data_dir.mkdir(parents=True, exist_ok=True)
+    upgrade_heads_blocking(url)
+    return Database(url)
 
 
 async def setup(hub: Hub, config: RecognitionConfig | None) -> None:
     """Component entry point (hub/components.py)."""
     config = config or RecognitionConfig()
+    _check_guard_schedule(hub, config)
     recognizer = build_recognizer(hub.plugins, config, hub.config.raw, hub)
     await recognizer.start()
-    db, gate = await open_gallery_db(hub, config)
+    db, gate, owned = await open_gallery_db(hub, config)
     photos = hub.config.data_dir / "faces" / "photos"
     gallery = Gallery(GalleryStore(db, photos, gate), recognizer)
     await gallery.load()
     service = FaceService(hub, config, recognizer, gallery)
     hub.components["recognition"] = service
     hub.on_stop(service.stop)
-    if gate is None:
+    if owned:
         hub.on_stop(db.close)
     service.start()
     hub.create_task(_retention_loop(hub, service), name="faces retention")
     hub.create_task(_refresh_loop(service), name="faces gallery refresh")
     _LOGGER.info("Recognition ready: %s, %d people, %d cameras", config.platform,
                  len(gallery), len(config.cameras))
+
+
+def _check_guard_schedule(hub: Hub, config: RecognitionConfig) -> None:
+    name = config.guard.schedule if config.guard is not None else None
+    schedules = hub.components.get("schedules")
+    if name is not None and (schedules is None or name not in schedules):
+        loc = ("recognition", "guard", "schedule")
+        known = ", ".join(sorted(schedules or [])) or "none"
+        raise ConfigError([f"{_where(hub.config.raw, loc)}recognition.guard.schedule: no "
+                           f"schedule named '{name}' (schedules: {known})"])
 
 
 async def _retention_loop(hub: Hub, service: FaceService) -> None:

@@ -88,6 +88,8 @@ class GuardConfig(BaseModel):
     group: str = "guard"
     minutes: float = Field(default=10.0, gt=0, le=24 * 60)
     fps: float = Field(default=1.0, gt=0, le=30)
+    #: A named schedule of the `schedules:` section (e.g. guard_duty); wins over `duty`.
+    schedule: str | None = None
     duty: list[DutyWindow] = Field(default_factory=lambda: [DutyWindow()])
     gate: str | None = None
 

@@ -54,9 +54,24 @@ class FaceIndex:
             self._matrix[row] = vec / norm
 
     def add_many(self, face_ids: list[str], subjects: list[str], embeddings: F32) -> None:
-        """Add many faces at once (startup, bench)."""
-        for face_id, subject, vec in zip(face_ids, subjects, embeddings, strict=True):
-            self.add(face_id, subject, vec)
+        """Add many new faces at once (startup, bench); existing ids are replaced one by one."""
+        vecs = np.asarray(embeddings, dtype=np.float32).reshape(len(face_ids), -1)
+        if vecs.shape[1] != self.dim:
+            raise ValueError(f"embeddings have {vecs.shape[1]} values, index expects {self.dim}")
+        norms = np.linalg.norm(vecs, axis=1, keepdims=True)
+        if not np.all(np.isfinite(norms)) or np.any(norms == 0):
+            raise ValueError("an embedding is zero or not finite")
+        fresh = [i for i, f in enumerate(face_ids) if f not in self._row_of]
+        with self._lock:
+            start = len(self._face_ids)
+            self._grow(start + len(fresh))
+            self._matrix[start : start + len(fresh)] = vecs[fresh] / norms[fresh]
+            for offset, i in enumerate(fresh):
+                self._row_of[face_ids[i]] = start + offset
+                self._face_ids.append(face_ids[i])
+                self._subjects.append(subjects[i])
+        for i in sorted(set(range(len(face_ids))) - set(fresh)):
+            self.add(face_ids[i], subjects[i], vecs[i])
 
     def remove(self, face_id: str) -> bool:
         """Remove one face; return False if it was not there."""

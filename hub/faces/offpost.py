@@ -37,7 +37,13 @@ class OffPostWatcher:
             self._tz = dt.UTC
 
     def on_duty(self, now: float) -> bool:
-        """Return True when `now` falls in a duty window (hub time zone)."""
+        """Return True when `now` falls in the duty schedule or a duty window (hub time zone)."""
+        if self.config.schedule is not None:
+            schedules = self.hub.components.get("schedules")
+            if schedules is None or self.config.schedule not in schedules:
+                raise KeyError(f"recognition.guard.schedule: no schedule named "
+                               f"'{self.config.schedule}' in the schedules section")
+            return bool(schedules.is_active(self.config.schedule, now))
         local = dt.datetime.fromtimestamp(now, self._tz)
         return any(window.contains(local) for window in self.config.duty)
 

@@ -55,3 +55,17 @@ def test_bad_vectors_are_refused():
     with pytest.raises(ValueError, match="zero"):
         index.add("x", "s", np.zeros(8, np.float32))
     assert index.search(_vec(0)) == []
+
+
+def test_add_many_matches_adding_one_by_one():
+    """The bulk path gives the same search results as single adds, duplicates replaced."""
+    vecs = np.stack([_vec(i) for i in range(6)])
+    bulk, single = FaceIndex(dim=8, capacity=1), FaceIndex(dim=8)
+    bulk.add_many([f"f{i}" for i in range(6)], [f"s{i}" for i in range(6)], vecs)
+    bulk.add_many(["f0"], ["moved"], vecs[:1])
+    for i in range(6):
+        single.add(f"f{i}", f"s{i}", vecs[i])
+    single.add("f0", "moved", vecs[0])
+    assert len(bulk) == len(single) == 6
+    for i in range(6):
+        assert bulk.search(_vec(i), 2) == single.search(_vec(i), 2)

@@ -10,6 +10,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from hub.faces.retention import run_retention
 from hub.faces.service import FaceService
 from hub.incidents import IncidentStatus
@@ -63,6 +65,29 @@ async def test_no_guard_on_duty_raises_off_post_and_sighting_resolves_it(hub_fac
     resolved = await harness.hub.incidents.get(incident.id)
     assert resolved.status == IncidentStatus.RESOLVED
     assert not _open_off_post(harness)
+
+
+async def test_duty_can_follow_a_named_school_schedule(hub_factory, models_dir, faces):
+    """guard.schedule names a `schedules:` entry; on duty by it, absence raises the incident."""
+    harness = await hub_factory("""
+recorder: {commit_interval: 0.05}
+schedules:
+  always: {hours: {mon-sun: ["00:00-23:59"]}}
+recognition:
+  platform: onnx_face
+  options: {workers: 1}
+  guard: {camera: camera.guard_room, minutes: 0.01, schedule: always}
+""")
+    await wait_for(lambda: _open_off_post(harness), timeout=10)
+
+
+async def test_unknown_duty_schedule_is_a_config_error(hub_factory, models_dir):
+    """A guard.schedule naming no schedule fails start-up naming the field."""
+    from hub.exceptions import ConfigError
+
+    with pytest.raises(ConfigError, match=r"recognition.guard.schedule: no schedule named 'x'"):
+        await hub_factory("recognition:\n  platform: onnx_face\n  guard: {camera: "
+                          "camera.guard_room, schedule: x}\n")
 
 
 async def test_off_duty_absence_raises_nothing(hub_factory, models_dir, faces):
