@@ -25,6 +25,7 @@ _LOGGER = logging.getLogger(__name__)
 
 __all__ = ["HTTP_KEY", "HttpComponent"]
 
+_GZIP_MIN = 2048
 HTTP_KEY: web.AppKey[HttpComponent] = web.AppKey("campus_http")
 
 
@@ -47,7 +48,8 @@ class HttpComponent:
     def build_app(self) -> web.Application:
         """Freeze the route registry and return the application."""
         self.registry.frozen = True
-        app = web.Application(middlewares=[_error_middleware], client_max_size=2 * 1024 * 1024)
+        app = web.Application(middlewares=[_gzip_middleware, _error_middleware],
+                              client_max_size=2 * 1024 * 1024)
         app[HTTP_KEY] = self
         for route in self.registry.routes:
             app.router.add_route(route.method, route.path, wrap(self.hub, self.auth, route))
@@ -83,6 +85,19 @@ class HttpComponent:
     def url(self) -> str:
         """Return the base URL the server listens on."""
         return f"http://{self.config.host}:{self.port}"
+
+
+@web.middleware
+async def _gzip_middleware(
+    request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+) -> web.StreamResponse:
+    response = await handler(request)
+    # JSON lists (incidents, states) shrink ~10x; images and the panel's own files are skipped.
+    if (isinstance(response, web.Response) and response.content_type == "application/json"
+            and response.body is not None and len(response.body) > _GZIP_MIN  # type: ignore[arg-type]
+            and "gzip" in request.headers.get("Accept-Encoding", "")):
+        response.enable_compression(web.ContentCoding.gzip)
+    return response
 
 
 @web.middleware

@@ -14,43 +14,80 @@ class IncidentsPage extends HTMLElement {
     this.recent = [];
     this.error = "";
     this.render = throttleFrame(() => this.draw());
-    this.listener = () => this.render();
-    live.addEventListener("incident", this.listener);
-    live.addEventListener("incidents", this.listener);
+    this.onIncident = (e) => this.upsert(e.detail.incident);
+    this.onIncidents = () => this.render();
+    live.addEventListener("incident", this.onIncident);
+    live.addEventListener("incidents", this.onIncidents);
     this.addEventListener("click", (e) => this.onClick(e));
     this.addEventListener("submit", (e) => this.onSubmit(e));
     this.draw();
   }
 
   disconnectedCallback() {
-    live.removeEventListener("incident", this.listener);
-    live.removeEventListener("incidents", this.listener);
+    live.removeEventListener("incident", this.onIncident);
+    live.removeEventListener("incidents", this.onIncidents);
   }
 
   items() {
-    const open = [...live.incidents.values()].filter((i) => !["resolved", "false_alarm"].includes(i.status));
+    const open = [...live.incidents.values()].filter(isOpen);
     const list = this.showAll ? mergeById(open, this.recent, live.incidents) : open;
     return list.sort((a, b) => b.created_at - a.created_at);
   }
 
+  current() {
+    return this.selected && (live.incidents.get(this.selected) || this.recent.find((i) => i.id === this.selected));
+  }
+
   draw() {
     const items = this.items();
-    const current = this.selected && (live.incidents.get(this.selected) || this.recent.find((i) => i.id === this.selected));
     this.innerHTML = html`
       <div class="split">
         <section class="list card">
-          <h2>${this.showAll ? t("all_incidents") : t("open_incidents")} <small>(${items.length})</small>
+          <h2>${this.showAll ? t("all_incidents") : t("open_incidents")} <small class="count">(${items.length})</small>
             <button type="button" data-action="toggle">${this.showAll ? t("open_incidents") : t("all_incidents")}</button></h2>
-          ${items.length === 0 ? html`<p class="empty">${t("no_incidents")}</p>` : ""}
+          <p class="empty"${items.length ? html` hidden` : ""}>${t("no_incidents")}</p>
           <ol class="incidents">${items.map((i) => row(i, i.id === this.selected))}</ol>
         </section>
-        <section class="detail card">${current ? this.detail(current) : html`<p class="empty">${t("select_incident")}</p>`}</section>
+        <section class="detail card"></section>
       </div>`.toString();
+    this.drawDetail();
+  }
+
+  // A new or changed incident: replace or insert its row only (fast with hundreds open).
+  upsert(incident) {
+    const list = this.querySelector("ol.incidents");
+    if (!list) return;
+    const old = list.querySelector(`li[data-incident-id="${incident.id}"]`);
+    const keep = this.showAll || isOpen(incident);
+    if (!keep) {
+      old?.remove();
+    } else {
+      const tpl = document.createElement("template");
+      tpl.innerHTML = row(incident, incident.id === this.selected).toString();
+      const li = tpl.content.firstElementChild;
+      if (old) {
+        old.replaceWith(li);
+      } else {
+        let before = list.firstElementChild;
+        while (before && Number(before.dataset.created) > incident.created_at) before = before.nextElementSibling;
+        list.insertBefore(li, before);
+      }
+    }
+    const count = list.children.length;
+    this.querySelector(".count").textContent = `(${count})`;
+    this.querySelector(".list .empty").hidden = count > 0;
+    if (incident.id === this.selected) this.drawDetail();
+  }
+
+  drawDetail() {
+    const box = this.querySelector("section.detail");
+    const current = this.current();
+    box.innerHTML = (current ? this.detail(current) : html`<p class="empty">${t("select_incident")}</p>`).toString();
   }
 
   detail(i) {
     const role = this.user.role;
-    const open = !["resolved", "false_alarm"].includes(i.status);
+    const open = isOpen(i);
     return html`
       <h2><span class="prio p${i.priority}">${t(`p${i.priority}`)}</span> ${category(i.category)}</h2>
       <p class="message">${i.message}</p>
@@ -101,10 +138,12 @@ class IncidentsPage extends HTMLElement {
       return;
     }
     if (rowEl) {
+      this.querySelector("li.selected")?.classList.remove("selected");
+      rowEl.classList.add("selected");
       this.selected = rowEl.dataset.incidentId;
       history.replaceState(null, "", `#/incidents/${this.selected}`);
       this.error = "";
-      this.draw();
+      this.drawDetail();
     }
   }
 
@@ -120,15 +159,16 @@ class IncidentsPage extends HTMLElement {
       live.incidents.set(updated.id, updated);
       this.recent = this.recent.map((i) => (i.id === updated.id ? updated : i));
       this.error = "";
+      this.upsert(updated);
     } catch (err) {
       this.error = err.message;
     }
-    this.draw();
+    this.drawDetail();
   }
 }
 
 function row(i, selected) {
-  return html`<li class="incident p${i.priority}${selected ? " selected" : ""}" data-incident-id="${i.id}" tabindex="0">
+  return html`<li class="incident p${i.priority}${selected ? " selected" : ""}" data-incident-id="${i.id}" data-created="${i.created_at}" tabindex="0">
     <span class="prio p${i.priority}">${t(`p${i.priority}`)}</span>
     <span class="what"><strong>${category(i.category)}</strong> ${i.message}</span>
     <span class="status s-${i.status}">${t(i.status)}</span>
@@ -141,6 +181,8 @@ function stepData(step) {
   const keys = Object.keys(d).filter((k) => ["destination", "status", "attempt", "classification", "error"].includes(k));
   return keys.length ? html` <span class="data">${keys.map((k) => `${k}: ${d[k]}`).join(", ")}</span>` : "";
 }
+
+function isOpen(i) { return !["resolved", "false_alarm"].includes(i.status); }
 
 function mergeById(open, recent, map) {
   const out = new Map(recent.map((i) => [i.id, map.get(i.id) || i]));
