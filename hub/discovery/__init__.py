@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, Final, TypedDict
 from .config import DiscoveryConfig
 from .devices import DiscoveredDevice, yaml_snippet
 from .scanner import DiscoveryService, collect_matchers
+from .wsdiscovery import HelloListener
 
 if TYPE_CHECKING:
     from ..hub import Hub
@@ -32,7 +33,7 @@ class DeviceDiscoveredData(TypedDict):
 
 
 async def setup(hub: Hub, config: DiscoveryConfig | None) -> None:
-    """Start scanning (once at start, then every scan_interval seconds when set)."""
+    """Scan at start (then every scan_interval s); with multicast, also listen for Hello."""
     config = config or DiscoveryConfig()
 
     def on_new(device: DiscoveredDevice, proposed: list[dict[str, Any]]) -> None:
@@ -41,6 +42,14 @@ async def setup(hub: Hub, config: DiscoveryConfig | None) -> None:
 
     service = DiscoveryService(config, lambda: collect_matchers(hub.plugins.hook), on_new)
     hub.components[DOMAIN] = service
+    if config.multicast:
+        listener = HelloListener(config.interface, service.hello)
+        try:
+            await listener.start()
+        except OSError as err:
+            _LOGGER.error("Discovery: cannot listen for WS-Discovery Hello: %s", err)
+        else:
+            hub.on_stop(listener.stop)
     if config.on_start or config.scan_interval:
         hub.create_task(_scan_loop(service, config), name="discovery")
 

@@ -12,7 +12,7 @@ from ..declarations import DiscoveryMatcher
 from .config import DiscoveryConfig
 from .devices import DiscoveredDevice, device_entry, from_probe_match, from_zeroconf, match
 from .mdns import ZeroconfService, browse
-from .wsdiscovery import probe
+from .wsdiscovery import ProbeMatch, probe
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -64,17 +64,24 @@ class DiscoveryService:
                 self._browse(self.zeroconf_types(matchers)),
             )  # fmt: skip
             found = [from_probe_match(m) for m in probed] + [from_zeroconf(s) for s in browsed]
-            result = []
-            for device in found:
-                matched = match(device, matchers)
-                platforms = tuple(dict.fromkeys(m.platform for m in matched))
-                device = dataclasses.replace(device, platforms=platforms)
-                result.append(device)
-                if device.key not in self.devices and self._on_new is not None:
-                    self._on_new(device, [device_entry(device, m) for m in matched[:1]])
-                self.devices[device.key] = device
+            result = [self._record(device, matchers) for device in found]
             _LOGGER.info("Discovery: %d device(s) found, %d known", len(result), len(self.devices))
             return result
+
+    def _record(
+        self, device: DiscoveredDevice, matchers: Sequence[DiscoveryMatcher]
+    ) -> DiscoveredDevice:
+        matched = match(device, matchers)
+        platforms = tuple(dict.fromkeys(m.platform for m in matched))
+        device = dataclasses.replace(device, platforms=platforms)
+        if device.key not in self.devices and self._on_new is not None:
+            self._on_new(device, [device_entry(device, m) for m in matched[:1]])
+        self.devices[device.key] = device
+        return device
+
+    def hello(self, announcement: ProbeMatch) -> DiscoveredDevice:
+        """Record a device that announced itself with a WS-Discovery Hello."""
+        return self._record(from_probe_match(announcement), list(self._matchers()))
 
     def proposals(self, device: DiscoveredDevice) -> list[dict[str, Any]]:
         """The `devices:` entries each matching platform proposes for a device."""

@@ -8,12 +8,15 @@ import logging
 import socket
 import uuid
 import xml.etree.ElementTree as ET
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 _LOGGER = logging.getLogger(__name__)
 
-__all__ = ["MULTICAST_TARGET", "ProbeMatch", "build_probe", "parse_probe_matches", "probe"]
+__all__ = [
+    "MULTICAST_TARGET", "HelloListener", "ProbeMatch", "build_probe", "parse_hello",
+    "parse_probe_matches", "probe",
+]  # fmt: skip
 
 SOAP_ENV = "http://www.w3.org/2003/05/soap-envelope"
 WSA = "http://schemas.xmlsoap.org/ws/2004/08/addressing"
@@ -57,19 +60,29 @@ def parse_probe_matches(
     relates = root.findtext(f"{{{SOAP_ENV}}}Header/{{{WSA}}}RelatesTo")
     if message_id and relates and relates.strip() != message_id:
         return []
-    matches = []
-    for match in root.iterfind(f"{{{SOAP_ENV}}}Body/{{{WSD}}}ProbeMatches/{{{WSD}}}ProbeMatch"):
-        endpoint = match.findtext(f"{{{WSA}}}EndpointReference/{{{WSA}}}Address") or ""
-        matches.append(
-            ProbeMatch(
-                endpoint=endpoint.strip(),
-                types=tuple((match.findtext(f"{{{WSD}}}Types") or "").split()),
-                scopes=tuple((match.findtext(f"{{{WSD}}}Scopes") or "").split()),
-                xaddrs=tuple((match.findtext(f"{{{WSD}}}XAddrs") or "").split()),
-                sender=sender,
-            )
-        )
-    return matches
+    path = f"{{{SOAP_ENV}}}Body/{{{WSD}}}ProbeMatches/{{{WSD}}}ProbeMatch"
+    return [_match(element, sender) for element in root.iterfind(path)]
+
+
+def parse_hello(data: bytes, sender: tuple[str, int]) -> ProbeMatch | None:
+    """The announcement of a Hello datagram; None for anything else."""
+    try:
+        root = ET.fromstring(data)
+    except ET.ParseError:
+        return None
+    hello = root.find(f"{{{SOAP_ENV}}}Body/{{{WSD}}}Hello")
+    return None if hello is None else _match(hello, sender)
+
+
+def _match(element: ET.Element, sender: tuple[str, int]) -> ProbeMatch:
+    endpoint = element.findtext(f"{{{WSA}}}EndpointReference/{{{WSA}}}Address") or ""
+    return ProbeMatch(
+        endpoint=endpoint.strip(),
+        types=tuple((element.findtext(f"{{{WSD}}}Types") or "").split()),
+        scopes=tuple((element.findtext(f"{{{WSD}}}Scopes") or "").split()),
+        xaddrs=tuple((element.findtext(f"{{{WSD}}}XAddrs") or "").split()),
+        sender=sender,
+    )
 
 
 def _is_multicast(host: str) -> bool:
@@ -116,3 +129,41 @@ async def probe(
     finally:
         sock.close()
     return list(found.values())
+
+
+class _HelloProtocol(asyncio.DatagramProtocol):
+    def __init__(self, on_hello: Callable[[ProbeMatch], object]) -> None:
+        self.on_hello = on_hello
+
+    def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
+        hello = parse_hello(data, addr)
+        if hello is not None:
+            self.on_hello(hello)
+
+
+class HelloListener:
+    """Joins 239.255.255.250:3702 on one interface and reports Hello announcements."""
+
+    def __init__(self, interface: str, on_hello: Callable[[ProbeMatch], object]) -> None:
+        self.interface, self.on_hello = interface, on_hello
+        self._transport: asyncio.BaseTransport | None = None
+
+    async def start(self) -> None:
+        """Bind the WS-Discovery port (shared) and join the group."""
+        group, port = MULTICAST_TARGET
+        sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(("", port))
+        membership = socket.inet_aton(group) + socket.inet_aton(self.interface)
+        sock.setsockopt(socket.IPPROTO_IP, socket.IP_ADD_MEMBERSHIP, membership)
+        sock.setblocking(False)
+        loop = asyncio.get_running_loop()
+        self._transport, _ = await loop.create_datagram_endpoint(
+            lambda: _HelloProtocol(self.on_hello), sock=sock
+        )
+
+    def stop(self) -> None:
+        """Leave the group and close."""
+        if self._transport is not None:
+            self._transport.close()
+            self._transport = None

@@ -39,12 +39,13 @@ class OnvifClient:
     def __init__(
         self, host: str, port: int, username: str, password: str,
         session: aiohttp.ClientSession, *, timeout: float = 10.0,
-        snapshot_auth: SnapshotAuth = "auto", use_media2: bool = True,
+        snapshot_auth: SnapshotAuth = "auto", use_media2: bool = True, max_concurrent: int = 4,
     ) -> None:  # fmt: skip
         self.host, self.port, self.timeout = host, port, timeout
         self.session = session
         self.snapshot_auth: SnapshotAuth = snapshot_auth
         self.use_media2 = use_media2
+        self._limit = asyncio.Semaphore(max_concurrent)  # per-device concurrency limit
         self._username, self._password = username, password
         self._camera: ONVIFCamera | None = None
         self.info: DeviceInfo | None = None
@@ -61,8 +62,9 @@ class OnvifClient:
         """host:port, for log messages."""
         return f"{self.host}:{self.port}"
 
-    def _call(self, awaitable: Any, what: str, timeout: float | None = None) -> Any:
-        return guarded(awaitable, f"{self.name} {what}", timeout or self.timeout)
+    async def _call(self, awaitable: Any, what: str, timeout: float | None = None) -> Any:
+        async with self._limit:
+            return await guarded(awaitable, f"{self.name} {what}", timeout or self.timeout)
 
     async def connect(self) -> DeviceInfo:
         """Find the services, read identity and profiles. Raises OnvifError subclasses."""
@@ -99,7 +101,8 @@ class OnvifClient:
     async def _load_profiles(self) -> list[MediaProfile]:
         if self.media2:
             try:
-                return await self._media2().profiles()
+                async with self._limit:
+                    return await self._media2().profiles()
             except OnvifError as err:
                 _LOGGER.warning("%s: Media2 failed (%s), using Media", self.name, err)
                 self.media2 = False
@@ -122,7 +125,8 @@ class OnvifClient:
     async def stream_uri(self, token: str) -> str:
         """The RTSP (or other) stream URI of a profile."""
         if self.media2:
-            return await self._media2().stream_uri(token)
+            async with self._limit:
+                return await self._media2().stream_uri(token)
         media = await self._call(self._require().create_media_service(), "media service")
         setup = {"Stream": "RTP-Unicast", "Transport": {"Protocol": "RTSP"}}
         result = await self._call(
@@ -133,7 +137,8 @@ class OnvifClient:
     async def snapshot_uri(self, token: str) -> str:
         """The JPEG snapshot URI of a profile."""
         if self.media2:
-            return await self._media2().snapshot_uri(token)
+            async with self._limit:
+                return await self._media2().snapshot_uri(token)
         media = await self._call(self._require().create_media_service(), "media service")
         result = await self._call(media.GetSnapshotUri({"ProfileToken": token}), "GetSnapshotUri")
         return str(result.Uri)
@@ -145,6 +150,10 @@ class OnvifClient:
 
     async def fetch_snapshot(self, uri: str) -> bytes:
         """GET the snapshot over the shared session with digest or basic auth."""
+        async with self._limit:
+            return await self._fetch_snapshot(uri)
+
+    async def _fetch_snapshot(self, uri: str) -> bytes:
         timeout = aiohttp.ClientTimeout(total=self.timeout)
         auth = self.snapshot_auth
         try:

@@ -123,7 +123,7 @@ async def _ip(*args: str) -> None:
 @pytest.mark.netns
 @pytest.mark.skipif(_netns_possible() is not None, reason=str(_netns_possible()))
 async def test_multicast_wsdiscovery_and_mdns_in_a_namespace() -> None:
-    """Inside a private namespace, a multicast Probe and an mDNS browse both find the camera."""
+    """In a private namespace, Hello, a multicast Probe and an mDNS browse all find the camera."""
     ns = f"campus-disc-{uuid.uuid4().hex[:8]}"
     await _ip("netns", "add", ns)
     try:
@@ -141,6 +141,7 @@ async def test_multicast_wsdiscovery_and_mdns_in_a_namespace() -> None:
     assert proc.returncode == 0, err.decode()[-2000:]
     result = json.loads(out.decode().strip().splitlines()[-1])
     assert [d["xaddrs"] for d in result["wsd"]] == [[result["device_url"]]]
+    assert [d["xaddrs"] for d in result["hello"]] == [[result["device_url"]]]
     [service] = result["mdns"]
     assert (
         service["service_type"] == "_onvif._tcp.local." and service["manufacturer"] == "CampusSim"
