@@ -13,6 +13,15 @@ _LOGGER = logging.getLogger(__name__)
 
 __all__ = ["SiteCamera", "make_cameras"]
 
+# Imported at module import (zeroconf's import runs ldconfig: never on the event loop), by
+# name so that a half-built camera package cannot break the type checks of this package.
+_ONVIF: Any
+_IMPORT_ERROR = ""
+try:
+    _ONVIF = importlib.import_module("simulators.onvif_camera")
+except ImportError as err:  # pragma: no cover - the camera package is optional here
+    _ONVIF, _IMPORT_ERROR = None, str(err)
+
 
 class SiteCamera:
     """One `simulators.onvif_camera.CameraSimulator` seen through the site's device protocol."""
@@ -70,11 +79,9 @@ def make_cameras(options: SiteOptions) -> tuple[dict[str, SimDevice], str]:
     """Return the site's cameras and a note saying why there are none, if so."""
     if options.cameras <= 0:
         return {}, "cameras disabled"
-    try:
-        # Imported by name so a half-built camera package never breaks type checks here.
-        onvif_camera = importlib.import_module("simulators.onvif_camera")
-    except ImportError as err:  # the other helper's package is not there yet
-        return {}, f"no ONVIF camera simulator: {err}"
+    if _ONVIF is None:
+        return {}, f"no ONVIF camera simulator: {_IMPORT_ERROR}"
+    onvif_camera = _ONVIF
     config_cls = getattr(onvif_camera, "SimulatorConfig", None)
     camera_cls = getattr(onvif_camera, "CameraSimulator", None)
     if config_cls is None or camera_cls is None:

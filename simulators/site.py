@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from .cameras import make_cameras
 from .modbus import BarrierLayout, BarrierSimulator, IOModuleSimulator, MetalDetectorSimulator
 from .speaker import SpeakerSimulator
 
@@ -154,8 +155,6 @@ class Site:
 
     def _add_cameras(self) -> None:
         """Add the ONVIF camera simulators when that package is present."""
-        from .cameras import make_cameras  # the ONVIF simulator is another helper's package
-
         if self.options.only is not None and "camera_1" not in self.options.only:
             return
         cameras, self.cameras_note = make_cameras(self.options)

@@ -11,7 +11,7 @@ from ..cli import main
 if len(sys.argv) < 2 or sys.argv[1].startswith("-"):
     sys.exit(__doc__)
 _name, *_rest = sys.argv[1:]
-_args = ["run", "--only", _name, "--cameras", "0"]
+_args = ["run", "--only", _name, "--cameras", "0", "--base-port", "0"]
 if "--port" in _rest:
     _index = _rest.index("--port")
     _args += ["--port", f"{_name}={_rest[_index + 1]}"]

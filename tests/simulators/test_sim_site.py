@@ -90,3 +90,20 @@ async def test_missing_site_file_is_a_clear_error(tmp_path, capsys):
     """Without a running site the CLI says where it looked."""
     assert await cli("--site-file", str(tmp_path / "none.json"), "press", "panic_1") == 1
     assert "no site running" in capsys.readouterr().err
+
+
+async def test_site_camera_from_the_onvif_simulator():
+    """With cameras, the site runs simulators.onvif_camera cameras and can cut/restore them."""
+    sim = Site(SiteOptions(cameras=1))
+    await sim.start()
+    try:
+        entry = sim.address_book()["devices"]["camera_1"]
+        assert entry["kind"] == "onvif_camera"
+        assert entry["device_url"].endswith("/onvif/device_service")
+        await sim.cut("camera_1")
+        assert not sim.snapshot()["camera_1"]["running"]
+        await sim.restore("camera_1")
+        assert sim.snapshot()["camera_1"]["running"]
+        assert sim.address_book()["devices"]["camera_1"]["port"] == entry["port"]
+    finally:
+        await sim.stop()
