@@ -11,6 +11,7 @@ import cv2
 import numpy as np
 
 from ..recognition import Image, RecognizedFace, Recognizer
+from .access import FaceAccess
 from .config import RecognitionConfig, WatchCamera
 from .const import (
     CATEGORY_WATCHLIST_MATCH,
@@ -54,6 +55,8 @@ class FaceService:
         self.offpost = OffPostWatcher(hub, config.guard) if config.guard else None
         self.frames_processed = 0
         self.frames_failed = 0
+        #: What the HTTP API uses: gallery operations with every face-image read audited.
+        self.access = FaceAccess(self)
 
     # ------------------------------------------------------------------ lifecycle
 

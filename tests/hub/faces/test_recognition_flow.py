@@ -167,3 +167,22 @@ devices:
     events = await wait_for(lambda: harness.of_type("face_recognized"), timeout=15)
     assert events[0].data["camera"] == "camera.gate_cam"
     assert events[0].data["gate"] == "main_entrance"
+
+
+async def test_reading_face_images_through_the_api_layer_is_audited(faces_hub, faces):
+    """Every read of an enrolled photo or a capture leaves an audit event naming the user."""
+    from hub.bus import Context
+
+    harness, service = faces_hub
+    person = service.gallery.find("allow", "Dick Cheney")
+    assert person is not None
+    who = Context(user_id="guard1")
+    data = await service.access.read_photo(person.id, person.photos[0].id, context=who)
+    assert data == await _read(person_photos(faces, "Dick_Cheney")[0])
+    await service.process(await _read(person_photos(faces, "Dick_Cheney")[3]), "camera.gate")
+    snap = harness.of_type("face_recognized")[0].data["snapshot_id"]
+    assert await service.access.read_capture(snap, context=who) is not None
+    audits = [(e.data["action"], e.data["user"], e.data["target"])
+              for e in harness.of_type("audit_logged")]
+    assert ("faces.photo_read", "guard1", person.id) in audits
+    assert ("faces.capture_read", "guard1", snap) in audits

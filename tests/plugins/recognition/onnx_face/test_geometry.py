@@ -30,6 +30,17 @@ def test_raw_offsets_of_zero_decode_to_the_prior_itself():
     assert box == pytest.approx([0.4, 0.3, 0.6, 0.7], abs=1e-6)
 
 
+def test_raw_offsets_round_trip_through_the_rfb320_priors():
+    """Offsets encoded SSD-style against the real priors decode back to the same boxes."""
+    priors = ultraface_priors(320, 240)[[0, 1000, 4419]]
+    boxes = np.array([[0.1, 0.1, 0.2, 0.25], [0.4, 0.3, 0.6, 0.7], [0.0, 0.0, 0.9, 1.0]],
+                     np.float32)
+    centre, size = (boxes[:, :2] + boxes[:, 2:]) / 2, boxes[:, 2:] - boxes[:, :2]
+    loc = np.concatenate([(centre - priors[:, :2]) / (0.1 * priors[:, 2:]),
+                          np.log(size / priors[:, 2:]) / 0.2], axis=1).astype(np.float32)
+    assert decode_raw_boxes(loc, priors) == pytest.approx(boxes, abs=1e-5)
+
+
 def test_nms_keeps_the_best_of_overlapping_boxes_and_separate_ones():
     """Overlapping boxes collapse to the highest score; a distant box survives."""
     boxes = np.array([[0, 0, 10, 10], [1, 1, 11, 11], [50, 50, 60, 60]], np.float32)

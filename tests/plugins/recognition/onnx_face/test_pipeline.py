@@ -84,3 +84,16 @@ def test_small_face_is_rejected_as_too_small(pipeline, faces):
 def test_a_blank_frame_has_no_faces(pipeline):
     """No face, no detections."""
     assert pipeline.analyze(np.zeros((480, 640, 3), np.uint8)) == []
+
+
+def test_liveness_when_enabled_scores_each_face(faces):
+    """With liveness on, each judged face carries a live probability in [0, 1]."""
+    from ..helpers import require_models
+
+    gates = QualityGates(liveness=True, min_liveness=0.0)
+    live = FacePipeline(default_model_set(require_models()), gates)
+    face = live.analyze(_read(person_photos(faces, "Dick_Cheney")[0]))[0]
+    assert face.liveness is not None and 0.0 <= face.liveness <= 1.0
+    off = FacePipeline(default_model_set(require_models()), QualityGates())
+    assert off.analyze(_read(person_photos(faces, "Dick_Cheney")[0]))[0].liveness is None
+
