@@ -67,12 +67,29 @@ def matches(config: SimulatorConfig, types: list[str], scopes: list[str]) -> boo
     return all(any(s.startswith(w) for s in config.scopes) for w in scopes)
 
 
-class _Protocol(asyncio.DatagramProtocol):
-    def __init__(self, on_datagram: Callable[[bytes, tuple[str, int]], None]) -> None:
-        self.on_datagram = on_datagram
+class _Endpoint(asyncio.DatagramProtocol):
+    """One UDP socket shared by every simulated camera of this process on the same port."""
+
+    def __init__(self, key: tuple[str, int, bool]) -> None:
+        self.key = key
+        self.responders: list[DiscoveryResponder] = []
+        self.transport: asyncio.DatagramTransport | None = None
+        self.loop = asyncio.get_running_loop()
 
     def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
-        self.on_datagram(data, addr)
+        for responder in list(self.responders):
+            responder.on_datagram(data, addr)
+
+    def detach(self, responder: DiscoveryResponder) -> None:
+        self.responders.remove(responder)
+        if not self.responders and self.transport is not None:
+            self.transport.close()
+            _ENDPOINTS.pop(self.key, None)
+
+
+#: Endpoints by (bind host, port, multicast): several cameras of one simulated site answer
+#: a unicast probe to one port, as several real cameras answer one multicast probe.
+_ENDPOINTS: dict[tuple[str, int, bool], _Endpoint] = {}
 
 
 class DiscoveryResponder:
@@ -85,8 +102,12 @@ class DiscoveryResponder:
         self.reply_from_ephemeral = reply_from_ephemeral
         self.port = 0
         self.probes = 0
-        self._transport: asyncio.DatagramTransport | None = None
+        self._endpoint: _Endpoint | None = None
         self._message_number = 0
+
+    @property
+    def _transport(self) -> asyncio.DatagramTransport | None:
+        return self._endpoint.transport if self._endpoint is not None else None
 
     def _socket(self) -> socket.socket:
         sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -106,28 +127,42 @@ class DiscoveryResponder:
         sock.setblocking(False)
         return sock
 
-    async def start(self) -> int:
-        """Bind and return the port; send Hello when multicasting."""
+    async def _shared_endpoint(self) -> _Endpoint:
+        c = self.config
+        key = ("" if c.multicast else c.host, c.discovery_port, c.multicast)
+        endpoint = _ENDPOINTS.get(key) if c.discovery_port else None
         loop = asyncio.get_running_loop()
-        transport, _ = await loop.create_datagram_endpoint(
-            lambda: _Protocol(self._on_datagram), sock=self._socket()
-        )
-        self._transport = transport
-        self.port = transport.get_extra_info("sockname")[1]
+        if endpoint is None or endpoint.loop is not loop or endpoint.transport is None:
+            endpoint = _Endpoint(key)
+            transport, _ = await loop.create_datagram_endpoint(
+                lambda: endpoint, sock=self._socket()
+            )
+            endpoint.transport = transport
+            if c.discovery_port:
+                _ENDPOINTS[key] = endpoint
+        return endpoint
+
+    async def start(self) -> int:
+        """Bind (or share this process's socket on that port); send Hello when multicasting."""
+        self._endpoint = await self._shared_endpoint()
+        self._endpoint.responders.append(self)
+        assert self._transport is not None
+        self.port = self._transport.get_extra_info("sockname")[1]
         if self.config.multicast:
             self._announce("Hello", _endpoint(self.config, self.xaddr()))
         return self.port
 
     def stop(self) -> None:
-        """Send Bye (multicast) and close."""
+        """Send Bye (multicast) and leave the socket (closed with its last user)."""
         if self._transport is None:
             return
         if self.config.multicast:
             address = f"<a:Address>{self.config.endpoint_uuid}</a:Address>"
             body = f"<a:EndpointReference>{address}</a:EndpointReference>"
             self._announce("Bye", body)
-        self._transport.close()
-        self._transport = None
+        endpoint, self._endpoint = self._endpoint, None
+        if endpoint is not None:
+            endpoint.detach(self)
 
     def _announce(self, action: str, endpoint: str) -> None:
         assert self._transport is not None
@@ -136,7 +171,8 @@ class DiscoveryResponder:
         message = _message(action, f"<d:{action}>{endpoint}</d:{action}>", sequence)
         self._transport.sendto(message, (MULTICAST_GROUP, WSD_PORT))
 
-    def _on_datagram(self, data: bytes, addr: tuple[str, int]) -> None:
+    def on_datagram(self, data: bytes, addr: tuple[str, int]) -> None:
+        """Answer a matching Probe."""
         probe = parse_probe(data)
         if probe is None or self._transport is None:
             return

@@ -144,3 +144,24 @@ async def test_rtsp_stream_is_readable_by_opencv() -> None:
 
         ok, shape = await asyncio.to_thread(grab)
     assert ok and shape == (240, 320, 3)
+
+
+def _free_udp_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+async def test_cameras_of_one_process_share_a_discovery_port() -> None:
+    """Two cameras on one fixed port both answer one unicast probe (like a multicast probe)."""
+    port = _free_udp_port()
+    one = CameraSimulator(name="One", serial="S1", control_port=None, discovery=True,
+                          discovery_port=port)  # fmt: skip
+    two = CameraSimulator(name="Two", serial="S2", control_port=None, discovery=True,
+                          discovery_port=port)  # fmt: skip
+    async with one, two:
+        replies = await _ask(port, _probe())
+        assert sorted(b"Two" in data for data, _ in replies) == [False, True]
+        await two.go_down()
+        assert len(await _ask(port, _probe())) == 1
+    assert len(await _ask(port, _probe(), wait=0.2)) == 0
