@@ -73,9 +73,17 @@ class BarrierSimulator(ModbusDeviceSimulator):
         port: int = 0,
         device_id: int = 1,
         framer: str = "socket",
+        serial_port: str | None = None,
     ) -> None:
         sizes = BlockSizes(coils=16, inputs=16, holding=4, input_regs=4)
-        super().__init__(host=host, port=port, device_id=device_id, sizes=sizes, framer=framer)
+        super().__init__(
+            host=host,
+            port=port,
+            device_id=device_id,
+            sizes=sizes,
+            framer=framer,
+            serial_port=serial_port,
+        )
         self.layout = BarrierLayout(layout)
         self.travel_time = travel_time
         self.auto_close = auto_close

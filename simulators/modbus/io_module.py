@@ -38,9 +38,17 @@ class IOModuleSimulator(ModbusDeviceSimulator):
         port: int = 0,
         device_id: int = 1,
         framer: str = "socket",
+        serial_port: str | None = None,
     ) -> None:
         sizes = BlockSizes(coils=16, inputs=len(wiring), holding=1, input_regs=2)
-        super().__init__(host=host, port=port, device_id=device_id, sizes=sizes, framer=framer)
+        super().__init__(
+            host=host,
+            port=port,
+            device_id=device_id,
+            sizes=sizes,
+            framer=framer,
+            serial_port=serial_port,
+        )
         self.wiring = [Wiring(item) for item in wiring]
         self.pressed = [False] * len(self.wiring)
         self.wire_cut = [False] * len(self.wiring)

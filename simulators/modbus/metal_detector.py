@@ -35,9 +35,17 @@ class MetalDetectorSimulator(ModbusDeviceSimulator):
         port: int = 0,
         device_id: int = 1,
         framer: str = "socket",
+        serial_port: str | None = None,
     ) -> None:
         sizes = BlockSizes(coils=16, inputs=16, holding=2, input_regs=6)
-        super().__init__(host=host, port=port, device_id=device_id, sizes=sizes, framer=framer)
+        super().__init__(
+            host=host,
+            port=port,
+            device_id=device_id,
+            sizes=sizes,
+            framer=framer,
+            serial_port=serial_port,
+        )
         self.zones = zones
         self.alarm_hold = alarm_hold
         self.transit_time = transit_time

@@ -9,7 +9,7 @@ from typing import cast
 
 from pymodbus import FramerType
 from pymodbus.constants import ExcCodes
-from pymodbus.server import ModbusTcpServer
+from pymodbus.server import ModbusSerialServer, ModbusTcpServer
 from pymodbus.simulator import DataType, SimData, SimDevice
 
 _LOGGER = logging.getLogger(__name__)
@@ -74,8 +74,13 @@ class ModbusDeviceSimulator:
         device_id: int = 1,
         sizes: BlockSizes | None = None,
         framer: str = "socket",
+        serial_port: str | None = None,
+        baudrate: int = 19200,
     ) -> None:
         self.host = host
+        #: A serial device path (RS-485 line): serve RTU there instead of TCP.
+        self.serial_port = serial_port
+        self.baudrate = baudrate
         #: "socket" for Modbus TCP, "rtu" for RTU frames over TCP (serial gateways).
         self.framer = FramerType(framer)
         self.port = port
@@ -83,7 +88,7 @@ class ModbusDeviceSimulator:
         self.sizes = sizes or BlockSizes()
         self.fault_mode = FaultMode.NONE
         self.requests = 0
-        self._server: ModbusTcpServer | None = None
+        self._server: ModbusTcpServer | ModbusSerialServer | None = None
         self._unmute = asyncio.Event()
 
     # -- model hooks (subclasses) --------------------------------------------------------
@@ -127,12 +132,22 @@ class ModbusDeviceSimulator:
         """Listen on host:port (port 0 picks one, kept for later restarts)."""
         if self._server is not None:
             return
-        server = ModbusTcpServer(
-            self._build_device(), address=(self.host, self.port), framer=self.framer
-        )
-        await server.serve_forever(background=True)
-        transport = cast(asyncio.Server, server.transport)
-        self.port = transport.sockets[0].getsockname()[1]
+        server: ModbusTcpServer | ModbusSerialServer
+        if self.serial_port is not None:
+            server = ModbusSerialServer(
+                self._build_device(),
+                framer=FramerType.RTU,
+                port=self.serial_port,
+                baudrate=self.baudrate,
+            )
+            await server.serve_forever(background=True)
+        else:
+            server = ModbusTcpServer(
+                self._build_device(), address=(self.host, self.port), framer=self.framer
+            )
+            await server.serve_forever(background=True)
+            transport = cast(asyncio.Server, server.transport)
+            self.port = transport.sockets[0].getsockname()[1]
         self._server = server
         _LOGGER.debug("%s listening on %s:%s", self.kind, self.host, self.port)
 

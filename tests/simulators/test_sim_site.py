@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 from aiohttp import web
@@ -107,3 +108,25 @@ async def test_site_camera_from_the_onvif_simulator():
         assert sim.address_book()["devices"]["camera_1"]["port"] == entry["port"]
     finally:
         await sim.stop()
+
+
+def test_demo_config_matches_the_site_ports():
+    """config/demo.yaml names the ports `python -m simulators run` listens on."""
+    import yaml
+
+    from simulators.site import DEMO_BASE_PORT, PORT_OFFSETS
+
+    demo = yaml.safe_load((Path(__file__).parents[2] / "config" / "demo.yaml").read_text())
+    ports = {}
+    for device in demo["devices"]:
+        ports[device["name"]] = device.get("port") or int(device["url"].rsplit(":", 1)[1])
+    expected = {
+        "Main barrier": "barrier_1",
+        "Visitor turnstile": "turnstile_1",
+        "Gate IO module": "io_1",
+        "Metal detector": "metal_1",
+        "Gate speaker": "speaker_1",
+        "Gate camera 1": "camera_1",
+    }
+    for name, sim_name in expected.items():
+        assert ports[name] == DEMO_BASE_PORT + PORT_OFFSETS[sim_name], name

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import select
+import threading
 import time
-from collections.abc import AsyncIterator
+import tty
+from collections.abc import AsyncIterator, Iterator
 
 import pytest
 
@@ -208,3 +212,50 @@ async def test_bad_config_names_the_field(hub_factory, inputs, message):
             inputs: {inputs}
         """)
     assert message in str(info.value) and "site.yaml:" in str(info.value)
+
+
+@pytest.fixture
+def serial_line() -> Iterator[tuple[str, str]]:
+    """Two pseudo-terminals joined by a relay thread: an RS-485 line without hardware."""
+    masters, paths = [], []
+    for _ in range(2):
+        master, slave = os.openpty()
+        tty.setraw(slave)
+        masters.append(master)
+        paths.append(os.ttyname(slave))
+    stop = threading.Event()
+
+    def relay() -> None:
+        while not stop.is_set():
+            ready, _, _ = select.select(masters, [], [], 0.05)
+            for fd in ready:
+                os.write(masters[1] if fd == masters[0] else masters[0], os.read(fd, 4096))
+
+    thread = threading.Thread(target=relay, name="pty relay", daemon=True)
+    thread.start()
+    yield paths[0], paths[1]
+    stop.set()
+    thread.join(1)
+
+
+async def test_serial_rtu(hub_factory, serial_line):
+    """transport rtu reads a device on a serial line (a pty pair stands in for RS-485)."""
+    device_path, hub_path = serial_line
+    sim = IOModuleSimulator(["no"] * 4, serial_port=device_path)
+    await sim.start()
+    try:
+        harness = await hub_factory(f"""
+        devices:
+          - platform: modbus_io
+            name: Serial IO
+            transport: rtu
+            serial_port: {hub_path}
+            baudrate: 19200
+            inputs:
+              - {{name: Serial panic, address: 2, category: panic}}
+        """)
+        await wait_for_state(harness.hub, "alarm.serial_panic", "idle")
+        sim.press(2)
+        await wait_for_state(harness.hub, "alarm.serial_panic", "triggered")
+    finally:
+        await sim.stop()
