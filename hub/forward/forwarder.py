@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..bus import Context, Event
 from ..exceptions import ServiceValidationError
-from ..incidents import EVENT_INCIDENT_RAISED, EVENT_INCIDENT_UPDATED
+from ..incidents import EVENT_INCIDENT_RAISED, EVENT_INCIDENT_UPDATED, OutboxItem
 from .config import DestinationConfig, MqttConfig, PoliceConfig, SiaConfig, WebhookConfig
 from .const import ACTION_FORWARD, ACTION_REQUEUED
 from .liveview import LiveViewSigner
@@ -29,6 +30,8 @@ _LOGGER = logging.getLogger(__name__)
 __all__ = ["LIVE_PATH", "Forwarder"]
 
 KEY_FILE = "police_live_view.key"
+# Items whose transaction never committed are forgotten after this many seconds.
+_FRESH_LIMIT = 60.0
 LIVE_PATH = "/api/police/live"
 
 
@@ -42,7 +45,7 @@ class Forwarder:
         self.queue = queue or queue_for(hub.components, hub.incidents.store)
         self.signer: LiveViewSigner | None = None
         self.senders: dict[str, Sender] = {}
-        self._dirty: set[str] = set()
+        self._fresh: list[tuple[float, OutboxItem]] = []
         self._removers: list[Any] = []
 
     async def start(self) -> None:
@@ -57,24 +60,21 @@ class Forwarder:
             await transport.start()
             self.senders[dest.name] = sender
             self.hub.create_task(sender.run(), name=f"police sender {dest.name}")
-        provider = make_provider(self.hub, self.config, self._dirty)
+        provider = make_provider(self.hub, self.config, self._queued)
         self._removers.append(self.hub.incidents.add_outbox_provider(provider))
         for event_type in (EVENT_INCIDENT_RAISED, EVENT_INCIDENT_UPDATED):
             self._removers.append(self.hub.bus.listen(event_type, self._committed))
-        on_added = getattr(getattr(self.hub.components.get("recorder"), "outbox", None),
-                           "on_added", None)
-        if on_added is not None:
-            self._removers.append(on_added(self._wake))
         _LOGGER.info("Police forwarding to %d destinations: %s", len(self.senders),
                      ", ".join(self.senders) or "none")
 
     async def stop(self) -> None:
-        """Stop queueing and close the transports (the hub cancels the sender tasks)."""
+        """Stop queueing, record what was delivered, close the transports."""
         for remove in self._removers:
             remove()
         self._removers.clear()
         for sender in self.senders.values():
             try:
+                await sender.flush()
                 await sender.transport.stop()
             except Exception:
                 _LOGGER.exception("Police destination %s: stop failed", sender.name)
@@ -94,17 +94,25 @@ class Forwarder:
             return self.config.live_view.secret.get_secret_value().encode("utf-8")
         return await self.hub.run_blocking(_key_file_blocking, self.hub.config.data_dir / KEY_FILE)
 
-    def _committed(self, _event: Event) -> None:
-        if self._dirty:
-            names = set(self._dirty)
-            self._dirty.clear()
-            self._wake(names)
+    def _queued(self, item: OutboxItem) -> None:
+        self._fresh.append((time.monotonic(), item))
 
-    def _wake(self, names: set[str]) -> None:
-        for name in names:
-            sender = self.senders.get(name)
-            if sender is not None:
-                sender.wake()
+    def _committed(self, event: Event) -> None:
+        """Hand the items of the step that was just committed to their senders."""
+        if not self._fresh:
+            return
+        incident_id = event.data["incident_id"]
+        revision = event.data["incident"]["revision"]
+        stale = time.monotonic() - _FRESH_LIMIT
+        keep: list[tuple[float, OutboxItem]] = []
+        for added, item in self._fresh:
+            if item.incident_id != incident_id:
+                if added > stale:
+                    keep.append((added, item))
+            elif item.revision == revision and item.destination in self.senders:
+                self.senders[item.destination].offer(QueuedItem.fresh(item))
+            # an older revision of this incident never committed (its store raised): drop it
+        self._fresh = keep
 
     def links(self, payload: dict[str, Any]) -> tuple[dict[str, Any] | None, dict[str, str]]:
         """Return a fresh live-view link and signed snapshot links for one message."""
@@ -134,7 +142,7 @@ class Forwarder:
             return None
         sender = self.senders.get(item.destination)
         if sender is not None:
-            sender.forget(item.id)
+            sender.requeued(item)
         self.hub.audit("police.requeue", target=item.idempotency_key,
                        details={"outbox_id": item.id, "destination": item.destination},
                        context=context)

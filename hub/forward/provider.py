@@ -52,9 +52,9 @@ def _sia_step(hub: Hub, dest: DestinationConfig, incident: Incident,
     return True
 
 
-def make_provider(hub: Hub, config: PoliceConfig,
-                  dirty: set[str]) -> Callable[[Incident, TimelineStep], list[OutboxItem]]:
-    """Return the provider; it adds the names of destinations it queued for to `dirty`."""
+def make_provider(hub: Hub, config: PoliceConfig, queued: Callable[[OutboxItem], None]
+                  ) -> Callable[[Incident, TimelineStep], list[OutboxItem]]:
+    """Return the provider; `queued` sees each item it makes (committed or not yet)."""
 
     def provide(incident: Incident, step: TimelineStep) -> list[OutboxItem]:
         if step.action in DELIVERY_ACTIONS:
@@ -68,9 +68,10 @@ def make_provider(hub: Hub, config: PoliceConfig,
                 continue
             if message is None:
                 message = build_message(hub, incident, step)
-            items.append(OutboxItem(dest.name, incident.id, incident.revision,
-                                    message["idempotency_key"], message))
-            dirty.add(dest.name)
+            item = OutboxItem(dest.name, incident.id, incident.revision,
+                              message["idempotency_key"], message)
+            items.append(item)
+            queued(item)
         return items
 
     return provide

@@ -1,25 +1,31 @@
 """The outbox as senders see it: pending items per destination, marked delivered, failed or dead.
 
-The recorder keeps the outbox table (written in the incident's transaction); without a
-recorder, `MemoryOutboxQueue` reads the items the memory incident store kept.
+Items are identified by (destination, idempotency key), the outbox table's unique key, so a
+sender can mark a message it got straight from the commit (it never read the row's id).
+The recorder keeps the table (written in the incident's transaction); without a recorder,
+`MemoryOutboxQueue` reads the items the memory incident store kept.
 """
 
 from __future__ import annotations
 
+import contextlib
 import math
 import time
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Protocol, runtime_checkable
 
+from sqlalchemy import update
+
 from ..incidents import MemoryIncidentStore, OutboxItem
 
-__all__ = ["MemoryOutboxQueue", "OutboxQueue", "QueuedItem", "RecorderOutboxQueue", "queue_for"]
+__all__ = ["MemoryOutboxQueue", "OutboxQueue", "QueuedItem", "RecorderOutboxQueue",
+           "queue_for"]
 
 
 @dataclass(frozen=True, slots=True)
 class QueuedItem:
-    """An outbox item with its delivery bookkeeping."""
+    """An outbox item with its delivery bookkeeping (id 0: not read from the table)."""
 
     id: int
     destination: str
@@ -33,6 +39,12 @@ class QueuedItem:
     last_error: str | None = None
     created_at: float = 0.0
     delivered_at: float | None = None
+
+    @classmethod
+    def fresh(cls, item: OutboxItem) -> QueuedItem:
+        """Return a just-committed item as a sender sees it."""
+        return cls(0, item.destination, item.incident_id, item.revision, item.idempotency_key,
+                   item.payload, created_at=time.time())
 
     def as_dict(self) -> dict[str, Any]:
         """Return the item for the API (the payload is left out: it can be large)."""
@@ -49,22 +61,23 @@ class OutboxQueue(Protocol):
     """What a sender needs from the outbox."""
 
     async def pending(self, destination: str, limit: int) -> list[QueuedItem]:
-        """Return up to `limit` pending items of a destination, oldest first."""
+        """Return up to `limit` pending items of a destination, due or not, oldest first."""
 
-    async def mark_delivered(self, item_id: int) -> None:
-        """Record a delivery; the item is never sent again."""
+    async def mark_delivered(self, destination: str, keys: Sequence[str]) -> None:
+        """Record deliveries; the items are never sent again."""
 
-    async def mark_failed(self, item_id: int, error: str, next_attempt_at: float) -> None:
+    async def mark_failed(self, destination: str, key: str, error: str,
+                          next_attempt_at: float) -> None:
         """Count a failed attempt and when to try again."""
 
-    async def mark_dead(self, item_id: int, error: str) -> None:
+    async def mark_dead(self, destination: str, key: str, error: str) -> None:
         """Give up on an item (a dead letter) after counting the attempt."""
 
     async def dead_letters(self, destination: str | None, limit: int) -> list[QueuedItem]:
         """Return dead items, newest first."""
 
     async def requeue(self, item_id: int) -> QueuedItem | None:
-        """Make a dead item pending again with fresh attempts; None if it is not dead."""
+        """Make a dead item pending again, due now; None if it is not dead."""
 
 
 class MemoryOutboxQueue:
@@ -74,22 +87,23 @@ class MemoryOutboxQueue:
         self._store = store
         self._seen = 0
         self._items: dict[int, QueuedItem] = {}
-        self._keys: set[tuple[str, str]] = set()
+        self._ids: dict[tuple[str, str], int] = {}
 
     def _sync(self) -> None:
         new = self._store.outbox[self._seen:]
         self._seen += len(new)
         for item in new:
-            self._add(item)
+            if (item.destination, item.idempotency_key) in self._ids:
+                continue  # the table's unique (destination, key) constraint, here too
+            item_id = len(self._items) + 1
+            self._ids[(item.destination, item.idempotency_key)] = item_id
+            self._items[item_id] = replace(QueuedItem.fresh(item), id=item_id)
 
-    def _add(self, item: OutboxItem) -> None:
-        if (item.destination, item.idempotency_key) in self._keys:
-            return  # the table's unique (destination, key) constraint, here too
-        self._keys.add((item.destination, item.idempotency_key))
-        item_id = len(self._items) + 1
-        self._items[item_id] = QueuedItem(
-            item_id, item.destination, item.incident_id, item.revision, item.idempotency_key,
-            item.payload, created_at=time.time())
+    def _update(self, destination: str, key: str, **changes: Any) -> None:
+        self._sync()
+        item_id = self._ids[(destination, key)]
+        item = self._items[item_id]
+        self._items[item_id] = replace(item, attempts=item.attempts + 1, **changes)
 
     async def pending(self, destination: str, limit: int) -> list[QueuedItem]:
         """Return pending items of a destination, oldest first."""
@@ -98,23 +112,20 @@ class MemoryOutboxQueue:
                  if q.destination == destination and q.status == "pending"]
         return found[:limit]
 
-    async def mark_delivered(self, item_id: int) -> None:
-        """Record a delivery."""
-        item = self._items[item_id]
-        self._items[item_id] = replace(item, status="delivered", attempts=item.attempts + 1,
-                                       delivered_at=time.time(), last_error=None)
+    async def mark_delivered(self, destination: str, keys: Sequence[str]) -> None:
+        """Record deliveries."""
+        for key in keys:
+            self._update(destination, key, status="delivered", delivered_at=time.time(),
+                         last_error=None)
 
-    async def mark_failed(self, item_id: int, error: str, next_attempt_at: float) -> None:
+    async def mark_failed(self, destination: str, key: str, error: str,
+                          next_attempt_at: float) -> None:
         """Count a failed attempt."""
-        item = self._items[item_id]
-        self._items[item_id] = replace(item, attempts=item.attempts + 1, last_error=error,
-                                       next_attempt_at=next_attempt_at)
+        self._update(destination, key, last_error=error, next_attempt_at=next_attempt_at)
 
-    async def mark_dead(self, item_id: int, error: str) -> None:
+    async def mark_dead(self, destination: str, key: str, error: str) -> None:
         """Give up on an item."""
-        item = self._items[item_id]
-        self._items[item_id] = replace(item, status="dead", attempts=item.attempts + 1,
-                                       last_error=error)
+        self._update(destination, key, status="dead", last_error=error)
 
     async def dead_letters(self, destination: str | None, limit: int) -> list[QueuedItem]:
         """Return dead items, newest first."""
@@ -128,52 +139,57 @@ class MemoryOutboxQueue:
         item = self._items.get(item_id)
         if item is None or item.status != "dead":
             return None
-        self._items[item_id] = replace(item, status="pending", attempts=0, next_attempt_at=0.0)
+        self._items[item_id] = replace(item, status="pending", next_attempt_at=0.0)
         return self._items[item_id]
 
 
-class _RecorderOutbox(Protocol):
-    """The part of the recorder's `Outbox` (hub/recorder/outbox.py) the senders use."""
-
-    async def claim_due(self, destination: str, limit: int = 100, *,
-                        now: float | None = None, keep_order: bool = True) -> list[Any]: ...
-
-    async def mark_delivered(self, item_id: int, *, at: float | None = None) -> None: ...
-
-    async def mark_failed(self, item_id: int, error: str, next_attempt_at: float) -> None: ...
-
-    async def mark_dead(self, item_id: int, error: str) -> None: ...
-
-    async def requeue(self, item_ids: Sequence[int]) -> int: ...
-
-    async def dead_letters(self, destination: str | None = None, *, limit: int = 100,
-                           offset: int = 0) -> list[Any]: ...
-
-    async def get(self, item_id: int) -> Any: ...
-
-
 class RecorderOutboxQueue:
-    """The recorder's outbox table seen as an OutboxQueue."""
+    """The recorder's outbox table: reads through its `Outbox` API, marks by key in SQL."""
 
-    def __init__(self, outbox: _RecorderOutbox) -> None:
-        self._outbox = outbox
+    def __init__(self, recorder: Any) -> None:
+        from ..recorder.models import OutboxRow, OutboxStatus
+
+        self._outbox = recorder.outbox
+        self._db = recorder.db
+        self._gate = getattr(recorder, "gate", None)
+        self._row = OutboxRow
+        self._status = OutboxStatus
+
+    @contextlib.asynccontextmanager
+    async def _writing(self) -> AsyncIterator[Any]:
+        gate = self._gate.hold() if self._gate is not None else contextlib.nullcontext()
+        async with gate, self._db.session() as session, session.begin():
+            yield session
+
+    async def _update(self, destination: str, keys: Sequence[str], **values: Any) -> None:
+        row = self._row
+        stmt = (update(row).where(row.destination == destination,
+                                  row.idempotency_key.in_(list(keys)))
+                .values(attempts=row.attempts + 1, **values))
+        async with self._writing() as session:
+            await session.execute(stmt)
 
     async def pending(self, destination: str, limit: int) -> list[QueuedItem]:
         """Return pending items, due or not, oldest first (the sender orders per incident)."""
         rows = await self._outbox.claim_due(destination, limit, now=math.inf)
         return [_queued(row) for row in rows]
 
-    async def mark_delivered(self, item_id: int) -> None:
-        """Record a delivery."""
-        await self._outbox.mark_delivered(item_id)
+    async def mark_delivered(self, destination: str, keys: Sequence[str]) -> None:
+        """Record deliveries in one statement."""
+        if keys:
+            await self._update(destination, keys, status=self._status.DELIVERED,
+                               delivered_at=time.time(), last_error=None)
 
-    async def mark_failed(self, item_id: int, error: str, next_attempt_at: float) -> None:
+    async def mark_failed(self, destination: str, key: str, error: str,
+                          next_attempt_at: float) -> None:
         """Count a failed attempt."""
-        await self._outbox.mark_failed(item_id, error, next_attempt_at)
+        await self._update(destination, [key], last_error=error[:2000],
+                           next_attempt_at=next_attempt_at)
 
-    async def mark_dead(self, item_id: int, error: str) -> None:
+    async def mark_dead(self, destination: str, key: str, error: str) -> None:
         """Give up on an item."""
-        await self._outbox.mark_dead(item_id, error)
+        await self._update(destination, [key], status=self._status.DEAD,
+                           last_error=error[:2000])
 
     async def dead_letters(self, destination: str | None, limit: int) -> list[QueuedItem]:
         """Return dead items, newest first."""
@@ -197,9 +213,8 @@ def _queued(row: Any) -> QueuedItem:
 def queue_for(hub_components: dict[str, Any], store: Any) -> OutboxQueue:
     """Return the outbox of this hub: the recorder's table, or memory without a recorder."""
     recorder = hub_components.get("recorder")
-    outbox = getattr(recorder, "outbox", None)
-    if outbox is not None and getattr(recorder, "store", None) is store:
-        return RecorderOutboxQueue(outbox)
+    if getattr(recorder, "outbox", None) is not None and getattr(recorder, "store", None) is store:
+        return RecorderOutboxQueue(recorder)
     if isinstance(store, MemoryIncidentStore):
         return MemoryOutboxQueue(store)
     if isinstance(store, OutboxQueue):
