@@ -145,3 +145,13 @@ async def test_subscription_is_renewed_not_recreated(
     states = [e.data["new_state"].state for e in h.of_type("state_changed")
               if e.data["entity_id"] == ENTITY]  # fmt: skip
     assert "unavailable" not in states[states.index("streaming") :]
+
+
+async def test_frames_from_the_profile_stream(
+    hub_factory: HubFactory, onvif_sim: CameraSimulator
+) -> None:
+    """frames(fps) of an ONVIF camera reads its stream URI (what recognition consumes)."""
+    h = await hub_factory(onvif_yaml(onvif_sim))
+    await wait_for_state(h.hub, ENTITY, "streaming")
+    frame = await anext(aiter(camera_of(h, ENTITY).frames(5)))
+    assert frame.camera == ENTITY and frame.image.shape == (360, 640, 3)
