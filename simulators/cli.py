@@ -1,7 +1,7 @@
 """`python -m simulators ...`: run the simulated site, or act on a running one.
 
 ``run`` starts the site and its HTTP control surface and writes the address book
-(default var/sim/site.json, or $CAMPUS_SIM_SITE). Every other command reads that file to
+(default var/sim.json, or $CAMPUS_SIM_SITE). Every other command reads that file to
 find the control URL and calls it: ``press panic_1``, ``release panic_1``,
 ``walk --metal --zone 2``, ``cut io_1``, ``restore io_1``, ``fault io_1 mute``,
 ``barrier barrier_1 open``, ``status``.
@@ -47,7 +47,7 @@ def _parser() -> argparse.ArgumentParser:
         dest="site_file",
         type=Path,
         default=None,
-        help="address book JSON (default var/sim/site.json or $CAMPUS_SIM_SITE)",
+        help="address book JSON (default var/sim.json or $CAMPUS_SIM_SITE)",
     )
     parser.add_argument("--url", default=None, help="control URL (instead of the site file)")
     # The same options after the command too (`press panic_1 --site-file x.json`).

@@ -23,7 +23,7 @@ _LOGGER = logging.getLogger(__name__)
 
 __all__ = ["DEFAULT_SITE_FILE", "DEMO_BASE_PORT", "InputSpec", "SimDevice", "Site", "SiteOptions"]
 
-DEFAULT_SITE_FILE = Path("var/sim/site.json")
+DEFAULT_SITE_FILE = Path("var/sim.json")
 #: `python -m simulators run` listens from here; config/demo.yaml uses these ports.
 DEMO_BASE_PORT = 15020
 
