@@ -18,7 +18,7 @@ automation:
     action:
       - event: started
         event_data: {{n: "{{{{ trigger.event.data.n }}}}"}}
-      - delay: 0.15
+      - delay: 0.4
       - event: ended
         event_data: {{n: "{{{{ trigger.event.data.n }}}}"}}
 """
@@ -31,7 +31,7 @@ Burst = tuple[list[str], list[Any], list[Any]]
 
 
 async def _burst(site: Site, mode: str, max_runs: int = 10) -> Burst:
-    """Fire three triggers 20 ms apart at a 150 ms automation; return results and events."""
+    """Fire three triggers 20 ms apart at a 400 ms automation; return results and events."""
     h = await site(RUN.format(mode=mode, max=max_runs))
     for n in (1, 2, 3):
         h.hub.bus.fire("go", {"n": n})

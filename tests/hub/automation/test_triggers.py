@@ -92,19 +92,19 @@ async def test_state_trigger_for(site: Site) -> None:
               platform: state
               entity_id: gate.side
               to: open
-              for: {milliseconds: 300}
+              for: {milliseconds: 500}
             action: {event: held_open, event_data: {for: "{{ trigger.for }}"}}
         """)
     h.hub.states.set("gate.side", "open")
-    await asyncio.sleep(0.1)
+    await asyncio.sleep(0.05)
     h.hub.states.set("gate.side", "closed")
-    await asyncio.sleep(0.4)
+    await asyncio.sleep(0.6)
     assert fired(h, "held_open") == []
     started = time.monotonic()
     h.hub.states.set("gate.side", "open")
     await wait_for(lambda: fired(h, "held_open"))
-    assert time.monotonic() - started >= 0.29
-    assert fired(h, "held_open") == [{"for": 0.3}]
+    assert time.monotonic() - started >= 0.49
+    assert fired(h, "held_open") == [{"for": 0.5}]
 
 
 async def test_state_trigger_for_counts_only_schedule_time(site: Site) -> None:
