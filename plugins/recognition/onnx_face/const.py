@@ -7,4 +7,4 @@ from typing import Final
 DOMAIN: Final = "onnx_face"
 
 #: Cosine thresholds per list, chosen from measured false-match rates (docs/recognition.md).
-DEFAULT_THRESHOLDS: Final = {"allow": 0.50, "watch": 0.40}
+DEFAULT_THRESHOLDS: Final = {"allow": 0.55, "watch": 0.45}
