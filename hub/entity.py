@@ -126,8 +126,9 @@ class Entity(Platform):
     def set_available(self, available: bool, reason: str = "") -> None:
         """Mark the device up or down; logs once per change and writes the state."""
         if available == self._available:
-            if not available:
-                self._unavailable_reason = reason or self._unavailable_reason
+            if not available and reason and reason != self._unavailable_reason:
+                self._unavailable_reason = reason
+                self.write_state()
             return
         self._available = available
         if available:
