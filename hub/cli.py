@@ -23,6 +23,9 @@ EXTRA_COMMANDS: list[str] = ["hub.auth.cli", "hub.discovery.cli", "hub.faces.cli
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; return the exit code."""
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["sim"]:  # everything after `sim` belongs to the simulators' own CLI
+        return _sim(argparse.Namespace(sim_args=argv[1:]))
     parser = _parser()
     args = parser.parse_args(argv)
     logging.basicConfig(
@@ -49,6 +52,10 @@ def _parser() -> argparse.ArgumentParser:
     check.set_defaults(func=_check)
     plugins = sub.add_parser("plugins", help="list plugins, platforms and versions")
     plugins.set_defaults(func=_plugins)
+    sim = sub.add_parser("sim", help="drive the simulated school gate (press, walk, cut, ...)",
+                         add_help=False)
+    sim.add_argument("sim_args", nargs=argparse.REMAINDER)
+    sim.set_defaults(func=_sim)
     for module in EXTRA_COMMANDS:
         try:
             importlib.import_module(module).register(sub)
@@ -86,6 +93,16 @@ def _plugins(args: argparse.Namespace) -> int:
     for failure in registry.failed:
         print(f"{failure.domain:<20} FAILED     {failure.error}")
     return 0
+
+
+def _sim(args: argparse.Namespace) -> int:
+    try:
+        control = importlib.import_module("simulators.control")
+    except ImportError:
+        print("the simulators are not installed (run from the project folder)", file=sys.stderr)
+        return 2
+    result: int = control.main(args.sim_args)
+    return result
 
 
 def _run(args: argparse.Namespace) -> int:
