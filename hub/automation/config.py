@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import BeforeValidator, Field, RootModel, field_validator
+from pydantic import AliasChoices, BeforeValidator, Field, RootModel, field_validator
 
 from ..entity import slugify
 from .config_actions import Actions, ChooseAction, WaitForTriggerAction
@@ -45,10 +45,13 @@ class AutomationConfig(StepModel):
     max_exceeded: Literal["silent", "debug", "info", "warning", "error"] = "warning"
     initial_state: bool = True
     variables: Data = Field(default_factory=dict)
+    # HA 2024.10 spells these triggers / conditions / actions; both spellings are accepted.
     trigger: Annotated[list[Trigger], BeforeValidator(
-        lambda v: [v] if isinstance(v, dict) else v)] = Field(min_length=1)
-    condition: Conditions = Field(default_factory=list)
-    action: Actions = Field(min_length=1)
+        lambda v: [v] if isinstance(v, dict) else v)] = Field(
+        min_length=1, validation_alias=AliasChoices("trigger", "triggers"))
+    condition: Conditions = Field(default_factory=list,
+                                  validation_alias=AliasChoices("condition", "conditions"))
+    action: Actions = Field(min_length=1, validation_alias=AliasChoices("action", "actions"))
     trace: TraceConfig = Field(default_factory=TraceConfig)
 
     def automation_id(self, index: int) -> str:

@@ -96,18 +96,19 @@ PriorityValue = Annotated[int, PlainValidator(checked(_priority))]
 Data = Annotated[dict[str, Any], AfterValidator(checked(compile_complex))]
 
 
-def tagged(key: str, tags: dict[str, str], unknown: str, expected: str
+def tagged(keys: tuple[str, ...], tags: dict[str, str], unknown: str, expected: str
            ) -> Callable[[Any], str | None]:
-    """Return a discriminator: the value under `key` picks the tag; others go to `unknown`."""
+    """Return a discriminator: the value under the first present key picks the tag."""
 
     def pick(value: Any) -> str | None:
         if isinstance(value, dict):
-            return tags.get(str(value.get(key)), unknown)
+            kind = next((value[k] for k in keys if k in value), None)
+            return tags.get(str(kind), unknown)
         if isinstance(value, BaseModel):
-            return tags.get(str(getattr(value, key, None)), unknown)
+            return tags.get(str(getattr(value, keys[0], None)), unknown)
         return None
 
-    pick.__doc__ = f"Pick the model from `{key}` ({expected})."
+    pick.__doc__ = f"Pick the model from `{keys[0]}` ({expected})."
     return pick
 
 

@@ -160,7 +160,7 @@ Condition = Annotated[
         | Annotated[OrCondition, Tag("condition[or]")]
         | Annotated[NotCondition, Tag("condition[not]")]
         | Annotated[_UnknownCondition, Tag("condition[?]")],
-        Discriminator(tagged("condition", {k: f"condition[{k}]" for k in _KINDS},
+        Discriminator(tagged(("condition",), {k: f"condition[{k}]" for k in _KINDS},
                              "condition[?]", "condition kind"),
                       custom_error_type="invalid_condition",
                       custom_error_message="a condition is a mapping with a condition key "

@@ -6,6 +6,7 @@ import re
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AliasChoices,
     BeforeValidator,
     ConfigDict,
     Discriminator,
@@ -45,6 +46,10 @@ __all__ = [
 ]
 
 
+#: HA 2024.10 spells the trigger kind `trigger: state`; `platform: state` is the classic form.
+_PLATFORM = AliasChoices("platform", "trigger")
+
+
 class _Trigger(StepModel):
     id: str | None = None
     enabled: bool = True
@@ -75,7 +80,7 @@ ForValue = Annotated[ForSpec, PlainValidator(checked(_for_spec))]
 class StateTrigger(_Trigger):
     """Fires when an entity's state (or one attribute) changes as described."""
 
-    platform: Literal["state"]
+    platform: Literal["state"] = Field(validation_alias=_PLATFORM)
     entity_id: EntityIds
     from_: StateValues = Field(default=None, alias="from")
     to: StateValues = None
@@ -93,7 +98,7 @@ class StateTrigger(_Trigger):
 class EventTrigger(_Trigger):
     """Fires on an event of a type whose data contains `event_data`."""
 
-    platform: Literal["event"]
+    platform: Literal["event"] = Field(validation_alias=_PLATFORM)
     event_type: Names
     event_data: dict[str, Any] = Field(default_factory=dict)
 
@@ -104,7 +109,7 @@ _INCIDENT_STATUSES = ("raised", "updated", *(s.value for s in IncidentStatus if 
 class IncidentTrigger(_Trigger):
     """Fires when an incident is raised or updated, filtered by category and priority."""
 
-    platform: Literal["incident"]
+    platform: Literal["incident"] = Field(validation_alias=_PLATFORM)
     category: Names | None = None
     priority: PriorityValue | None = Field(default=None, description="fires at this or higher")
     status: Names = ("raised",)
@@ -124,7 +129,7 @@ class IncidentTrigger(_Trigger):
 class TimeTrigger(_Trigger):
     """Fires every day at each given time of day (HH:MM or HH:MM:SS, hub time zone)."""
 
-    platform: Literal["time"]
+    platform: Literal["time"] = Field(validation_alias=_PLATFORM)
     at: Annotated[tuple[TimeOfDay, ...], BeforeValidator(lambda v: [v] if isinstance(
         v, str) else v)]
 
@@ -146,7 +151,7 @@ def _pattern(value: Any, limit: int) -> frozenset[int] | None:
 class TimePatternTrigger(_Trigger):
     """Fires when the clock matches: hours/minutes/seconds as a number, '/n' or '*'."""
 
-    platform: Literal["time_pattern"]
+    platform: Literal["time_pattern"] = Field(validation_alias=_PLATFORM)
     hours: int | str | None = None
     minutes: int | str | None = None
     seconds: int | str | None = None
@@ -176,7 +181,7 @@ class TimePatternTrigger(_Trigger):
 class FaceTrigger(_Trigger):
     """Fires on face_recognized (or face_unknown), filtered by person, group, list, camera."""
 
-    platform: Literal["face"]
+    platform: Literal["face"] = Field(validation_alias=_PLATFORM)
     event: Literal["face_recognized", "face_unknown"] = "face_recognized"
     person: Names | None = None
     group: Names | None = None
@@ -188,7 +193,7 @@ class FaceTrigger(_Trigger):
 class WebhookTrigger(_Trigger):
     """Fires when the webhook with this id is called (the HTTP route lives in hub/http)."""
 
-    platform: Literal["webhook"]
+    platform: Literal["webhook"] = Field(validation_alias=_PLATFORM)
     webhook_id: str = Field(min_length=8, pattern=r"^[A-Za-z0-9_-]+$")
     allowed_methods: tuple[Literal["POST", "PUT", "GET", "HEAD"], ...] = ("POST", "PUT")
 
@@ -205,7 +210,8 @@ class _UnknownTrigger(_Trigger):
     model_config = ConfigDict(extra="allow")
 
     platform: Annotated[Any, PlainValidator(unknown_kind("trigger platform",
-                                                         TRIGGER_PLATFORMS))] = None
+                                                         TRIGGER_PLATFORMS))] = Field(
+        default=None, validation_alias=_PLATFORM)
 
     @model_validator(mode="after")
     def _refuse(self) -> _UnknownTrigger:
@@ -221,8 +227,8 @@ Trigger = Annotated[
     | Annotated[FaceTrigger, Tag("platform[face]")]
     | Annotated[WebhookTrigger, Tag("platform[webhook]")]
     | Annotated[_UnknownTrigger, Tag("platform[?]")],
-    Discriminator(tagged("platform", {k: f"platform[{k}]" for k in _TRIGGERS}, "platform[?]",
-                         "trigger platform"),
+    Discriminator(tagged(("platform", "trigger"), {k: f"platform[{k}]" for k in _TRIGGERS},
+                         "platform[?]", "trigger platform"),
                   custom_error_type="invalid_trigger",
                   custom_error_message="a trigger is a mapping with a platform"),
 ]

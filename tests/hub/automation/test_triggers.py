@@ -252,3 +252,21 @@ async def test_state_index_touches_only_listeners(site: Site, n: int) -> None:
     h.hub.states.set("sensor.s7", "on")
     traced = [a.id for a in component.automations.values() if a.traces]
     assert traced == ["a7"]
+
+
+async def test_ha_2024_10_spelling(site: Site) -> None:
+    """HA's newer spelling (triggers/conditions/actions, `trigger: event`) works too."""
+    h = await site("""
+        automation:
+          - id: new_style
+            triggers:
+              - trigger: event
+                event_type: ping
+            conditions:
+              - condition: template
+                value_template: "{{ true }}"
+            actions:
+              - event: pong
+        """)
+    h.hub.bus.fire("ping", {})
+    await wait_for(lambda: fired(h, "pong"))
