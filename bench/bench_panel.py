@@ -107,7 +107,8 @@ async def _first_load(browser: Any, url: str, storage: Any, warm: bool) -> dict[
         await page.wait_for_selector("page-incidents h2")
     started = time.perf_counter()
     await page.goto(url + "/")
-    await page.wait_for_selector("page-incidents li.incident, page-incidents .list .empty:not([hidden])")
+    await page.wait_for_selector(
+        "page-incidents li.incident, page-incidents .list .empty:not([hidden])")
     await page.wait_for_function("!document.querySelector('campus-app').classList"
                                  ".contains('offline') && window.performance")
     elapsed = time.perf_counter() - started
@@ -118,7 +119,7 @@ async def _first_load(browser: Any, url: str, storage: Any, warm: bool) -> dict[
 
 def _pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 async def main(args: argparse.Namespace) -> None:

@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 
 from ..auth.database import component_database
-from ..auth.models import ApiTokenRow, SessionRow, UserRow
 from ..auth.passwords import Passwords
 from ..auth.roles import ALL_ROLES
 from ..auth.store import AuthStore, User
@@ -21,6 +20,7 @@ from .api_cameras import camera_routes
 from .api_core import core_routes
 from .api_extras import extra_routes
 from .api_incidents import incident_routes
+from .api_people import people_routes
 from .config import HttpConfig
 from .errors import ApiError
 from .openapi import build_openapi
@@ -66,7 +66,7 @@ DOMAIN = "http"
 async def setup(hub: Hub, config: HttpConfig | None) -> None:
     """Open the user database, register the built-in routes, serve once the hub has started."""
     config = config or HttpConfig()
-    db = await component_database(hub, config.database_url, [UserRow, ApiTokenRow, SessionRow])
+    db = await component_database(hub, config.database_url)
     registry = route_registry(hub)
     cost = config.auth
     passwords = Passwords(cost.argon2_time_cost, cost.argon2_memory_kib, cost.argon2_parallelism)
@@ -79,7 +79,7 @@ async def setup(hub: Hub, config: HttpConfig | None) -> None:
 
     routes = [
         *core_routes(hub), *auth_routes(http), *incident_routes(hub), *camera_routes(http),
-        *extra_routes(hub), websocket_route(http),
+        *extra_routes(hub), *people_routes(hub), websocket_route(http),
         Route("GET", "/api/openapi.json", openapi, ALL_ROLES, "This document.",
               tags=("core",), extra={"hidden": True}),
     ]

@@ -12,7 +12,7 @@ from ..auth.roles import RESPONDERS
 from ..camera import Camera
 from ..exceptions import HubError
 from .errors import ApiError
-from .routing import Route
+from .routing import Route, principal
 
 if TYPE_CHECKING:
     from .server import HttpComponent
@@ -75,7 +75,11 @@ def camera_routes(http: HttpComponent) -> list[Route]:
 
     async def stored(request: web.Request) -> Any:
         snap_id = request.match_info["snapshot_id"]
-        data = await hub.snapshots.read(snap_id)
+        faces = getattr(hub.components.get("recognition"), "access", None)
+        if faces is not None:  # snapshots may show faces: recognition audits each read
+            data = await faces.read_capture(snap_id, principal(request).context())
+        else:
+            data = await hub.snapshots.read(snap_id)
         if data is None:
             raise ApiError(404, "not_found", f"no snapshot '{snap_id[:40]}'",
                            [("path.snapshot_id", "unknown snapshot")])

@@ -38,10 +38,12 @@ def extra_routes(hub: Hub) -> list[Route]:
                            [("path.automation_id", "unknown automation")]) from None
 
     async def discovered(_request: web.Request) -> Any:
-        component = _component(hub, "discovery")
-        found = getattr(component, "discovered", None)
-        items = found() if callable(found) else found
-        return [item.as_dict() if hasattr(item, "as_dict") else item for item in items or []]
+        _component(hub, "discovery")
+        from ..discovery import discovered_devices, yaml_snippet
+
+        configured = {getattr(d, "host", None) for d in hub.config.devices} - {None}
+        return [{**item, "yaml": yaml_snippet(item["proposed"]) if item["proposed"] else ""}
+                for item in discovered_devices(hub) if item.get("host") not in configured]
 
     admin = frozenset({"admin"})
     return [

@@ -93,6 +93,9 @@ def _operation(route: Route, refs: dict[type[BaseModel], Any]) -> dict[str, Any]
     if route.body is not None:
         op["requestBody"] = {"required": True, "content": {
             "application/json": {"schema": refs[route.body]}}}
+    elif media := route.extra.get("request_media"):
+        op["requestBody"] = {"required": True, "content": {
+            media: {"schema": {"type": "string", "format": "binary"}}}}
     return op
 
 

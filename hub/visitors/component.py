@@ -16,7 +16,6 @@ from ..http.schemas import PageQuery, page, page_offset
 from ..services import ServiceCall
 from .config import VisitorsConfig
 from .log import CheckInData, VisitorLog
-from .models import VisitorRow
 
 if TYPE_CHECKING:
     from ..hub import Hub
@@ -57,7 +56,7 @@ class MetalQuery(BaseModel):
 
 async def setup(hub: Hub, config: VisitorsConfig, db_url: str | None) -> VisitorLog:
     """Open the visitor log and register its services and routes."""
-    db = await component_database(hub, db_url, [VisitorRow])
+    db = await component_database(hub, db_url)
     log = VisitorLog(hub, db, config)
     hub.components["visitors"] = log
 

@@ -12,14 +12,12 @@ export class ApiError extends Error {
   get fields() { return (this.body.errors || []).map((e) => `${e.field}: ${e.message}`); }
 }
 
-export async function api(method, path, body) {
+export async function api(method, path, body, contentType = "application/json") {
   const headers = { Accept: "application/json" };
-  if (body !== undefined) headers["Content-Type"] = "application/json";
+  if (body !== undefined) headers["Content-Type"] = contentType;
   if (method !== "GET" && csrf) headers["X-CSRF-Token"] = csrf;
-  const resp = await fetch(path, {
-    method, headers, credentials: "same-origin",
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
+  const payload = body === undefined || contentType !== "application/json" ? body : JSON.stringify(body);
+  const resp = await fetch(path, { method, headers, credentials: "same-origin", body: payload });
   let data = null;
   if (resp.status !== 204) {
     try { data = await resp.json(); } catch { data = null; }

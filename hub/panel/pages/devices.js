@@ -25,8 +25,8 @@ class DevicesPage extends HTMLElement {
         <td title="${fmtTime(d.last_seen)}">${ago(d.last_seen)}</td>
         <td>${d.battery ?? "–"}</td><td>${d.tamper === undefined || d.tamper === null ? "–" : d.tamper ? "⚠" : "ok"}</td></tr>`)}</tbody></table></section>
       ${discovered ? html`<section class="card"><h2>${t("discovered")}</h2>
-        ${(discovered.items || discovered).map((d) => html`<article class="found"><h3>${d.name || d.host || d.id}</h3>
-          <p class="muted">${d.manufacturer || ""} ${d.model || ""} ${d.host || ""} ${d.platform ? `→ ${d.platform}` : ""}</p>
+        ${discovered.map((d) => html`<article class="found"><h3>${d.name || d.host || d.key}</h3>
+          <p class="muted">${d.manufacturer || ""} ${d.model || ""} ${d.host || ""}${d.port ? `:${d.port}` : ""} (${d.via}) ${d.platforms.length ? `→ ${d.platforms.join(", ")}` : ""}</p>
           ${d.yaml ? html`<details><summary>${t("add_yaml")}</summary><pre>${d.yaml}</pre></details>` : ""}</article>`)}</section>` : ""}`.toString();
   }
 }
