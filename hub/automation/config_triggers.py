@@ -179,7 +179,10 @@ class TimePatternTrigger(_Trigger):
 
 
 class FaceTrigger(_Trigger):
-    """Fires on face_recognized (or face_unknown), filtered by person, group, list, camera."""
+    """Fires on face_recognized (or face_unknown), filtered by person, group, list, camera, gate.
+
+    `person` matches the event's person_id or name (hub/faces/const.py FaceRecognizedData).
+    """
 
     platform: Literal["face"] = Field(validation_alias=_PLATFORM)
     event: Literal["face_recognized", "face_unknown"] = "face_recognized"
@@ -187,6 +190,7 @@ class FaceTrigger(_Trigger):
     group: Names | None = None
     list_: Names | None = Field(default=None, alias="list")
     camera: EntityIds | None = None
+    gate: Names | None = None
     min_score: float | None = Field(default=None, ge=0, le=1)
 
 

@@ -175,7 +175,8 @@ class TriggerIndex:
             if cfg.event != event.event_type or not _face_matches(cfg, data):
                 continue
             watch.callback({**watch.base, **data, "event": event,
-                            "description": f"{event.event_type} {data.get('person') or ''}"})
+                            "description": f"{event.event_type} "
+                                           f"{data.get('name') or data.get('person_id') or ''}"})
 
     def fire_webhook(self, webhook_id: str, *, json: Any = None, query: dict[str, str] | None
                      = None, method: str = "POST") -> int:
@@ -219,6 +220,8 @@ def _face_matches(cfg: FaceTrigger, data: dict[str, Any]) -> bool:
     if cfg.list_ is not None and data.get("list") not in cfg.list_:
         return False
     if cfg.camera is not None and data.get("camera") not in cfg.camera:
+        return False
+    if cfg.gate is not None and data.get("gate") not in cfg.gate:
         return False
     score = data.get("score")
     return cfg.min_score is None or (isinstance(score, int | float) and score >= cfg.min_score)

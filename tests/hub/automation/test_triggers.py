@@ -199,30 +199,38 @@ async def test_time_pattern_every_second(site: Site) -> None:
 
 
 async def test_face_trigger_filters(site: Site) -> None:
-    """Face triggers filter face_recognized by person, group and list (events as recognition
-    fires them; the recognizer itself is not under test here)."""
+    """Face triggers filter face_recognized by person (id or name), group, list, gate and score
+    (events fired here in recognition's payload shape; the recognizer is not under test)."""
     h = await site("""
         automation:
           - id: staff_in
-            trigger: {platform: face, group: [staff, student], list: allow}
-            action: {event: welcome, event_data: {p: "{{ trigger.person }}"}}
+            trigger: {platform: face, group: [staff, student], list: allow, gate: main}
+            action: {event: welcome, event_data: {p: "{{ trigger.name }}"}}
           - id: bob
-            trigger: {platform: face, person: bob, min_score: 0.6}
+            trigger: {platform: face, person: p-bob, min_score: 0.6}
             action: {event: bob_seen}
+          - id: unknown_at_night
+            trigger: {platform: face, event: face_unknown, camera: camera.gate}
+            action: {event: stranger}
         """)
     bus = h.hub.bus
-    bus.fire("face_recognized", {"person": "ann", "group": "staff", "list": "allow",
-                                 "camera": "camera.gate", "score": 0.9, "snapshot_id": "s1"})
-    bus.fire("face_recognized", {"person": "eve", "group": "visitor", "list": "allow"})
-    bus.fire("face_recognized", {"person": "bob", "group": "parent", "list": "allow",
-                                 "score": 0.5})
-    bus.fire("face_recognized", {"person": "bob", "group": "parent", "list": "allow",
-                                 "score": 0.7})
+
+    def face(person_id: str, name: str, group: str, score: float, gate: str = "main") -> None:
+        bus.fire("face_recognized", {"person_id": person_id, "name": name, "list": "allow",
+                                     "group": group, "camera": "camera.gate", "gate": gate,
+                                     "score": score, "snapshot_id": "s1"})
+
+    face("p-ann", "Ann", "staff", 0.9)
+    face("p-cy", "Cy", "staff", 0.9, gate="side")
+    face("p-eve", "Eve", "visitor", 0.9)
+    face("p-bob", "Bob", "parent", 0.5)
+    face("p-bob", "Bob", "parent", 0.7)
     bus.fire("face_unknown", {"camera": "camera.gate"})
-    await wait_for(lambda: fired(h, "bob_seen"))
+    bus.fire("face_unknown", {"camera": "camera.yard"})
+    await wait_for(lambda: fired(h, "bob_seen") and fired(h, "stranger"))
     await asyncio.sleep(0.05)
-    assert fired(h, "welcome") == [{"p": "ann"}]
-    assert len(fired(h, "bob_seen")) == 1
+    assert fired(h, "welcome") == [{"p": "Ann"}]
+    assert len(fired(h, "bob_seen")) == 1 and len(fired(h, "stranger")) == 1
 
 
 async def test_webhook_trigger(site: Site) -> None:
