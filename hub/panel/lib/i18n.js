@@ -37,6 +37,9 @@ const TEXTS = {
     error: "Error", list: "List", connection_lost: "Connection lost, reconnecting…", seconds: "seconds",
     created: "Created", revoked: "revoked", display_name: "Display name", watchlist: "Watch list",
     allowlist: "Allow list", photos: "Photos", remove: "Remove", group: "Group",
+    forward: "Sent to police", police_delivered: "Police received", police_delivery_failed: "Police delivery failed",
+    police_dead_letter: "Police delivery given up", police_requeued: "Police delivery retried",
+    repeated: "Repeated", snapshot_step: "Snapshot", note_step: "Note",
   },
   zh: {
     app: "校园安防中心", login: "登录", name: "用户名", password: "密码", logout: "退出",
@@ -69,6 +72,9 @@ const TEXTS = {
     more: "更多", saved: "已保存", error: "错误", list: "名单", connection_lost: "连接中断，正在重连…",
     seconds: "秒", created: "创建时间", revoked: "已吊销", display_name: "显示名称", watchlist: "布控名单",
     allowlist: "白名单", photos: "照片", remove: "删除", group: "分组",
+    forward: "已推送公安", police_delivered: "公安已接收", police_delivery_failed: "推送公安失败",
+    police_dead_letter: "推送公安已放弃", police_requeued: "重新推送公安", repeated: "重复报警",
+    snapshot_step: "抓拍", note_step: "备注",
   },
 };
 

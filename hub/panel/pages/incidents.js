@@ -5,6 +5,7 @@ import { t, category } from "../lib/i18n.js";
 import { live } from "../lib/live.js";
 
 const RESPONDERS = ["admin", "guard", "police"];
+const STEP_KEYS = { snapshot: "snapshot_step", note: "note_step" };
 const STAFF = ["admin", "guard"];
 
 class IncidentsPage extends HTMLElement {
@@ -114,7 +115,7 @@ class IncidentsPage extends HTMLElement {
         html`<a href="/api/snapshots/${s}" target="_blank" rel="noopener"><img src="/api/snapshots/${s}" alt="${t("snapshot")}" loading="lazy"></a>`)}</div>` : ""}
       <h3>${t("timeline")}</h3>
       <ol class="timeline">${[...i.timeline].reverse().map((s) => html`
-        <li><time>${fmtTime(s.at)}</time> <strong>${t(s.action)}</strong> <span class="actor">${s.actor}</span>
+        <li><time>${fmtTime(s.at)}</time> <strong>${t(STEP_KEYS[s.action] || s.action)}</strong> <span class="actor">${s.actor}</span>
         ${s.note ? html`<span class="note">${s.note}</span>` : ""}${stepData(s)}</li>`)}</ol>`;
   }
 
@@ -178,7 +179,7 @@ function row(i, selected) {
 function stepData(step) {
   const d = step.data || {};
   if (d.snapshot_id) return html` <a href="/api/snapshots/${d.snapshot_id}" target="_blank" rel="noopener">${t("snapshot")}</a>`;
-  const keys = Object.keys(d).filter((k) => ["destination", "status", "attempt", "classification", "error"].includes(k));
+  const keys = Object.keys(d).filter((k) => ["destination", "status", "attempts", "classification", "error", "detail"].includes(k));
   return keys.length ? html` <span class="data">${keys.map((k) => `${k}: ${d[k]}`).join(", ")}</span>` : "";
 }
 

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from pathlib import Path
+from typing import Any
 
+import aiohttp
 import pytest
 
 from hub.testing import wait_for
 
-from .helpers import PASSWORD, Api, http_of
+from .helpers import PASSWORD, SITE, Api, http_of, register_test_devices, start_api
 
 
 async def test_bad_body_names_the_field(api: Api) -> None:
@@ -177,3 +180,72 @@ async def test_login_sets_session_and_info(api: Api) -> None:
     assert user is not None and user.role == "guard"
     status, info = await api.call("GET", "/api/info", role="guard")
     assert status == 200 and info["user"]["name"] == "guard" and info["csrf_token"] is None
+
+
+RECORDED = SITE.replace("recorder:\n  enabled: false\n",
+                        "recorder:\n  db_url: sqlite+aiosqlite:///{tmp}/rec.db\n"
+                        "  commit_interval: 0.05\n")
+
+
+async def test_with_recorder_lists_come_from_the_database(hub_factory: Any, tmp_path: Path,
+                                                          register_plugin: Any) -> None:
+    """With the recorder on, incident pages and the audit log are read from the database."""
+    register_test_devices(register_plugin)
+    api = await start_api(hub_factory, tmp_path, RECORDED)
+    async with aiohttp.ClientSession() as session:
+        api.session = session
+        for n in range(3):
+            await api.hub.incidents.raise_incident("tamper", source=f"alarm.box_{n}")
+        status, page = await api.call("GET", "/api/incidents?limit=2&status=all")
+        assert status == 200 and len(page["items"]) == 2 and page["next_cursor"]
+        _, rest = await api.call("GET", f"/api/incidents?limit=2&status=all&cursor="
+                                 f"{page['next_cursor']}")
+        assert [i["source"] for i in page["items"] + rest["items"]] == [
+            "alarm.box_2", "alarm.box_1", "alarm.box_0"]
+        await api.call("POST", "/api/services/gate/open", role="guard",
+                       json={"entity_id": "gate.main_entrance"})
+        recorder = api.hub.components["recorder"]
+        await recorder.flush()
+        status, audit = await api.call("GET", "/api/audit?user=guard")
+        assert status == 200
+        assert [(a["action"], a["target"]) for a in audit["items"]][:1] == [
+            ("service.call", "gate.open")]
+
+
+async def test_forwarded_for_only_from_trusted_proxy(hub_factory: Any, tmp_path: Path,
+                                                     register_plugin: Any) -> None:
+    """X-Forwarded-For counts only from a trusted proxy: spoofing it does not dodge throttling."""
+    register_test_devices(register_plugin)
+    api = await start_api(hub_factory, tmp_path)
+    async with aiohttp.ClientSession() as session:
+        api.session = session
+        for n in range(5):  # five failures for five different names, "from" five addresses
+            await api.call("POST", "/api/auth/login", role=None,
+                           json={"name": f"nobody{n}", "password": "wrong password"},
+                           headers={"X-Forwarded-For": f"10.0.0.{n}"})
+        status, _ = await api.call("POST", "/api/auth/login", role=None,
+                                   json={"name": "guard", "password": PASSWORD})
+        assert status == 429  # the real address (127.0.0.1) is locked out
+
+
+async def test_trusted_proxy_forwarded_address_used(hub_factory: Any, tmp_path: Path,
+                                                    register_plugin: Any) -> None:
+    """Behind a trusted proxy the forwarded address is the one throttled."""
+    register_test_devices(register_plugin)
+    site = SITE.replace("http:\n  port: 0\n",
+                        "http:\n  port: 0\n  trusted_proxies: [127.0.0.1/32]\n")
+    api = await start_api(hub_factory, tmp_path, site)
+    async with aiohttp.ClientSession() as session:
+        api.session = session
+        for n in range(5):
+            await api.call("POST", "/api/auth/login", role=None,
+                           json={"name": f"nobody{n}", "password": "wrong password"},
+                           headers={"X-Forwarded-For": "10.0.0.9"})
+        status, _ = await api.call("POST", "/api/auth/login", role=None,
+                                   json={"name": "guard", "password": PASSWORD},
+                                   headers={"X-Forwarded-For": "10.0.0.9"})
+        assert status == 429
+        status, _ = await api.call("POST", "/api/auth/login", role=None,
+                                   json={"name": "guard", "password": PASSWORD},
+                                   headers={"X-Forwarded-For": "10.0.0.10"})
+        assert status == 200
