@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict
 
+from ..exceptions import ServiceValidationError
 from ..services import ServiceCall
 from .component import DOMAIN, AutomationComponent
 from .config import AutomationConfig, AutomationsConfig
@@ -68,8 +69,6 @@ def _register_services(hub: Hub, component: AutomationComponent) -> None:
         try:
             return [action(target, data) for target in data.targets()]
         except KeyError as exc:
-            from ..exceptions import ServiceValidationError
-
             raise ServiceValidationError(f"entity_id: {exc.args[0]}",
                                          [("entity_id", str(exc.args[0]))]) from None
 
