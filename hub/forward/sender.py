@@ -289,6 +289,9 @@ class Sender:
             return
         try:
             await self._queue.mark_delivered(self.name, keys)
+        except asyncio.CancelledError:  # the hub stops: flush() marks them
+            self._to_mark[:0] = keys
+            raise
         except Exception:  # not marked: sent again after a restart, the key de-duplicates
             _LOGGER.exception("Police destination %s: could not mark %d deliveries",
                               self.name, len(keys))
@@ -301,7 +304,7 @@ class Sender:
 
     async def _flush_steps(self) -> None:
         while self._steps:
-            item, action, note, data = self._steps.popleft()
+            item, action, note, data = self._steps[0]
             step_data = {"destination": self.name, "idempotency_key": item.idempotency_key,
                          "revision": item.revision, **data}
             try:
@@ -314,6 +317,7 @@ class Sender:
             except Exception:
                 _LOGGER.exception("Police destination %s: timeline step not recorded",
                                   self.name)
+            self._steps.popleft()  # after the write: a cancelled write is retried by flush()
 
     async def flush(self) -> None:
         """Write pending delivery marks and timeline steps now (before the hub stops)."""

@@ -1,0 +1,82 @@
+"""The police section's errors name file:line; order holds across retries; stop keeps marks."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from hub.config import load_config
+from hub.exceptions import ConfigError
+from hub.forward.const import ACTION_DELIVERED, ACTION_FAILED
+from hub.testing import wait_for
+
+from .conftest import SECRET, FaultyReceiver, webhook_yaml
+
+HubFactory = Callable[..., Any]
+
+
+def _check(tmp_path: Path, text: str) -> list[str]:
+    path = tmp_path / "site.yaml"
+    path.write_text(text)
+    with pytest.raises(ConfigError) as err:
+        load_config(path, {})
+    return err.value.problems
+
+
+def test_bad_police_section_names_file_line_and_field(tmp_path: Path) -> None:
+    """A short secret and a bad SIA key are reported with file:line and the field path."""
+    problems = _check(tmp_path, (
+        "police:\n  webhooks:\n    - name: city\n      url: https://x.example/h\n"
+        "      secret: short\n  sia:\n    - name: arc\n      host: 127.0.0.1\n"
+        "      port: 12000\n      account: '1234'\n      key: not-16-bytes\n"))
+    text = "\n".join(problems)
+    assert "site.yaml:5: police.webhooks[0].secret" in text
+    assert "at least 16 characters" in text
+    assert "site.yaml:7: police.sia[0]" in text and "AES needs 16, 24 or 32 bytes" in text
+
+
+def test_duplicate_destination_names_refused(tmp_path: Path) -> None:
+    """Two destinations with one name are refused (names key the outbox)."""
+    problems = _check(tmp_path, (
+        "police:\n  webhooks:\n"
+        f"    - {{name: city, url: 'https://a.example/h', secret: {SECRET}}}\n"
+        "  mqtt:\n    - {name: city, url: 'mqtt://127.0.0.1:1883'}\n"))
+    assert any("destination name 'city' is used twice" in p for p in problems)
+
+
+async def test_later_revision_waits_for_a_failing_earlier_one(
+    hub_factory: HubFactory, receiver: FaultyReceiver
+) -> None:
+    """While 'raised' is being retried, 'acknowledged' of the same incident does not overtake."""
+    receiver.statuses = [500, 500]
+    h = await hub_factory(webhook_yaml(receiver.url))
+    first = await h.hub.incidents.raise_incident("panic", source="a")
+    await wait_for(lambda: [s for s in first.timeline if s.action == ACTION_FAILED])
+    await h.hub.services.call("incident", "acknowledge", {"incident_id": first.id})
+    other = await h.hub.incidents.raise_incident("panic", source="b")
+    await wait_for(lambda: len(receiver.messages) == 3, timeout=10)
+    order = [(m["incident"]["id"], m["event"]) for m in receiver.messages]
+    assert order.index((first.id, "raised")) < order.index((first.id, "acknowledged"))
+    assert (other.id, "raised") in order
+
+
+async def test_clean_stop_and_restart_sends_nothing_twice(
+    hub_factory: HubFactory, receiver: FaultyReceiver
+) -> None:
+    """After a clean stop the deliveries are marked: a restarted hub does not send them again."""
+    h = await hub_factory(webhook_yaml(receiver.url))
+    if "recorder" not in h.hub.components:
+        pytest.skip("needs the recorder's database outbox")
+    incidents = [await h.hub.incidents.raise_incident("panic", source=f"s{i}")
+                 for i in range(20)]
+    await wait_for(lambda: len(receiver.messages) == 20)
+    await h.hub.stop()
+    again = await hub_factory(webhook_yaml(receiver.url))
+    incident = await again.hub.incidents.raise_incident("panic", source="after")
+    await wait_for(lambda: [s for s in incident.timeline if s.action == ACTION_DELIVERED])
+    assert receiver.inner.requests == 21 and receiver.inner.duplicates == 0
+    reloaded = await again.hub.incidents.get(incidents[0].id)
+    assert [s.action for s in reloaded.timeline] == ["raised", ACTION_DELIVERED]
