@@ -68,16 +68,21 @@ async def pool_fps(models: Any, frame: np.ndarray, kind: Literal["thread", "proc
     return done / took
 
 
-def single_latency(pipe: FacePipeline, frame: np.ndarray, n: int = 60) -> float:
-    """Median ms of one analyze call on one worker."""
+def single_latency(pipe: FacePipeline, frame: np.ndarray, n: int = 60) -> tuple[float, float]:
+    """Median wall ms and median CPU ms (this thread) of one analyze call on one worker.
+
+    CPU time does not grow when other processes share the cores, so 2 / CPU time is what two
+    workers can do on an otherwise idle 2-core machine.
+    """
     for _ in range(5):
         pipe.analyze(frame)
-    samples = []
+    wall, cpu = [], []
     for _ in range(n):
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.thread_time()
         pipe.analyze(frame)
-        samples.append(time.perf_counter() - t)
-    return statistics.median(samples) * 1000
+        wall.append(time.perf_counter() - t)
+        cpu.append(time.thread_time() - c)
+    return statistics.median(wall) * 1000, statistics.median(cpu) * 1000
 
 
 def bench_detect(models: Any, faces: Path, seconds: float) -> None:
@@ -86,12 +91,13 @@ def bench_detect(models: Any, faces: Path, seconds: float) -> None:
     for n in (0, 1, 5):
         frame = make_frame(faces, n)
         found = len(pipe.analyze(frame))
-        lat = single_latency(pipe, frame)
+        wall, cpu = single_latency(pipe, frame)
         threads = asyncio.run(pool_fps(models, frame, "thread", 2, seconds))
         procs = asyncio.run(pool_fps(models, frame, "process", 2, seconds))
-        print(f"detect+landmarks+embed 640x480, {n} faces (found {found}): "
-              f"1 worker {lat:.1f} ms median; pool of 2: threads {threads:.1f} frames/s, "
-              f"processes {procs:.1f} frames/s")
+        print(f"detect+landmarks+embed 640x480, {n} faces (found {found}): 1 worker {wall:.1f} ms"
+              f" wall / {cpu:.1f} ms CPU (median; idle 2-core capacity {2000 / cpu:.0f}"
+              f" frames/s); pool of 2 measured: threads {threads:.1f} frames/s, processes"
+              f" {procs:.1f} frames/s")
 
 
 def bench_embed(models: Any, faces: Path, seconds: float) -> None:
@@ -109,6 +115,14 @@ def bench_embed(models: Any, faces: Path, seconds: float) -> None:
             pipe.embed_aligned([aligned])
             count += 1
         return count
+
+    cpu = []
+    for _ in range(30):
+        c = time.thread_time()
+        pipes[0].embed_aligned([aligned])
+        cpu.append(time.thread_time() - c)
+    print(f"embedding: {statistics.median(cpu) * 1000:.1f} ms CPU median "
+          f"(idle 2-core capacity {2 / statistics.median(cpu):.0f} embeddings/s)")
 
     for workers in (1, 2):
         stop = time.perf_counter() + seconds

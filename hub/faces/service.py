@@ -5,11 +5,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any
 
 import cv2
 import numpy as np
 
+from ..camera import Camera, Frame
+from ..exceptions import ServiceValidationError
 from ..recognition import Image, RecognizedFace, Recognizer
 from .access import FaceAccess
 from .config import RecognitionConfig, WatchCamera
@@ -81,11 +84,11 @@ class FaceService:
         delay = 1.0
         while True:
             camera = self.hub.entities.get(cam.entity_id)
-            if camera is None or not camera.available:
+            if not isinstance(camera, Camera) or not camera.available:
                 await asyncio.sleep(0.5)
                 continue
             try:
-                async for frame in camera.frames(cam.fps):  # type: ignore[attr-defined]
+                async for frame in _frames(camera, cam.fps):
                     await self.process(frame.image, cam.entity_id, cam.gate, frame.ts)
                     delay = 1.0
             except asyncio.CancelledError:
@@ -193,3 +196,19 @@ def _jpeg(image: np.ndarray[Any, Any]) -> bytes:
     if not ok:
         raise ValueError("could not encode the frame as JPEG")
     return bytes(buf)
+
+
+async def _frames(camera: Camera, fps: float) -> AsyncIterator[Frame]:
+    """The camera's frame source; cameras without one are polled for snapshots (JPEG)."""
+    try:
+        async for frame in camera.frames(fps):
+            yield frame
+        return
+    except ServiceValidationError:
+        _LOGGER.info("%s has no frame source; polling snapshots at %s fps", camera.entity_id,
+                     fps)
+    while True:
+        started = time.monotonic()
+        data = await camera.snapshot_bytes()
+        yield Frame(camera.entity_id, time.time(), data)
+        await asyncio.sleep(max(0.0, 1 / fps - (time.monotonic() - started)))

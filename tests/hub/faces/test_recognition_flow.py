@@ -186,3 +186,40 @@ async def test_reading_face_images_through_the_api_layer_is_audited(faces_hub, f
               for e in harness.of_type("audit_logged")]
     assert ("faces.photo_read", "guard1", person.id) in audits
     assert ("faces.capture_read", "guard1", snap) in audits
+
+
+async def test_camera_without_frame_source_is_polled_for_snapshots(hub_factory, models_dir,
+                                                                   faces, register_plugin):
+    """A camera offering only snapshots (no frames()) is still watched, by snapshot polling."""
+    import types
+    from typing import Literal
+
+    from hub import Camera, DeviceConfig, hookimpl
+
+    photo = await _read(person_photos(faces, "Dick_Cheney")[3])
+
+    class StillConfig(DeviceConfig):
+        platform: Literal["still_camera"]
+
+    class StillCamera(Camera):
+        """A camera that only answers snapshots: the same JPEG of a face (no stream)."""
+
+        platform = "still_camera"
+        config_model = StillConfig
+
+        async def snapshot_bytes(self) -> bytes:
+            return photo
+
+    module = types.ModuleType("still_camera_plugin")
+    module.register_platforms = hookimpl(lambda: [StillCamera])  # type: ignore[attr-defined]
+    register_plugin(module, "still_camera", ["camera"])
+    harness = await hub_factory(YAML + """
+  cameras: [{entity_id: camera.still, fps: 5}]
+devices:
+  - {platform: still_camera, name: Still}
+""")
+    service: FaceService = harness.hub.components["recognition"]
+    staff = await service.gallery.create_person("Dick Cheney", "allow", "staff")
+    await service.gallery.enroll(staff.id, await _read(person_photos(faces, "Dick_Cheney")[0]))
+    events = await wait_for(lambda: harness.of_type("face_recognized"), timeout=15)
+    assert events[0].data["camera"] == "camera.still"
