@@ -1,7 +1,10 @@
 """The metal detector's last pass per gate, taken from the detectors' states.
 
-A metal detector is an alarm entity of category `metal_detected`. A change to `triggered`
-is a pass with metal; a rise of its `passes` attribute without a trigger is a clear pass.
+A metal detector is an alarm entity of category `metal_detected`; a change to `triggered`
+is a pass with metal. Clear passes come from a pass counter: a `passes` attribute of that
+alarm entity, or a sensor at the same gate whose id ends in `_passes` (the Modbus IO
+plugin's register sensors). A counter rise within a few seconds of an alarm is the same
+walk, so it does not turn a metal result into a clear one.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ if TYPE_CHECKING:
 __all__ = ["MetalPass", "MetalWatch"]
 
 CATEGORY = "metal_detected"
+SAME_WALK = 3.0
 
 
 @dataclass(slots=True, frozen=True)
@@ -29,21 +33,25 @@ class MetalPass:
     gate: str | None
     result: str  # "metal" or "clear"
     at: float
-    zone: int | None = None
 
     def as_dict(self) -> dict[str, Any]:
         """Return the pass as a JSON-ready dict with its age."""
         return {"entity_id": self.entity_id, "gate": self.gate, "result": self.result,
-                "at": self.at, "zone": self.zone, "age_seconds": round(time.time() - self.at, 1)}
+                "at": self.at, "age_seconds": round(time.time() - self.at, 1)}
 
 
-def _is_detector(state: State | None) -> bool:
-    return (state is not None and state.domain == "alarm"
-            and state.attributes.get("category") == CATEGORY)
+def _count(state: State | None, key: str | None) -> int | None:
+    if state is None:
+        return None
+    value = state.attributes.get(key) if key else state.state
+    try:
+        return int(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
 
 
 class MetalWatch:
-    """Remembers the last pass of every metal detector."""
+    """Remembers the last pass through a metal detector at each gate."""
 
     def __init__(self, hub: Hub) -> None:
         self._last: dict[str, MetalPass] = {}
@@ -52,21 +60,27 @@ class MetalWatch:
     def _on_state(self, event: Event) -> None:
         new: State | None = event.data.get("new_state")
         old: State | None = event.data.get("old_state")
-        if not _is_detector(new) or new is None:
+        if new is None:
             return
-        attrs = new.attributes
-        gate = attrs.get("gate")
-        zone = attrs.get("zone") if isinstance(attrs.get("zone"), int) else None
-        if new.state == "triggered" and (old is None or old.state != "triggered"):
-            self._last[new.entity_id] = MetalPass(new.entity_id, gate, "metal", new.last_updated,
-                                                  zone)
+        gate = new.attributes.get("gate")
+        if new.domain == "alarm" and new.attributes.get("category") == CATEGORY:
+            if new.state == "triggered" and (old is None or old.state != "triggered"):
+                self._record(MetalPass(new.entity_id, gate, "metal", new.last_updated))
+            elif (_count(new, "passes") or 0) > (_count(old, "passes") or 0) and old:
+                self._clear(new.entity_id, gate, new.last_updated)
+        elif new.domain == "sensor" and new.entity_id.endswith("_passes"):
+            before, after = _count(old, None), _count(new, None)
+            if before is not None and after is not None and after > before:
+                self._clear(new.entity_id, gate, new.last_updated)
+
+    def _clear(self, entity_id: str, gate: str | None, at: float) -> None:
+        last = self._last.get(gate or entity_id)
+        if last is not None and last.result == "metal" and abs(at - last.at) < SAME_WALK:
             return
-        passes, before = attrs.get("passes"), old.attributes.get("passes") if old else None
-        if isinstance(passes, int) and isinstance(before, int) and passes > before:
-            last = self._last.get(new.entity_id)
-            if last is None or last.result != "metal" or new.last_updated - last.at > 2.0:
-                self._last[new.entity_id] = MetalPass(new.entity_id, gate, "clear",
-                                                      new.last_updated)
+        self._record(MetalPass(entity_id, gate, "clear", at))
+
+    def _record(self, found: MetalPass) -> None:
+        self._last[found.gate or found.entity_id] = found
 
     def last_pass(self, gate: str | None, within: float) -> MetalPass | None:
         """Return the newest pass at `gate` (any gate when None) no older than `within` s."""

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import textwrap
+from pathlib import Path
 from typing import Any
 
-from hub.testing import wait_for_state
+import aiohttp
 
-from .helpers import Api
+from hub.testing import wait_for_state
+from simulators.modbus import MetalDetectorSimulator
+
+from .helpers import SITE, Api, start_api
 
 VISITOR = {"name": "Li Wei", "id_number": "110101199001011234", "reason": "parents' meeting",
            "host": "Ms Zhang", "gate": "main"}
@@ -71,3 +76,42 @@ async def test_viewer_cannot_check_in(api: Api) -> None:
     status, _ = await api.call("POST", "/api/services/visitor/check_in", role="viewer",
                                json={**VISITOR, "metal_result": "clear"})
     assert status == 403
+
+
+async def test_modbus_metal_detector_passes(hub_factory: Any, tmp_path: Path) -> None:
+    """The simulated Modbus arch (modbus_io plugin): clear and metal walks reach the form."""
+    sim = MetalDetectorSimulator(alarm_hold=0.5)
+    await sim.start()
+    try:
+        site = SITE.split("devices:")[0] + textwrap.dedent(f"""\
+            devices:
+              - platform: modbus_io
+                name: Metal 1
+                gate: main
+                host: 127.0.0.1
+                port: {sim.port}
+                scan_interval: 0.05
+                inputs:
+                  - {{name: Metal 1 alarm, address: 0, category: metal_detected}}
+                registers:
+                  - {{name: passes, address: 0}}
+            """)
+        api = await start_api(hub_factory, tmp_path, site)
+        async with aiohttp.ClientSession() as session:
+            api.session = session
+            await wait_for_state(api.hub, "sensor.metal_1_passes", "0")
+
+            async def last() -> Any:
+                _, body = await api.call("GET", "/api/visitors/metal?gate=main", role="guard")
+                return body["last_pass"]
+
+            assert await last() is None
+            sim.walk()
+            await wait_for_state(api.hub, "sensor.metal_1_passes", "1")
+            assert (await last())["result"] == "clear"
+            sim.walk(metal=True, zone=2)
+            await wait_for_state(api.hub, "alarm.metal_1_alarm", "triggered")
+            await wait_for_state(api.hub, "sensor.metal_1_passes", "2")
+            assert (await last())["result"] == "metal"
+    finally:
+        await sim.stop()
