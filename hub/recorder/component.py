@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import delete, select
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import Connection, make_url
 
 from ..bus import MATCH_ALL
 from ..services import ServiceCall
@@ -20,7 +20,8 @@ from .migrate import upgrade_heads_blocking
 from .models import EventRow, StateRow
 from .outbox import Outbox
 from .queries import Queries
-from .store import DatabaseIncidentStore, WriteGate
+from .sqlwriter import SqlWriter, make_writer_blocking
+from .store import DatabaseIncidentStore
 from .writer import HistoryWriter
 
 if TYPE_CHECKING:
@@ -51,15 +52,15 @@ class PurgeData(BaseModel):
 class Recorder:
     """The running recorder: `hub.components["recorder"]`."""
 
-    def __init__(self, hub: Hub, config: RecorderConfig, db: Database) -> None:
+    def __init__(self, hub: Hub, config: RecorderConfig, db: Database, sql: SqlWriter) -> None:
         self.hub = hub
         self.config = config
         self.db = db
-        self.gate = WriteGate(db.is_sqlite)
-        self.store = DatabaseIncidentStore(db, self.gate)
-        self.outbox = Outbox(db, self.store, self.gate)
+        self.sql = sql
+        self.store = DatabaseIncidentStore(db, sql)
+        self.outbox = Outbox(db, self.store)
         self.queries = Queries(db)
-        self.writer = HistoryWriter(db, config, self.gate)
+        self.writer = HistoryWriter(db, config, sql)
         self.history = self.queries.history
         self.events = self.queries.events
         self.audit_log = self.queries.audit
@@ -81,6 +82,7 @@ class Recorder:
         if self._remove_listener is not None:
             self._remove_listener()
         await self.writer.flush()
+        await self.sql.close()
         await self.db.close()
         _LOGGER.info("Recorder stopped: %s", self.writer.stats.as_dict())
 
@@ -107,12 +109,16 @@ class Recorder:
         total = 0
         while True:
             ids = select(model.id).where(column < cutoff).limit(_PURGE_CHUNK)
-            async with self.gate.hold(), self.db.engine.begin() as conn:
-                chosen = [row[0] for row in (await conn.execute(ids)).all()]
+
+            def purge_chunk(conn: Connection, ids: Any = ids) -> int:
+                chosen = list(conn.execute(ids).scalars())
                 if chosen:
-                    await conn.execute(delete(model).where(model.id.in_(chosen)))
-            total += len(chosen)
-            if len(chosen) < _PURGE_CHUNK:
+                    conn.execute(delete(model).where(model.id.in_(chosen)))
+                return len(chosen)
+
+            removed = await self.sql.run(purge_chunk)
+            total += removed
+            if removed < _PURGE_CHUNK:
                 return total
 
     async def _purge_loop(self) -> None:
@@ -136,7 +142,8 @@ async def start_recorder(hub: Hub, config: RecorderConfig | None = None) -> Reco
     started = time.monotonic()
     await hub.run_blocking(upgrade_heads_blocking, url)
     # Building a SQLite engine resolves the file's path: off the loop as well.
-    recorder = Recorder(hub, config, await hub.run_blocking(Database, url))
+    db = await hub.run_blocking(Database, url)
+    recorder = Recorder(hub, config, db, await hub.run_blocking(make_writer_blocking, db))
     hub.incidents.store = recorder.store
     recorder.start()
     hub.components["recorder"] = recorder

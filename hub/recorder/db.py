@@ -53,7 +53,8 @@ class Database:
         if url.startswith("sqlite"):
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
         self.session: async_sessionmaker[AsyncSession] = async_sessionmaker(
-            self.engine, expire_on_commit=False)
+            self.engine, expire_on_commit=False
+        )
 
     @property
     def is_sqlite(self) -> bool:
@@ -73,5 +74,3 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
-
-

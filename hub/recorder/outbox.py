@@ -14,11 +14,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, select, update
+from sqlalchemy.engine import Connection
 
 from ..incidents.model import OutboxItem
 from .db import Database
 from .models import OutboxRow, OutboxStatus
-from .store import DatabaseIncidentStore, WriteGate, insert_ignore
+from .store import DatabaseIncidentStore, insert_ignore, outbox_rows
 
 __all__ = ["Outbox", "OutboxRecord", "OutboxStatus"]
 
@@ -65,12 +66,10 @@ def _record(row: OutboxRow) -> OutboxRecord:
 class Outbox:
     """Typed access to the `outbox` table."""
 
-    def __init__(
-        self, db: Database, store: DatabaseIncidentStore, gate: WriteGate | None = None
-    ) -> None:
+    def __init__(self, db: Database, store: DatabaseIncidentStore) -> None:
         self.db = db
         self._store = store
-        self._gate = gate or store.gate
+        self._writer = store.writer
 
     def on_added(self, callback: Callable[[set[str]], None]) -> Callable[[], None]:
         """Call `callback(destinations: set[str])` after new items commit; return a remover."""
@@ -80,26 +79,9 @@ class Outbox:
         """Queue items about no incident step (an existing key for a destination is skipped)."""
         if not items:
             return
-        now = time.time()
-        rows = [
-            {
-                "destination": i.destination,
-                "incident_id": i.incident_id or None,
-                "revision": i.revision,
-                "idempotency_key": i.idempotency_key,
-                "payload": i.payload,
-                "status": OutboxStatus.PENDING,
-                "attempts": 0,
-                "next_attempt_at": now,
-                "last_error": None,
-                "created_at": now,
-                "delivered_at": None,
-            }
-            for i in items
-        ]
         stmt = insert_ignore(self.db, OutboxRow.__table__, ("destination", "idempotency_key"))
-        async with self._gate.hold(), self.db.session() as session, session.begin():
-            await session.execute(stmt, rows)
+        rows = outbox_rows(items)
+        await self._writer.run(lambda conn: conn.execute(stmt, rows), urgent=True)
         self._store.notify_outbox({i.destination for i in items})
 
     async def claim_due(
@@ -179,14 +161,18 @@ class Outbox:
             .where(OutboxRow.id.in_(list(item_ids)), OutboxRow.status == OutboxStatus.DEAD)
             .values(status=OutboxStatus.PENDING, next_attempt_at=time.time(), attempts=0)
         )
-        async with self._gate.hold(), self.db.session() as session, session.begin():
-            result = await session.execute(stmt)
-            destinations = (
-                await session.scalars(
-                    select(OutboxRow.destination).where(OutboxRow.id.in_(list(item_ids))).distinct()
-                )
-            ).all()
-        count: int = getattr(result, "rowcount", 0)
+        ids = list(item_ids)
+
+        def requeue_job(conn: Connection) -> tuple[int, set[str]]:
+            found = conn.execute(
+                select(OutboxRow.destination)
+                .where(OutboxRow.id.in_(ids), OutboxRow.status == OutboxStatus.DEAD)
+                .distinct()
+            )
+            destinations = set(found.scalars().all())
+            return int(getattr(conn.execute(stmt), "rowcount", 0)), destinations
+
+        count, destinations = await self._writer.run(requeue_job, urgent=True)
         if count:
             self._store.notify_outbox(set(destinations))
         return count
@@ -227,5 +213,4 @@ class Outbox:
 
     async def _update(self, item_id: int, **values: Any) -> None:
         stmt = update(OutboxRow).where(OutboxRow.id == item_id).values(**values)
-        async with self._gate.hold(), self.db.session() as session, session.begin():
-            await session.execute(stmt)
+        await self._writer.run(lambda conn: conn.execute(stmt), urgent=True)

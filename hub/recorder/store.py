@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
+import functools
 import logging
 import time
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import selectinload
 
 from ..incidents.model import (
@@ -24,31 +23,13 @@ from ..incidents.model import (
 )
 from .db import Database
 from .models import IncidentRow, IncidentStepRow, OutboxRow, OutboxStatus
+from .sqlwriter import AsyncSqlWriter, SqlWriter
 
 _LOGGER = logging.getLogger(__name__)
 
-__all__ = ["DatabaseIncidentStore", "WriteGate", "incident_from_row", "insert_ignore"]
+__all__ = ["DatabaseIncidentStore", "incident_from_row", "insert_ignore", "outbox_rows"]
 
 _OPEN = [str(s) for s in IncidentStatus if s not in TERMINAL]
-
-
-class WriteGate:
-    """Serialises writers on SQLite (one writer at a time) so nobody waits in busy loops.
-
-    PostgreSQL takes row locks itself, so there the gate lets everyone through.
-    """
-
-    def __init__(self, serialise: bool) -> None:
-        self._lock = asyncio.Lock() if serialise else None
-
-    @contextlib.asynccontextmanager
-    async def hold(self) -> AsyncIterator[None]:
-        """Hold the gate while writing."""
-        if self._lock is None:
-            yield
-            return
-        async with self._lock:
-            yield
 
 
 def insert_ignore(db: Database, table: Any, conflict: Sequence[str]) -> Any:
@@ -61,9 +42,9 @@ def insert_ignore(db: Database, table: Any, conflict: Sequence[str]) -> Any:
 class DatabaseIncidentStore:
     """Implements `hub.incidents.IncidentStore` on the recorder's database."""
 
-    def __init__(self, db: Database, gate: WriteGate | None = None) -> None:
+    def __init__(self, db: Database, writer: SqlWriter | None = None) -> None:
         self.db = db
-        self.gate = gate or WriteGate(db.is_sqlite)
+        self.writer: SqlWriter = writer or AsyncSqlWriter(db)
         self._added_listeners: list[Callable[[set[str]], None]] = []
 
     def on_outbox_added(self, callback: Callable[[set[str]], None]) -> Callable[[], None]:
@@ -73,15 +54,17 @@ class DatabaseIncidentStore:
 
     async def save(self, incident: Incident, step: TimelineStep, outbox: list[OutboxItem]) -> None:
         """Write the incident, its new step and its outbox items; return once committed."""
-        seq = _seq_of(incident, step)
-        async with self.gate.hold(), self.db.session() as session, session.begin():
-            await session.execute(_upsert_incident(self.db, incident))
-            await session.execute(
+        # Statements are built here, on the loop, from the incident as it is now.
+        statements: list[tuple[Any, Any]] = [
+            (_upsert_incident(self.db, incident), None),
+            (
                 insert_ignore(self.db, IncidentStepRow.__table__, ("incident_id", "seq")),
-                [_step_values(incident.id, seq, step)],
-            )
-            if outbox:
-                await _insert_outbox(self.db, session, outbox)
+                [_step_values(incident.id, _seq_of(incident, step), step)],
+            ),
+        ]
+        if outbox:
+            statements.append(_outbox_insert(self.db, outbox))
+        await self.writer.run(functools.partial(_execute_all, statements), urgent=True)
         if outbox:
             self.notify_outbox({item.destination for item in outbox})
 
@@ -130,12 +113,18 @@ class DatabaseIncidentStore:
         return [incident_from_row(rows[i]) for i in ids if i in rows]
 
 
-async def _insert_outbox(db: Database, session: AsyncSession, items: list[OutboxItem]) -> None:
+def _execute_all(statements: list[tuple[Any, Any]], conn: Connection) -> None:
+    for statement, params in statements:
+        conn.execute(statement, params)
+
+
+def outbox_rows(items: Sequence[OutboxItem]) -> list[dict[str, Any]]:
+    """Return the rows of new pending outbox items, due now."""
     now = time.time()
-    rows = [
+    return [
         {
             "destination": i.destination,
-            "incident_id": i.incident_id,
+            "incident_id": i.incident_id or None,
             "revision": i.revision,
             "idempotency_key": i.idempotency_key,
             "payload": i.payload,
@@ -148,8 +137,11 @@ async def _insert_outbox(db: Database, session: AsyncSession, items: list[Outbox
         }
         for i in items
     ]
+
+
+def _outbox_insert(db: Database, items: Sequence[OutboxItem]) -> tuple[Any, Any]:
     stmt = insert_ignore(db, OutboxRow.__table__, ("destination", "idempotency_key"))
-    await session.execute(stmt, rows)
+    return stmt, outbox_rows(items)
 
 
 def _seq_of(incident: Incident, step: TimelineStep) -> int:

@@ -1,38 +1,57 @@
-"""The history writer: a bus listener that only queues, and one task that writes batches.
+"""The history writer: a bus listener that only queues rows, and one task that writes them.
 
-The listener runs on the bus's sync fast path and does nothing but `deque.append`. The
-writer wakes every `commit_interval` (or when `max_batch` events wait), turns the queued
-events into rows and inserts them in transactions of at most `CHUNK` rows, so an incident
-save waiting for SQLite's single writer waits for one chunk at most.
+The listener runs on the bus's sync fast path. It does no I/O: it turns the event into a
+row of plain values (attributes JSON-encoded once per change, cached per entity) and
+appends it to a deque. Queuing plain rows instead of events lets the events be freed at
+once, which keeps Python's cyclic garbage collector from rescanning a growing backlog.
+
+The writer task wakes every `commit_interval` (or when `max_batch` rows wait) and writes
+transactions of at most `CHUNK` rows, so an incident save waits for one chunk at most.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
+import json
 import logging
 import time
 from collections import deque
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import insert
-from sqlalchemy.exc import DBAPIError, StatementError
+from sqlalchemy.engine import Connection, Dialect
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 from ..bus import Event
 from ..hub import EVENT_AUDIT_LOGGED
+from ..jsonutil import to_jsonable
 from ..states import EVENT_STATE_CHANGED, State
 from .config import RecorderConfig
 from .db import Database
-from .models import AuditRow, EventRow, StateRow
-from .store import WriteGate
+from .sqlwriter import SqlWriter
 
 _LOGGER = logging.getLogger(__name__)
 
 __all__ = ["CHUNK", "HistoryWriter", "WriterStats"]
 
-CHUNK = 1000
+CHUNK = 2000
 _RETRY_MAX = 30.0
+_EVENTS, _STATES, _AUDIT = 0, 1, 2
+_TABLES = ("events", "states", "audit_log")
+_COLUMNS = (
+    ("event_type", "time_fired", "data", "user_id", "origin"),
+    ("entity_id", "state", "attributes", "last_changed", "last_updated", "user_id"),
+    ("time", "user", "action", "target", "details", "origin"),
+)
+_SQLITE_ROWS = 500
+# Rows per insert block; between blocks a waiting incident save may cut the batch short.
+_BLOCK = 500
+_SQL: dict[tuple[str, int, int], str] = {}
+_encode = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, default=to_jsonable).encode
+_Row = tuple[Any, ...]
+_Item = tuple[int, _Row]
 
 
 @dataclass(slots=True)
@@ -47,47 +66,95 @@ class WriterStats:
     max_batch_seconds: float = 0.0
     dropped: int = 0
     failed_rows: int = 0
+    #: Seconds from handing a batch over to its commit, as the loop sees it (recent ones).
+    latencies: deque[float] = field(default_factory=lambda: deque(maxlen=10_000))
 
     def as_dict(self) -> dict[str, Any]:
-        """Return the figures as a dict."""
-        return {name: getattr(self, name) for name in self.__slots__}
+        """Return the figures as a dict (latency as p50/p99 of the recent batches)."""
+        out = {name: getattr(self, name) for name in self.__slots__ if name != "latencies"}
+        ordered = sorted(self.latencies)
+        for label, q in (("latency_p50", 0.5), ("latency_p99", 0.99)):
+            out[label] = ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else 0
+        return out
 
 
 class HistoryWriter:
-    """Queues bus events and writes them to events/states/audit_log in batches."""
+    """Queues bus events as rows and writes them to events/states/audit_log in batches."""
 
-    def __init__(self, db: Database, config: RecorderConfig, gate: WriteGate) -> None:
+    def __init__(self, db: Database, config: RecorderConfig, sql: SqlWriter) -> None:
         self.db = db
         self.config = config
         self.stats = WriterStats()
-        self._gate = gate
-        self._queue: deque[Event] = deque()
+        self._sql = sql
+        self._queue: deque[_Item] = deque()
         self._exclude = frozenset(config.exclude_event_types)
-        self._threshold = config.max_batch
+        self._threshold = min(config.max_batch, config.max_queue)
         self._wake = asyncio.Event()
         self._stopping = False
         self._task: asyncio.Task[None] | None = None
+        self._attributes: dict[str, tuple[Mapping[str, Any], str]] = {}
 
     @property
     def queued(self) -> int:
-        """Return how many events wait to be written."""
+        """Return how many rows wait to be written."""
         return len(self._queue)
 
     def on_event(self, event: Event) -> None:
-        """Queue an event (the bus's sync fast path: no I/O here)."""
-        if event.event_type in self._exclude:
+        """Queue an event's row (the bus's sync fast path: no I/O here)."""
+        kind = event.event_type
+        if kind in self._exclude:
+            return
+        try:
+            if kind == EVENT_STATE_CHANGED:
+                item: _Item = (_STATES, self._state_row(event))
+            elif kind == EVENT_AUDIT_LOGGED:
+                item = (_AUDIT, _audit_row(event))
+            else:
+                item = (
+                    _EVENTS,
+                    (
+                        kind,
+                        event.time_fired,
+                        _encode(event.data),
+                        event.context.user_id,
+                        event.context.origin,
+                    ),
+                )
+        except (TypeError, ValueError) as exc:
+            self._skip(kind, exc)
             return
         queue = self._queue
-        queue.append(event)
+        queue.append(item)
         if len(queue) >= self._threshold:
             self._overflowing()
+
+    def _state_row(self, event: Event) -> _Row:
+        data = event.data
+        new: State | None = data.get("new_state")
+        user = event.context.user_id
+        if new is None:
+            self._attributes.pop(data["entity_id"], None)
+            return (data["entity_id"], None, "{}", event.time_fired, event.time_fired, user)
+        # Attributes rarely change while states do: reuse the last encoding when equal.
+        attributes = new.attributes
+        cached = self._attributes.get(new.entity_id)
+        if cached is not None and cached[0] == attributes:
+            encoded = cached[1]
+        else:
+            encoded = _encode(attributes)
+            self._attributes[new.entity_id] = (attributes, encoded)
+        return (new.entity_id, new.state, encoded, new.last_changed, new.last_updated, user)
+
+    def _skip(self, event_type: str, reason: object) -> None:
+        self.stats.failed_rows += 1
+        _LOGGER.error("Recorder skipped a %s event it cannot store: %s", event_type, reason)
 
     def _overflowing(self) -> None:
         if len(self._queue) > self.config.max_queue:
             self._queue.popleft()
             if self.stats.dropped == 0:
                 _LOGGER.error(
-                    "Recorder queue full (%d events): the database does not keep up; "
+                    "Recorder queue full (%d rows): the database does not keep up; "
                     "dropping the oldest history",
                     self.config.max_queue,
                 )
@@ -124,111 +191,112 @@ class HistoryWriter:
             try:
                 await self.flush()
                 backoff = 0.0
-            except asyncio.CancelledError:
-                raise
             except Exception as exc:
                 backoff = min(_RETRY_MAX, max(1.0, backoff * 2))
                 _LOGGER.error("Recorder cannot write (%s); retrying in %.0f s", exc, backoff)
 
     async def flush(self) -> None:
-        """Write every queued event now; a failed chunk goes back to the queue front."""
-        while self._queue:
-            queue = self._queue
+        """Write every queued row now; on a connection failure the chunk goes back first."""
+        queue = self._queue
+        while queue:
             count = min(CHUNK, len(queue))
             batch = [queue.popleft() for _ in range(count)]
+            started = time.perf_counter()
             try:
-                await self._write(batch)
-            except (DBAPIError, OSError):
+                written = await self._sql.run(functools.partial(self._write_blocking, batch))
+            except (OperationalError, InterfaceError, OSError, TimeoutError):
                 queue.extendleft(reversed(batch))
                 raise
-            except StatementError:
+            except DBAPIError:
+                # The database refused some row (too long for PostgreSQL, say): keep the rest.
                 await self._write_one_by_one(batch)
+                continue
+            self.stats.latencies.append(time.perf_counter() - started)
+            if written < len(batch):  # stopped early to let an incident in
+                queue.extendleft(reversed(batch[written:]))
 
-    async def _write(self, batch: list[Event]) -> None:
-        events, states, audit = _rows(batch)
+    async def _write_one_by_one(self, batch: list[_Item]) -> None:
+        for item in batch:
+            try:
+                await self._sql.run(functools.partial(self._write_blocking, [item]))
+            except (OperationalError, InterfaceError):
+                raise
+            except DBAPIError as exc:
+                self._skip(_TABLES[item[0]], exc.orig or exc)
+
+    def _write_blocking(self, batch: list[_Item], conn: Connection) -> int:
+        """Insert the batch in blocks; stop after a block when an urgent job waits."""
+        # SQLite: runs in the recorder's thread; PostgreSQL: in the loop through run_sync.
         started = time.perf_counter()
-        async with self._gate.hold(), self.db.engine.begin() as conn:
-            if events:
-                await conn.execute(insert(EventRow), events)
-            if states:
-                await conn.execute(insert(StateRow), states)
-            if audit:
-                await conn.execute(insert(AuditRow), audit)
-        elapsed = time.perf_counter() - started
+        written = 0
         stats = self.stats
-        stats.events += len(events)
-        stats.states += len(states)
-        stats.audit += len(audit)
+        while written < len(batch):
+            block = batch[written : written + _BLOCK]
+            tables: tuple[list[_Row], list[_Row], list[_Row]] = ([], [], [])
+            for table, row in block:
+                tables[table].append(row)
+            for table, rows in enumerate(tables):
+                if rows:
+                    _insert(conn, table, rows)
+            written += len(block)
+            stats.events += len(tables[_EVENTS])
+            stats.states += len(tables[_STATES])
+            stats.audit += len(tables[_AUDIT])
+            if self._sql.urgent_waiting():
+                break
+        elapsed = time.perf_counter() - started
         stats.batches += 1
         stats.last_batch_seconds = elapsed
         stats.max_batch_seconds = max(stats.max_batch_seconds, elapsed)
-
-    async def _write_one_by_one(self, batch: list[Event]) -> None:
-        for event in batch:
-            try:
-                await self._write([event])
-            except StatementError as exc:
-                self.stats.failed_rows += 1
-                _LOGGER.error(
-                    "Recorder skipped a %s event it cannot store: %s",
-                    event.event_type,
-                    exc.orig or exc,
-                )
+        return written
 
 
-def _rows(
-    batch: Iterable[Event],
-) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
-    events: list[dict[str, Any]] = []
-    states: list[dict[str, Any]] = []
-    audit: list[dict[str, Any]] = []
-    for event in batch:
-        kind = event.event_type
-        data = event.data
-        user = event.context.user_id
-        if kind == EVENT_STATE_CHANGED:
-            new: State | None = data.get("new_state")
-            if new is None:
-                states.append(
-                    {
-                        "entity_id": data["entity_id"],
-                        "state": None,
-                        "attributes": {},
-                        "last_changed": event.time_fired,
-                        "last_updated": event.time_fired,
-                        "user_id": user,
-                    }
-                )
-            else:
-                states.append(
-                    {
-                        "entity_id": new.entity_id,
-                        "state": new.state,
-                        "attributes": new.attributes,
-                        "last_changed": new.last_changed,
-                        "last_updated": new.last_updated,
-                        "user_id": user,
-                    }
-                )
-        elif kind == EVENT_AUDIT_LOGGED:
-            audit.append(
-                {
-                    "time": event.time_fired,
-                    "user": str(data.get("user") or "hub"),
-                    "action": str(data.get("action", "")),
-                    "target": data.get("target"),
-                    "details": data.get("details") or {},
-                    "origin": event.context.origin,
-                }
-            )
+def _audit_row(event: Event) -> _Row:
+    data = event.data
+    return (
+        event.time_fired,
+        str(data.get("user") or "hub"),
+        str(data.get("action", "")),
+        data.get("target"),
+        _encode(data.get("details") or {}),
+        event.context.origin,
+    )
+
+
+def _insert(conn: Connection, table: int, rows: list[_Row]) -> None:
+    """Insert rows straight through the driver: tuples with JSON already encoded."""
+    dialect = conn.dialect
+    if dialect.name != "sqlite":
+        conn.exec_driver_sql(_insert_sql(dialect, table, 1), rows)
+        return
+    # SQLite: many rows per statement. executemany would step once per row, taking the
+    # GIL back each time; against a busy event loop each take can wait a switch interval.
+    for start in range(0, len(rows), _SQLITE_ROWS):
+        part = rows[start : start + _SQLITE_ROWS]
+        params = tuple(value for row in part for value in row)
+        conn.exec_driver_sql(_insert_sql(dialect, table, len(part)), params)
+
+
+def _insert_sql(dialect: Dialect, table: int, rows: int) -> str:
+    key = (dialect.name, table, rows)
+    sql = _SQL.get(key)
+    if sql is None:
+        columns = _COLUMNS[table]
+        style = dialect.paramstyle
+        if style == "qmark":
+            marks = ["?"] * len(columns)
+        elif style in ("numeric_dollar", "numeric") and rows == 1:
+            sign = "$" if style == "numeric_dollar" else ":"
+            marks = [f"{sign}{n}" for n in range(1, len(columns) + 1)]
+        elif style in ("format", "pyformat") and rows == 1:
+            marks = ["%s"] * len(columns)
         else:
-            events.append(
-                {
-                    "event_type": kind,
-                    "time_fired": event.time_fired,
-                    "data": data,
-                    "user_id": user,
-                    "origin": event.context.origin,
-                }
-            )
-    return events, states, audit
+            raise ValueError(f"recorder: no {rows}-row insert for paramstyle {style}")
+        quote = dialect.identifier_preparer.quote
+        values = ", ".join(["(" + ", ".join(marks) + ")"] * rows)
+        names = ", ".join(quote(c) for c in columns)
+        sql = f"INSERT INTO {quote(_TABLES[table])} ({names}) VALUES {values}"
+        if len(_SQL) > 64:
+            _SQL.clear()
+        _SQL[key] = sql
+    return sql

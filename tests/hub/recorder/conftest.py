@@ -18,6 +18,8 @@ import pytest
 
 from hub.recorder.db import Database
 from hub.recorder.migrate import upgrade_heads_blocking
+from hub.recorder.sqlwriter import make_writer_blocking
+from hub.recorder.store import DatabaseIncidentStore
 
 PG_BIN = Path(os.environ.get("CAMPUS_HUB_PG_BIN", "/usr/lib/postgresql/15/bin"))
 
@@ -151,3 +153,11 @@ async def db(db_url: str) -> AsyncIterator[Database]:
     database = await asyncio.to_thread(Database, db_url)
     yield database
     await database.close()
+
+
+@pytest.fixture
+async def store(db: Database) -> AsyncIterator[DatabaseIncidentStore]:
+    """The incident store on `db`, writing the way the hub does (a thread for SQLite)."""
+    writer = await asyncio.to_thread(make_writer_blocking, db)
+    yield DatabaseIncidentStore(db, writer)
+    await writer.close()

@@ -5,13 +5,11 @@ from __future__ import annotations
 import time
 
 from hub.incidents import Incident, OutboxItem, Priority, TimelineStep, new_id
-from hub.recorder.db import Database
 from hub.recorder.outbox import Outbox, OutboxStatus
 from hub.recorder.store import DatabaseIncidentStore
 
 
-async def _outbox_with(db: Database, destinations: list[str], count: int) -> Outbox:
-    store = DatabaseIncidentStore(db)
+async def _outbox_with(store: DatabaseIncidentStore, destinations: list[str], count: int) -> Outbox:
     for index in range(count):
         incident = Incident(new_id(), "panic", Priority.CRITICAL, "school", f"panic {index}")
         incident.timeline.append(TimelineStep("raised", "hub"))
@@ -19,12 +17,12 @@ async def _outbox_with(db: Database, destinations: list[str], count: int) -> Out
             OutboxItem(d, incident.id, 1, f"{incident.id}:1", {"n": index}) for d in destinations
         ]
         await store.save(incident, incident.timeline[0], items)
-    return Outbox(db, store)
+    return Outbox(store.db, store)
 
 
-async def test_claim_due_in_order_per_destination(db: Database) -> None:
+async def test_claim_due_in_order_per_destination(store: DatabaseIncidentStore) -> None:
     """Items come back per destination, oldest first, limited."""
-    outbox = await _outbox_with(db, ["police", "city"], 5)
+    outbox = await _outbox_with(store, ["police", "city"], 5)
     police = await outbox.claim_due("police", limit=3)
     assert [item.payload["n"] for item in police] == [0, 1, 2]
     assert {item.destination for item in police} == {"police"}
@@ -33,9 +31,9 @@ async def test_claim_due_in_order_per_destination(db: Database) -> None:
     assert await outbox.claim_due("nobody") == []
 
 
-async def test_a_retrying_item_is_not_overtaken(db: Database) -> None:
+async def test_a_retrying_item_is_not_overtaken(store: DatabaseIncidentStore) -> None:
     """With keep_order a failed item waiting for its retry holds back later items."""
-    outbox = await _outbox_with(db, ["police"], 3)
+    outbox = await _outbox_with(store, ["police"], 3)
     first = (await outbox.claim_due("police"))[0]
     later = time.time() + 60
     await outbox.mark_failed(first.id, "HTTP 503", later)
@@ -49,9 +47,9 @@ async def test_a_retrying_item_is_not_overtaken(db: Database) -> None:
     assert await outbox.next_due_at("police") == later
 
 
-async def test_delivered_leaves_the_queue(db: Database) -> None:
+async def test_delivered_leaves_the_queue(store: DatabaseIncidentStore) -> None:
     """A delivered item is not claimed again and keeps its delivery time."""
-    outbox = await _outbox_with(db, ["police"], 2)
+    outbox = await _outbox_with(store, ["police"], 2)
     first, second = await outbox.claim_due("police")
     await outbox.mark_delivered(first.id, at=123.0)
     assert [item.id for item in await outbox.claim_due("police")] == [second.id]
@@ -61,9 +59,9 @@ async def test_delivered_leaves_the_queue(db: Database) -> None:
     assert (await outbox.counts())["police"] == {"delivered": 1, "pending": 1}
 
 
-async def test_dead_letters_and_requeue(db: Database) -> None:
+async def test_dead_letters_and_requeue(store: DatabaseIncidentStore) -> None:
     """A dead item is listed as a dead letter until requeued, then due now with a fresh budget."""
-    outbox = await _outbox_with(db, ["police", "city"], 2)
+    outbox = await _outbox_with(store, ["police", "city"], 2)
     police = await outbox.claim_due("police")
     await outbox.mark_failed(police[0].id, "timeout", time.time())
     await outbox.mark_dead(police[0].id, "gave up after 2 attempts")
@@ -82,9 +80,9 @@ async def test_dead_letters_and_requeue(db: Database) -> None:
     assert [d.id for d in await outbox.dead_letters()] == [city[1].id]
 
 
-async def test_add_items_about_no_incident(db: Database) -> None:
+async def test_add_items_about_no_incident(store: DatabaseIncidentStore) -> None:
     """Messages about no incident (device availability) queue too; a repeated key is skipped."""
-    outbox = await _outbox_with(db, [], 0)
+    outbox = await _outbox_with(store, [], 0)
     item = OutboxItem("city", "", 1, "availability:camera.gate:1", {"online": False})
     await outbox.add([item])
     await outbox.add([item])

@@ -49,9 +49,8 @@ async def _count(db: Database, model: type) -> int:
         return int((await session.execute(select(func.count()).select_from(model))).scalar_one())
 
 
-async def test_save_and_load_round_trip(db: Database) -> None:
+async def test_save_and_load_round_trip(db: Database, store: DatabaseIncidentStore) -> None:
     """An incident saved step by step loads back equal, timeline in order, on both databases."""
-    store = DatabaseIncidentStore(db)
     incident = _incident()
     await store.save(incident, incident.timeline[0], [])
     incident.status = IncidentStatus.ACKNOWLEDGED
@@ -65,9 +64,8 @@ async def test_save_and_load_round_trip(db: Database) -> None:
     assert await store.load("nope") is None
 
 
-async def test_load_open_skips_closed(db: Database) -> None:
+async def test_load_open_skips_closed(db: Database, store: DatabaseIncidentStore) -> None:
     """load_open returns raised/acknowledged/dispatched incidents, never resolved ones."""
-    store = DatabaseIncidentStore(db)
     open_one, closed = _incident(), _incident("tamper")
     closed.status = IncidentStatus.RESOLVED
     for incident in (open_one, closed):
@@ -75,9 +73,10 @@ async def test_load_open_skips_closed(db: Database) -> None:
     assert [i.id for i in await store.load_open()] == [open_one.id]
 
 
-async def test_outbox_written_in_the_same_transaction(db: Database) -> None:
+async def test_outbox_written_in_the_same_transaction(
+    db: Database, store: DatabaseIncidentStore
+) -> None:
     """Incident, step and outbox items commit together; a failing item rolls all back."""
-    store = DatabaseIncidentStore(db)
     good = _incident()
     await store.save(good, good.timeline[0], [_outbox(good), _outbox(good, "mqtt")])
     assert await _count(db, OutboxRow) == 2
@@ -90,9 +89,10 @@ async def test_outbox_written_in_the_same_transaction(db: Database) -> None:
     assert await _count(db, OutboxRow) == 2
 
 
-async def test_same_step_or_key_twice_is_idempotent(db: Database) -> None:
+async def test_same_step_or_key_twice_is_idempotent(
+    db: Database, store: DatabaseIncidentStore
+) -> None:
     """Saving a step again (a retry) adds no duplicate step and no duplicate outbox item."""
-    store = DatabaseIncidentStore(db)
     incident = _incident()
     for _ in range(2):
         await store.save(incident, incident.timeline[0], [_outbox(incident)])
@@ -101,9 +101,10 @@ async def test_same_step_or_key_twice_is_idempotent(db: Database) -> None:
     assert await _count(db, IncidentRow) == 1
 
 
-async def test_outbox_listener_hears_committed_destinations(db: Database) -> None:
+async def test_outbox_listener_hears_committed_destinations(
+    db: Database, store: DatabaseIncidentStore
+) -> None:
     """After a save with outbox items the senders are told which destinations have work."""
-    store = DatabaseIncidentStore(db)
     heard: list[set[str]] = []
     store.on_outbox_added(heard.append)
     incident = _incident()
@@ -111,9 +112,8 @@ async def test_outbox_listener_hears_committed_destinations(db: Database) -> Non
     assert heard == [{"a", "police"}]
 
 
-async def test_incident_list_filters_and_pages(db: Database) -> None:
+async def test_incident_list_filters_and_pages(db: Database, store: DatabaseIncidentStore) -> None:
     """The incident query filters by status/category/test and pages newest first."""
-    store = DatabaseIncidentStore(db)
     made = []
     for index in range(7):
         incident = _incident("panic" if index % 2 else "tamper", test=index == 6)

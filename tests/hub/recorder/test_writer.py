@@ -1,0 +1,55 @@
+"""The history writer: incidents overtake a history backlog; a full queue drops history only."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from hub.recorder.component import Recorder
+
+
+async def test_incident_save_overtakes_history_backlog(
+    hub_factory: Callable[..., Any], db_url: str
+) -> None:
+    """An incident raised during a long history flush is committed before the flush ends."""
+    h = await hub_factory(
+        f"recorder:\n  db_url: '{db_url}'\n  commit_interval: 60\n"
+        "  max_batch: 1000000\n  max_queue: 1000000\n"
+    )
+    recorder: Recorder = h.hub.components["recorder"]
+    attrs = {"friendly_name": "Burst"}
+    for index in range(60_000):
+        h.hub.states.set(f"sensor.burst_{index % 50}", str(index), attrs)
+    flushing = asyncio.get_running_loop().create_task(recorder.flush())
+    await asyncio.sleep(0)
+    incident = await h.hub.incidents.raise_incident("panic", source="alarm.panic_1")
+    assert not flushing.done(), "the incident waited for the whole history backlog"
+    assert recorder.writer.queued > 0
+    await flushing
+    assert recorder.writer.queued == 0
+    assert (await recorder.store.load(incident.id)) is not None
+    assert recorder.writer.stats.states >= 60_000
+
+
+async def test_full_queue_drops_oldest_history_and_says_so(
+    hub_factory: Callable[..., Any], caplog: pytest.LogCaptureFixture
+) -> None:
+    """Past max_queue the oldest history rows go (counted, logged once); incidents stay."""
+    h = await hub_factory("recorder:\n  commit_interval: 60\n  max_queue: 1000\n")
+    recorder: Recorder = h.hub.components["recorder"]
+    before = recorder.writer.queued  # hub_started and friends
+    with caplog.at_level(logging.ERROR, logger="hub.recorder.writer"):
+        for index in range(1500):
+            h.hub.bus.fire("flood", {"n": index})
+    assert recorder.writer.queued == 1000
+    assert recorder.writer.stats.dropped == before + 500
+    assert sum("Recorder queue full" in r.getMessage() for r in caplog.records) == 1
+    incident = await h.hub.incidents.raise_incident("panic", source="alarm.panic_1")
+    await recorder.flush()
+    kept = await recorder.events("flood", limit=1)
+    assert kept.items[0]["data"] == {"n": 1499}
+    assert (await recorder.store.load(incident.id)) is not None
