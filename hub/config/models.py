@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ..entity import DeviceConfig
 from ..incidents import IncidentsConfig
@@ -28,6 +29,16 @@ class CoreConfig(BaseModel):
     blocking_workers: int = Field(default=4, ge=1, le=64)
     setup_timeout: float = Field(default=10.0, gt=0, le=300)
     snapshot_retention_days: int = Field(default=30, ge=1, le=3650)
+
+    @field_validator("time_zone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r}; use an IANA name such as "
+                             "Asia/Shanghai or Europe/Berlin") from None
+        return value
 
 
 @dataclass

@@ -106,3 +106,12 @@ def test_check_config_command(tmp_path: Path, capsys) -> None:
     assert "devices[0].name: Field required" in capsys.readouterr().out
     good = _write(tmp_path / "good.yaml", "devices:\n  - platform: acme_gate\n    name: G\n")
     assert main(["check-config", str(good)]) == 0
+
+
+def test_unknown_time_zone(tmp_path: Path, models: dict) -> None:
+    """An unknown time zone is a config error with its line, not a silent fallback to UTC."""
+    path = _write(tmp_path / "site.yaml", "hub:\n  name: X\n  time_zone: Mars/Olympus\n")
+    with pytest.raises(ConfigError) as err:
+        load_config(path, models)
+    expected = ":3: hub.time_zone: Value error, unknown time zone 'Mars/Olympus'"
+    assert expected in err.value.problems[0]
