@@ -67,17 +67,17 @@ def make_session(path: str, intra_threads: int = 1) -> ort.InferenceSession:
 
 def to_tensor(image: U8Image, spec: InputSpec) -> F32:
     """Resize and normalise an image (B,G,R uint8) to the model's NCHW float input."""
-    if image.shape[1] != spec.width or image.shape[0] != spec.height:
-        image = np.asarray(
-            cv2.resize(image, (spec.width, spec.height), interpolation=cv2.INTER_LINEAR), np.uint8
-        )
+    size = (spec.width, spec.height)
     if spec.channels == "gray":
+        if image.shape[1] != spec.width or image.shape[0] != spec.height:
+            image = np.asarray(cv2.resize(image, size, interpolation=cv2.INTER_LINEAR), np.uint8)
         plane = image if image.ndim == 2 else cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
         arr = plane[None, None, :, :].astype(np.float32)
-    else:
-        rgb_or_bgr = image[:, :, ::-1] if spec.channels == "rgb" else image
-        arr = rgb_or_bgr.transpose(2, 0, 1)[None].astype(np.float32)
-    return np.ascontiguousarray((arr - spec.mean) / spec.std, dtype=np.float32)
+        return np.ascontiguousarray((arr - spec.mean) / spec.std, dtype=np.float32)
+    # One OpenCV call (GIL released): resize, subtract, scale, channel swap, HWC -> NCHW.
+    blob = cv2.dnn.blobFromImage(image, 1.0 / spec.std, size, (spec.mean,) * 3,
+                                 swapRB=spec.channels == "rgb", crop=False)
+    return np.asarray(blob, dtype=np.float32)
 
 
 class FacePipeline:

@@ -77,3 +77,25 @@ def test_enroll_a_missing_folder_fails_clearly(tmp_path, models_dir, capsys):
                "--group", "staff", str(tmp_path / "nope")])
     assert rc == 1
     assert "nope: not a folder" in capsys.readouterr().err
+
+
+async def test_people_enrolled_by_the_cli_reach_a_running_hub(hub_factory, tmp_path, faces,
+                                                             models_dir):
+    """The CLI writes the shared database; the running hub picks the people up by itself."""
+    import asyncio
+
+    from hub.testing.harness import wait_for
+
+    harness = await hub_factory("recognition: {platform: onnx_face, options: {workers: 1}, "
+                                "refresh_interval: 0.2}\n")
+    photos = tmp_path / "photos" / "Dick_Cheney"
+    photos.mkdir(parents=True)
+    for src in person_photos(faces, "Dick_Cheney")[:2]:
+        await asyncio.to_thread(shutil.copy, src, photos / src.name)
+    args = ["people", "--config", str(tmp_path / "site.yaml"), "enroll", "--list", "allow",
+            "--group", "staff", str(tmp_path / "photos")]
+    assert await asyncio.to_thread(main, args) == 0
+    service = harness.hub.components["recognition"]
+    await wait_for(lambda: service.gallery.find("allow", "Dick Cheney"), timeout=10)
+    frame = await asyncio.to_thread(person_photos(faces, "Dick_Cheney")[3].read_bytes)
+    assert [d.kind for d in await service.process(frame, "camera.gate")] == ["allow"]
