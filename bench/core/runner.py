@@ -120,6 +120,16 @@ def startup_jobs(sizes: Sizes, recorder: bool = False) -> list[tuple[str, Job]]:
     ]
 
 
+def sustained_job(sizes: Sizes) -> list[tuple[str, Job]]:
+    """Return the recorder's keep-up job (Campus Hub only)."""
+    params = {
+        "rate": sizes.sustained_rate,
+        "seconds": sizes.sustained_seconds,
+        "entities": sizes.state_entities,
+    }
+    return [("sustained", {"scenario": "sustained", "params": params})]
+
+
 def run_bench(
     ours: Side, theirs: Side, sizes: Sizes, runs: int, recorder: bool, log: Any = print
 ) -> Results:
@@ -131,17 +141,30 @@ def run_bench(
         pairs = [("ours", ours), ("theirs", theirs)]
         if run % 2:
             pairs.reverse()
+        steps = []
         for name, side in pairs:
-            log(f"run {run + 1}/{runs}: {side.name}: bus, states, automations")
-            _record(results, name, throughput_jobs(sizes), side.run)
-            for key, job in startup_jobs(sizes):
-                log(f"run {run + 1}/{runs}: {side.name}: {key}")
-                _record(results, name, [(key, job)], side.run)
+            steps.append((name, side, "bus, states, automations", throughput_jobs(sizes)))
+            steps += [(name, side, key, [(key, job)]) for key, job in startup_jobs(sizes)]
         if recorder:
-            log(f"run {run + 1}/{runs}: campus-hub with its recorder on")
-            _record(results, "ours+recorder", throughput_jobs(sizes, recorder=True), ours.run)
-            for key, job in startup_jobs(sizes, recorder=True):
-                _record(results, "ours+recorder", [(key, job)], ours.run)
+            steps.append(
+                (
+                    "ours+recorder",
+                    ours,
+                    "recorder on: bus, states, automations",
+                    throughput_jobs(sizes, recorder=True),
+                )
+            )
+            steps += [
+                ("ours+recorder", ours, f"recorder on: {key}", [(key, job)])
+                for key, job in startup_jobs(sizes, recorder=True)
+            ]
+            steps.append(
+                ("ours+recorder", ours, "recorder on: sustained writes", sustained_job(sizes))
+            )
+        for name, side, what, jobs in steps:
+            started = time.monotonic()
+            _record(results, name, jobs, side.run)
+            log(f"run {run + 1}/{runs}: {side.name}: {what} ({time.monotonic() - started:.0f} s)")
         results.load.append(os.getloadavg())
     results.seconds = time.monotonic() - began
     return results

@@ -44,8 +44,8 @@ def automation_config(count: int, domain: str = "sensor") -> list[dict[str, Any]
 class Sizes:
     """How big each scenario is; `quick()` is for a smoke run."""
 
-    events: int = 200_000
-    state_writes: int = 100_000
+    events: int = 100_000
+    state_writes: int = 50_000
     state_entities: int = 1_000
     latency_samples: int = 1_000
     latency_automations: tuple[int, ...] = (1, 100, 1_000)
@@ -54,6 +54,9 @@ class Sizes:
     startup_automations: int = 1_000
     startup_entities: int = 10_000
     repeats: int = 3
+    #: the recorder's sustained test writes at HA's state-write rate (issue 2's figure)
+    sustained_rate: int = 55_000
+    sustained_seconds: float = 5.0
 
     @classmethod
     def quick(cls) -> Sizes:
@@ -68,6 +71,7 @@ class Sizes:
             startup_automations=100,
             startup_entities=1_000,
             repeats=1,
+            sustained_seconds=1.0,
         )
 
     def as_dict(self) -> dict[str, Any]:

@@ -21,7 +21,7 @@ Scenario = Callable[[dict[str, Any], Path], Coroutine[Any, Any, dict[str, Any]]]
 
 
 def _scenarios() -> dict[str, Scenario]:
-    from . import ours_automation, ours_bus, ours_startup
+    from . import ours_automation, ours_bus, ours_recorder, ours_startup
 
     return {
         "events": ours_bus.events,
@@ -29,6 +29,7 @@ def _scenarios() -> dict[str, Scenario]:
         "latency": ours_automation.latency,
         "burst": ours_automation.burst,
         "startup": ours_startup.startup,
+        "sustained": ours_recorder.sustained,
     }
 
 
