@@ -51,7 +51,7 @@ def make_frame(faces: Path, n: int, seed: int = 0) -> np.ndarray:
 async def pool_fps(models: Any, frame: np.ndarray, kind: Literal["thread", "process"],
                    workers: int, seconds: float) -> float:
     """Frames/s through the worker pool with `workers` frames in flight."""
-    pool = WorkerPool(models, QualityGates(), workers, kind)
+    pool = await WorkerPool.create(models, QualityGates(), workers, kind)
     await pool.warm()
     done, stop = 0, time.perf_counter() + seconds
 

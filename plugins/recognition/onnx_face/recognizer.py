@@ -58,8 +58,8 @@ class OnnxFaceRecognizer(Recognizer):
         if missing:
             raise FileNotFoundError(
                 f"model files missing: {', '.join(missing)}; run `campus-hub models fetch`")
-        self._pool = WorkerPool(models, self.config.gates(), self.config.workers,
-                                self.config.executor, self.config.intra_op_threads)
+        self._pool = await WorkerPool.create(models, self.config.gates(), self.config.workers,
+                                             self.config.executor, self.config.intra_op_threads)
         await self._pool.warm()
         _LOGGER.info("onnx_face ready: %d %s workers", self.config.workers, self.config.executor)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import multiprocessing as mp
 import threading
 from collections.abc import Callable
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
@@ -75,11 +76,25 @@ class WorkerPool:
         self._sem = asyncio.Semaphore(workers)
         init = (models, gates, intra_threads)
         self._executor: Executor
+        self._processes: ProcessPoolExecutor | None = None
         if kind == "process":
-            self._executor = ProcessPoolExecutor(workers, initializer=_init_worker, initargs=init)
+            # spawn, not fork: the hub process has threads (executors, onnxruntime) that a
+            # fork would copy mid-flight. Submitting writes to the pool's pipes, so calls go
+            # through a small thread pool that waits on the process (one thread per worker).
+            self._processes = ProcessPoolExecutor(
+                workers, mp_context=mp.get_context("spawn"), initializer=_init_worker,
+                initargs=init)
+            self._executor = ThreadPoolExecutor(workers, thread_name_prefix="onnx-face-dispatch")
         else:
             self._executor = ThreadPoolExecutor(workers, thread_name_prefix="onnx-face",
                                                 initializer=_init_worker, initargs=init)
+
+    @classmethod
+    async def create(cls, models: ModelSet, gates: QualityGates, workers: int = 2,
+                     kind: Literal["thread", "process"] = "thread",
+                     intra_threads: int = 1) -> WorkerPool:
+        """Build the pool off the loop (starting processes touches pipes and files)."""
+        return await asyncio.to_thread(cls, models, gates, workers, kind, intra_threads)
 
     async def warm(self) -> None:
         """Start every worker (building its sessions) before the first frame."""
@@ -87,10 +102,19 @@ class WorkerPool:
 
     async def run(self, func: Callable[..., _T], *args: Any) -> _T:
         """Run `func(*args)` in a worker; at most `workers` calls are in flight."""
+        call = functools.partial(func, *args)
+        if self._processes is not None:
+            call = functools.partial(_wait_for_process, self._processes, call)
         async with self._sem:
             loop = asyncio.get_running_loop()
-            return await loop.run_in_executor(self._executor, functools.partial(func, *args))
+            return await loop.run_in_executor(self._executor, call)
 
     def shutdown(self) -> None:
         """Stop the workers; queued calls are cancelled."""
         self._executor.shutdown(wait=False, cancel_futures=True)
+        if self._processes is not None:
+            self._processes.shutdown(wait=False, cancel_futures=True)
+
+
+def _wait_for_process(pool: ProcessPoolExecutor, call: Callable[[], _T]) -> _T:
+    return pool.submit(call).result()

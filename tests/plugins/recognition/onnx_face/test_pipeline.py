@@ -97,3 +97,28 @@ def test_liveness_when_enabled_scores_each_face(faces):
     off = FacePipeline(default_model_set(require_models()), QualityGates())
     assert off.analyze(_read(person_photos(faces, "Dick_Cheney")[0]))[0].liveness is None
 
+
+
+async def test_process_workers_give_the_same_faces_as_threads(faces):
+    """executor: process (spawned workers, sessions built there) finds the same face."""
+    import asyncio
+
+    from plugins.recognition.onnx_face.config import OnnxFaceConfig
+    from plugins.recognition.onnx_face.recognizer import OnnxFaceRecognizer
+
+    from ..helpers import require_models
+
+    await asyncio.to_thread(require_models)
+    photo = await asyncio.to_thread(person_photos(faces, "Dick_Cheney")[0].read_bytes)
+    results = []
+    for kind in ("thread", "process"):
+        rec = OnnxFaceRecognizer(OnnxFaceConfig(workers=1, executor=kind))
+        await rec.start()
+        try:
+            results.append(await rec.detect(photo))
+        finally:
+            await rec.stop()
+    threads, procs = results
+    assert len(threads) == len(procs) == 1
+    assert threads[0].embedding is not None and procs[0].embedding is not None
+    assert float(threads[0].embedding @ procs[0].embedding) > 0.999
