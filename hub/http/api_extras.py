@@ -1,12 +1,13 @@
-"""Routes onto other components, looked up per request: automations and discovery."""
+"""Routes onto other components, looked up per request: automations, webhooks, discovery."""
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from ..auth.roles import STAFF
+from ..auth.roles import RESPONDERS, STAFF
 from .errors import ApiError
 from .routing import Route
 
@@ -24,7 +25,7 @@ def _component(hub: Hub, name: str) -> Any:
 
 
 def extra_routes(hub: Hub) -> list[Route]:
-    """Return the automation and discovery routes."""
+    """Return the automation, webhook and discovery routes."""
 
     async def automations(_request: web.Request) -> Any:
         return _component(hub, "automation").list()
@@ -45,12 +46,30 @@ def extra_routes(hub: Hub) -> list[Route]:
         return [{**item, "yaml": yaml_snippet(item["proposed"]) if item["proposed"] else ""}
                 for item in discovered_devices(hub) if item.get("host") not in configured]
 
+    async def webhook(request: web.Request) -> Any:
+        _component(hub, "automation")
+        from ..automation import fire_webhook
+
+        raw = await request.read()
+        try:
+            data = json.loads(raw) if raw else None
+        except (ValueError, UnicodeDecodeError):
+            raise ApiError(400, "invalid_json", "body: not valid JSON",
+                           [("body", "not valid JSON")]) from None
+        fire_webhook(hub, request.match_info["webhook_id"], json=data,
+                     query=dict(request.query), method=request.method)
+        # The same answer whether or not an automation listens: ids cannot be probed.
+        return {"received": True}
+
     admin = frozenset({"admin"})
     return [
         Route("GET", "/api/automations", automations, admin,
               "Every automation with its state and last run.", tags=("automations",)),
         Route("GET", "/api/automations/{automation_id}/traces", traces, admin,
               "The last traces of one automation, newest first.", tags=("automations",)),
+        Route("POST", "/api/webhook/{webhook_id}", webhook, RESPONDERS,
+              "Fire the automations' webhook triggers with this id (any JSON body).",
+              tags=("automations",)),
         Route("GET", "/api/discovery", discovered, STAFF,
               "Devices found on the network that are not configured, with their YAML.",
               tags=("devices",)),

@@ -41,6 +41,9 @@ class CheckInData(BaseModel):
     items: str = Field(default="", max_length=500, description="items placed in the locker")
     photo: str | None = Field(default=None, pattern=r"^[0-9a-f]{32}$")
     open_gate: bool = True
+    gate_entity: str | None = Field(
+        default=None, max_length=128, pattern=r"^gate\.[a-z0-9_]+$",
+        description="which barrier or turnstile opens (default: the first at the gate)")
 
 
 def _invalid(field: str, message: str) -> ServiceValidationError:
@@ -70,7 +73,7 @@ class VisitorLog:
             photo=data.photo, checked_in_at=utcnow(),
             checked_in_by=context.user_id or "hub")
         if data.open_gate:
-            row.gate_opened = await self._open_gate(data.gate, context)
+            row.gate_opened = await self._open_gate(data.gate, data.gate_entity, context)
         async with self.db.session() as session:
             session.add(row)
             await session.commit()
@@ -103,12 +106,19 @@ class VisitorLog:
         if holder is not None:
             raise _invalid("locker", f"locker {locker} is in use by {holder['name']}")
 
-    async def _open_gate(self, gate: str, context: Context) -> str | None:
-        targets = [e for e in self.hub.entities.values()
-                   if e.domain == "gate" and e.available and (not gate or e.config.gate == gate)]
-        if not targets:
-            return None
-        entity_id = sorted(t.entity_id for t in targets)[0]
+    async def _open_gate(self, gate: str, chosen: str | None, context: Context) -> str | None:
+        if chosen is not None:
+            entity = self.hub.entities.get(chosen)
+            if entity is None or entity.domain != "gate" or not entity.available:
+                raise _invalid("gate_entity", f"no available gate '{chosen}'")
+            entity_id = chosen
+        else:
+            targets = sorted(e.entity_id for e in self.hub.entities.values()
+                             if e.domain == "gate" and e.available
+                             and (not gate or e.config.gate == gate))
+            if not targets:
+                return None
+            entity_id = targets[0]
         await self.hub.services.call("gate", "open", {"entity_id": entity_id}, context)
         return entity_id
 

@@ -18,12 +18,13 @@ class AutomationsPage extends HTMLElement {
       return;
     }
     this.innerHTML = html`<section class="card"><h2>${t("automations")}</h2>
-      <table><thead><tr><th>${t("name")}</th><th>${t("enabled")}</th><th>${t("last_triggered")}</th><th></th></tr></thead>
-      <tbody>${items.map((a) => html`<tr><td>${a.alias || a.id}<br><small>${a.id}</small></td>
+      <table><thead><tr><th>${t("name")}</th><th>${t("enabled")}</th><th>${t("last_triggered")}</th><th>${t("result")}</th><th></th></tr></thead>
+      <tbody>${items.map((a) => html`<tr><td>${a.alias || a.id}<br><small>${a.id} · ${(a.triggers || []).join(", ")}</small></td>
         <td>${a.enabled === false ? "✗" : "✓"}</td><td>${fmtTime(a.last_triggered)}</td>
+        <td>${a.last_run ? a.last_run.result || "" : "–"}</td>
         <td><button data-action="traces" data-id="${a.id}">${t("traces")}</button>
             <button data-action="trigger" data-id="${a.entity_id || a.id}">${t("trigger")}</button></td></tr>`)}</tbody></table>
-      <pre class="traces" hidden></pre></section>`.toString();
+      <div class="traces-box"></div><pre class="traces" hidden></pre></section>`.toString();
   }
 
   async onClick(e) {
@@ -33,6 +34,7 @@ class AutomationsPage extends HTMLElement {
     try {
       if (btn.dataset.action === "traces") {
         const traces = await api("GET", `/api/automations/${encodeURIComponent(btn.dataset.id)}/traces`);
+        this.querySelector(".traces-box").innerHTML = traceList(traces.slice(0, 5)).toString();
         out.textContent = JSON.stringify(traces.slice(0, 5), null, 2);
       } else {
         await callService("automation", "trigger", { entity_id: btn.dataset.id });
@@ -43,6 +45,15 @@ class AutomationsPage extends HTMLElement {
     }
     out.hidden = false;
   }
+}
+
+// Why did it fire, or not: the trigger, each condition's result, the steps run.
+function traceList(traces) {
+  return html`<ol class="timeline">${traces.map((tr) => html`<li><time>${fmtTime(tr.started)}</time>
+    <strong>${tr.result || "running"}</strong> ${tr.trigger?.description || ""}
+    ${tr.conditions.map((c) => html`<span class="data">${c.path}: ${c.result ? "✓" : "✗"}${c.error ? ` (${c.error})` : ""}</span>`)}
+    ${tr.error ? html`<span class="data">${tr.error}</span>` : ""}
+    <span class="data">${tr.steps.length} step(s)</span></li>`)}</ol>`;
 }
 
 customElements.define("page-automations", AutomationsPage);

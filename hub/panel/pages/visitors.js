@@ -27,6 +27,8 @@ class VisitorsPage extends HTMLElement {
   async draw() {
     const lockers = await api("GET", "/api/visitors/lockers");
     const gates = this.gates();
+    // Visitors go through the visitor turnstile when there is one.
+    const barriers = live.domain("gate").sort((a, b) => Number(b.entity_id.includes("visitor")) - Number(a.entity_id.includes("visitor")));
     this.innerHTML = html`
       <form class="card visitor-form" data-form="checkin">
         <h2>${t("visitor_check")}</h2>
@@ -37,7 +39,8 @@ class VisitorsPage extends HTMLElement {
         <fieldset><legend>${t("step_visit")}</legend>
           <label>${t("reason")}<input name="reason" required maxlength="500"></label>
           <label>${t("host")}<input name="host" required maxlength="128"></label>
-          <label>${t("gate")}<select name="gate">${gates.map((g) => html`<option>${g}</option>`)}<option value="">–</option></select></label></fieldset>
+          <label>${t("gate")}<select name="gate">${gates.map((g) => html`<option>${g}</option>`)}<option value="">–</option></select></label>
+          <label>${t("opens")}<select name="gate_entity">${barriers.map((b) => html`<option value="${b.entity_id}">${b.attributes.friendly_name || b.entity_id}</option>`)}</select></label></fieldset>
         <fieldset><legend>${t("step_metal")}</legend>
           <p class="metal" data-metal>${t("metal_none")}</p>
           <label>${t("metal_manual")}<select name="metal_result"><option value="">${t("metal_auto")}</option>
@@ -119,6 +122,7 @@ class VisitorsPage extends HTMLElement {
     }
     const body = { name: data.name, id_number: data.id_number, phone: data.phone, reason: data.reason,
                    host: data.host, gate: data.gate, items: data.items, open_gate: true };
+    if (data.gate_entity) body.gate_entity = data.gate_entity;
     if (data.metal_result) body.metal_result = data.metal_result;
     if (data.locker) body.locker = data.locker;
     if (this.photo) body.photo = this.photo;

@@ -21,5 +21,7 @@ async def api(hub_factory: Any, tmp_path: Path, register_plugin: Any) -> AsyncIt
         running.session = session
         yield running
 
-# Import Alembic outside the event loop (its import reads files, which blockbuster flags).
+# Import Alembic and zeroconf outside the event loop (their imports read files, which
+# blockbuster flags when a component is first resolved inside the loop).
+import hub.discovery  # noqa: E402
 import hub.recorder.component  # noqa: E402, F401

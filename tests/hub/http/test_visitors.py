@@ -71,6 +71,15 @@ async def test_metal_needs_a_locker(api: Api) -> None:
     assert next(x for x in lockers if x["locker"] == "3")["visitor"]["name"] == "Li Wei"
 
 
+async def test_chosen_gate_entity_opens(api: Api) -> None:
+    """The guard picks which barrier opens; an unknown one is refused by name."""
+    status, body = await _check_in(api, metal_result="clear", gate_entity="gate.nowhere")
+    assert status == 422 and body["errors"][0]["field"] == "body.gate_entity"
+    status, visit = await _check_in(api, metal_result="clear", gate_entity="gate.main_entrance")
+    assert status == 200 and visit["gate_opened"] == "gate.main_entrance"
+    assert visit["metal_source"] == "guard"
+
+
 async def test_viewer_cannot_check_in(api: Api) -> None:
     """Checking visitors in is for guards and admins."""
     status, _ = await api.call("POST", "/api/services/visitor/check_in", role="viewer",
