@@ -78,9 +78,14 @@ def nms(boxes: FloatArray, scores: FloatArray, iou_threshold: float, top_k: int 
 
 
 def five_points_from_68(points: FloatArray) -> FloatArray:
-    """Reduce 68 iBUG landmarks to eye centres, nose tip and mouth corners (5, 2)."""
-    left_eye = points[36:42].mean(axis=0)
-    right_eye = points[42:48].mean(axis=0)
+    """Reduce 68 iBUG landmarks to eye centres, nose tip and mouth corners (5, 2).
+
+    Eye centres average the four lid points (37, 38, 40, 41 / 43, 44, 46, 47), not the
+    corners: 99.47 % vs 99.43 % on LFW (deep-funnelled) and 99.33 % vs 99.23 % on the
+    150-px LFW images (bench/README.md).
+    """
+    left_eye = points[[37, 38, 40, 41]].mean(axis=0)
+    right_eye = points[[43, 44, 46, 47]].mean(axis=0)
     nose = points[30]
     mouth_left = (points[48] + points[60]) / 2
     mouth_right = (points[54] + points[64]) / 2

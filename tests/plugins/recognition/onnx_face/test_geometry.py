@@ -60,10 +60,11 @@ def test_similarity_transform_recovers_rotation_scale_and_shift():
 
 
 def test_five_points_are_eye_centres_nose_tip_and_mouth_corners():
-    """The 68-point reduction averages each eye and the outer/inner mouth corners."""
+    """The 68-point reduction averages each eye's lid points and the mouth corner pairs."""
     pts = np.zeros((68, 2), np.float32)
-    pts[36:42] = [10, 20]
-    pts[42:48] = [30, 20]
+    pts[[37, 38, 40, 41]] = [10, 20]
+    pts[[36, 39]] = [0, 0]  # eye corners are not used
+    pts[[43, 44, 46, 47]] = [30, 20]
     pts[30] = [20, 30]
     pts[48], pts[60] = [12, 40], [14, 40]
     pts[54], pts[64] = [28, 40], [26, 40]
