@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import cv2
@@ -121,16 +122,16 @@ def far_table(cache: dict[str, F32], fars: tuple[float, ...]) -> list[tuple[floa
     return rows
 
 
-def eval_pipeline(models: Path) -> FacePipeline:
+def eval_pipeline(models: Path, flip: bool = False) -> FacePipeline:
     """The pipeline with quality gates open: evaluation must embed every image."""
     gates = QualityGates(detect_threshold=0.5, min_face_size=0, min_blur=0, max_yaw=90,
                          max_pitch=90)
-    return FacePipeline(default_model_set(models), gates)
+    return FacePipeline(replace(default_model_set(models), flip_embed=flip), gates)
 
 
 def all_pairs(args: argparse.Namespace) -> None:
     """Embed every image under the folder; print the FAR table over all pairs."""
-    pipe = eval_pipeline(args.models)
+    pipe = eval_pipeline(args.models, args.flip)
     paths = sorted(args.lfw_dir.rglob("*.jpg"))
     cache = {str(p.relative_to(args.lfw_dir)): embed_image(pipe, p)[0] for p in paths}
     print(f"images: {len(cache)}")
@@ -149,6 +150,7 @@ def main() -> None:
                     help="use only the first N same and N different pairs per fold")
     ap.add_argument("--far-table", action="store_true",
                     help="also print thresholds at FAR 1e-3..1e-6 over all image pairs")
+    ap.add_argument("--flip", action="store_true", help="flip_embed: average with the mirror")
     ap.add_argument("--all-pairs", action="store_true",
                     help="no pairs file: embed every image under the folder (e.g. "
                     "../shared/faces) and print only the FAR table")
@@ -159,7 +161,7 @@ def main() -> None:
     folds = read_pairs(args.pairs or args.lfw_dir / "pairs.txt")
     if args.limit:
         folds = [f[: args.limit] + f[len(f) // 2 : len(f) // 2 + args.limit] for f in folds]
-    pipe = eval_pipeline(args.models)
+    pipe = eval_pipeline(args.models, args.flip)
     cache: dict[str, F32] = {}
     misses = 0
     t0 = time.perf_counter()

@@ -45,6 +45,8 @@ class OnnxFaceConfig(RecognizerConfig):
     liveness_model: InputConfig | None = None
     detector_boxes: Literal["decoded", "raw"] = "decoded"
     embedding_dim: int = Field(default=512, gt=0)
+    #: Average with the mirrored face's embedding: more accurate, twice the embedder time.
+    flip_embed: bool = False
     #: Bounded worker pool: each worker owns its own onnxruntime sessions.
     workers: int = Field(default=2, ge=1, le=16)
     executor: Literal["thread", "process"] = "thread"
@@ -67,6 +69,7 @@ class OnnxFaceConfig(RecognizerConfig):
             liveness=(self.liveness_model.spec(base) if self.liveness_model
                       else default.liveness),
             detector_boxes=self.detector_boxes,
+            flip_embed=self.flip_embed,
         )
 
     def gates(self) -> QualityGates:

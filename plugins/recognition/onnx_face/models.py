@@ -36,6 +36,8 @@ class ModelSet:
     #: How much larger than the face box the liveness crop is (MiniFASNet convention).
     liveness_crop_scale: float = 2.7
     live_class: int = 0
+    #: Average the embeddings of the face and its mirror image (twice the embedder time).
+    flip_embed: bool = False
     extra: dict[str, str] = field(default_factory=dict)
 
 

@@ -142,11 +142,20 @@ class FacePipeline:
         """Return L2-normalised embeddings (N, D) for aligned faces."""
         if not faces:
             return np.zeros((0, 0), np.float32)
-        rows = [self._emb.run(None, {self._emb_in: to_tensor(f, self.models.embedder)})[0][0]
-                for f in faces]
+        rows = [self._embed_one(f) for f in faces]
         emb = np.stack(rows).astype(np.float32)
         return np.asarray(emb / np.maximum(np.linalg.norm(emb, axis=1, keepdims=True), 1e-12),
                           np.float32)
+
+    def _embed_one(self, face: U8Image) -> F32:
+        spec = self.models.embedder
+        out = np.asarray(self._emb.run(None, {self._emb_in: to_tensor(face, spec)})[0][0],
+                         np.float32)
+        if self.models.flip_embed:
+            mirror = np.ascontiguousarray(face[:, ::-1])
+            out = out + np.asarray(
+                self._emb.run(None, {self._emb_in: to_tensor(mirror, spec)})[0][0], np.float32)
+        return out
 
     def liveness(self, image: U8Image, box: F32) -> float:
         """Return the probability that the face is live (MiniFASNet-style crop, B,G,R)."""
