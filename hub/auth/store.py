@@ -88,6 +88,7 @@ class AuthStore:
     """Reads and writes users, tokens and sessions; password hashing runs off the loop."""
 
     def __init__(self, hub: Hub, db: Database, passwords: Passwords | None = None) -> None:
+        self.hub = hub
         self._hub = hub
         self.db = db
         self.passwords = passwords or Passwords()

@@ -32,6 +32,7 @@ async def test_wrong_password_refused(page: Page, panel_api: Api) -> None:
     await page.click("button[type=submit]")
     await expect(page.locator(".login .error")).to_have_text("Wrong name or password")
     assert await page.locator("header.top").count() == 0
+    await screenshot(page, "login_refused")
 
 
 async def test_panic_appears_within_a_second_and_is_acknowledged(page: Page,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -74,9 +75,9 @@ def test_default_cost_is_rfc9106() -> None:
 
 @pytest.mark.timeout(180)
 def test_users_cli(tmp_path: Path) -> None:
-    """`campus-hub users add` and `users demo` create users that can log in."""
+    """`campus-hub users add` and `users demo` create users; each change is in the audit log."""
     site = tmp_path / "site.yaml"
-    site.write_text("hub:\n  data_dir: var\nrecorder:\n  enabled: false\nhttp:\n  auth:\n"
+    site.write_text("hub:\n  data_dir: var\nhttp:\n  auth:\n"
                     "    argon2_time_cost: 1\n    argon2_memory_kib: 8192\n"
                     "    argon2_parallelism: 1\n")
     cli = [sys.executable, "-m", "hub", "users", "-c", str(site)]
@@ -93,3 +94,7 @@ def test_users_cli(tmp_path: Path) -> None:
                             timeout=120, check=False)
     assert [line.split()[:2] for line in listed.stdout.splitlines()] == [
         ["admin", "admin"], ["anna", "guard"], ["guard", "guard"], ["police", "police"]]
+    with sqlite3.connect(tmp_path / "var" / "campus-hub.db") as db:
+        audit = db.execute("SELECT user, action, target FROM audit_log ORDER BY id").fetchall()
+    assert audit == [("cli", "users.add", "anna"), ("cli", "users.demo", "admin"),
+                     ("cli", "users.demo", "guard"), ("cli", "users.demo", "police")]
