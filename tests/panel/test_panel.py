@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import re
 import time
+from pathlib import Path
+from typing import Any
 
 import pytest
-from playwright.async_api import Page, expect
+from playwright.async_api import Browser, Page, expect
 
-from tests.hub.http.helpers import Api
+from simulators.speaker import SpeakerSimulator
+from tests.hub.http.helpers import SITE, Api, register_test_devices, start_api
 
-from .conftest import login, screenshot
+from .conftest import VIEWPORT, login, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(120)]
 
@@ -153,3 +156,28 @@ async def test_cameras_grid_and_chinese(page: Page, panel_api: Api) -> None:
         await page.wait_for_timeout(100)
     assert camera.moves[-1]["pan"] == 1  # type: ignore[attr-defined]
     await screenshot(page, "camera_single_zh")
+
+
+async def test_broadcast_preset_through_speaker(browser: Browser, hub_factory: Any,
+                                                tmp_path: Path, register_plugin: Any) -> None:
+    """A guard sends a preset through the gate speaker (the HTTP speaker simulator plays it)."""
+    sim = SpeakerSimulator()
+    await sim.start()
+    try:
+        register_test_devices(register_plugin)
+        site = SITE + (f"  - platform: http_speaker\n    name: Gate speaker\n    gate: main\n"
+                       f"    url: {sim.url}\n    token: speaker-token\n    tts: device\n")
+        api = await start_api(hub_factory, tmp_path, site)
+        context = await browser.new_context(viewport=VIEWPORT)
+        page = await context.new_page()
+        await page.goto(api.url + "/")
+        await login(page, "guard")
+        await page.click("nav a[data-page=broadcast]")
+        await page.click("button[data-preset=preset_closed]")
+        await page.click("form.broadcast button[type=submit]")
+        await expect(page.locator("form.broadcast .ok")).to_have_text("Sent", timeout=5000)
+        assert sim.played[-1].text == "The school gate is closed. Please wait."
+        await screenshot(page, "broadcast")
+        await context.close()
+    finally:
+        await sim.stop()

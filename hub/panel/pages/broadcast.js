@@ -25,7 +25,7 @@ class BroadcastPage extends HTMLElement {
     this.innerHTML = html`<form class="card broadcast" data-form="broadcast"><h2>${t("broadcast")}</h2>
       <label>${t("speaker")}<select name="entity_id" multiple size="${Math.min(4, Math.max(2, speakers.length))}" required>
         ${speakers.map((s, i) => html`<option value="${s.entity_id}" ${i === 0 ? "selected" : ""}>${s.attributes.friendly_name || s.entity_id}</option>`)}</select></label>
-      <p>${t("presets")}: ${PRESETS.map((p) => html`<button type="button" data-preset="${p}">${t(p)}</button> `)}</p>
+      <p class="presets">${t("presets")}: ${PRESETS.map((p) => html`<button type="button" data-preset="${p}">${t(p)}</button>`)}</p>
       <label>${t("message")}<textarea name="message" rows="3" maxlength="2000" required></textarea></label>
       <label>${t("language")}<select name="language"><option value="zh" ${language() === "zh" ? "selected" : ""}>中文</option><option value="en" ${language() === "en" ? "selected" : ""}>English</option></select></label>
       <label>${t("volume")}<input name="volume" type="number" min="0" max="100" value="80"></label>
