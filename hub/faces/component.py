@@ -85,7 +85,13 @@ async def setup(hub: Hub, config: RecognitionConfig | None) -> None:
     config = config or RecognitionConfig()
     _check_guard_schedule(hub, config)
     recognizer = build_recognizer(hub.plugins, config, hub.config.raw, hub)
-    await recognizer.start()
+    try:
+        await recognizer.start()
+    except Exception as exc:  # panic buttons and gates must run without face recognition
+        _LOGGER.error("Recognition disabled: %s could not start: %s", config.platform, exc)
+        hub.components["recognition_error"] = str(exc)
+        await recognizer.stop()
+        return
     db, gate, owned = await open_gallery_db(hub, config)
     photos = hub.config.data_dir / "faces" / "photos"
     gallery = Gallery(GalleryStore(db, photos, gate), recognizer)

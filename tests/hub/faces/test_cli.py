@@ -99,3 +99,16 @@ async def test_people_enrolled_by_the_cli_reach_a_running_hub(hub_factory, tmp_p
     await wait_for(lambda: service.gallery.find("allow", "Dick Cheney"), timeout=10)
     frame = await asyncio.to_thread(person_photos(faces, "Dick_Cheney")[3].read_bytes)
     assert [d.kind for d in await service.process(frame, "camera.gate")] == ["allow"]
+
+
+def test_demo_gallery_puts_people_on_both_lists(tmp_path, faces, models_dir, capsys):
+    """`people demo` enrols 16 allow-list and 3 watch-list people from ../shared/faces, once."""
+    config = tmp_path / "site.yaml"
+    config.write_text("recognition: {platform: onnx_face, options: {workers: 1}}\n")
+    assert main(["people", "--config", str(config), "demo", "--faces", str(faces)]) == 0
+    assert "demo gallery: 19 people" in capsys.readouterr().out
+    assert main(["people", "--config", str(config), "demo", "--faces", str(faces)]) == 0
+    assert "(0 photos added now)" in capsys.readouterr().out
+    assert main(["people", "--config", str(config), "list", "--list", "watch"]) == 0
+    watch = capsys.readouterr().out
+    assert "wanted" in watch and "Charles Taylor" in watch and len(watch.splitlines()) == 3

@@ -223,3 +223,14 @@ devices:
     await service.gallery.enroll(staff.id, await _read(person_photos(faces, "Dick_Cheney")[0]))
     events = await wait_for(lambda: harness.of_type("face_recognized"), timeout=15)
     assert events[0].data["camera"] == "camera.still"
+
+
+async def test_missing_models_disable_recognition_but_not_the_hub(hub_factory, tmp_path,
+                                                                 monkeypatch, caplog):
+    """Without model files the hub still starts; recognition is off and the log says why."""
+    monkeypatch.setenv("CAMPUS_HUB_MODELS", str(tmp_path / "no-models"))
+    harness = await hub_factory(YAML)
+    assert harness.hub.state == "running"
+    assert "recognition" not in harness.hub.components
+    assert "campus-hub models fetch" in harness.hub.components["recognition_error"]
+    assert "Recognition disabled" in caplog.text
