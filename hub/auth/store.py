@@ -23,6 +23,7 @@ _LOGGER = logging.getLogger(__name__)
 __all__ = ["AuthStore", "Session", "TokenInfo", "User", "UserExists"]
 
 TOKEN_PREFIX = "chub_"
+_TOUCH_EVERY = dt.timedelta(seconds=60)
 
 
 class UserExists(ValueError):
@@ -214,9 +215,12 @@ class AuthStore:
             user = await session.get(UserRow, row.user_name)
             if user is None or user.disabled:
                 return None
-            await session.execute(update(ApiTokenRow).where(ApiTokenRow.id == row.id)
-                                  .values(last_used_at=utcnow()))
-            await session.commit()
+            now = utcnow()
+            if row.last_used_at is None or now - _aware(row.last_used_at) > _TOUCH_EVERY:
+                # At most one write a minute per token: integrations poll often.
+                await session.execute(update(ApiTokenRow).where(ApiTokenRow.id == row.id)
+                                      .values(last_used_at=now))
+                await session.commit()
             return _user(user)
 
     async def list_tokens(self, user_name: str | None = None) -> list[TokenInfo]:

@@ -138,6 +138,8 @@ def auth_routes(http: HttpComponent) -> list[Route]:
                                        password=data.password, display_name=data.display_name)
         if user is None:
             raise ApiError(404, "not_found", f"no user '{name}'", [("path.name", "unknown")])
+        if data.disabled or data.password or data.role:  # live connections re-authenticate
+            http.close_user_websockets(name)
         return user.as_dict()
 
     async def list_tokens(_request: web.Request) -> Any:

@@ -10,7 +10,7 @@ from pydantic import ValidationError
 from ..jsonutil import dumps
 from ..services import format_errors
 
-__all__ = ["ApiError", "error_response", "from_validation"]
+__all__ = ["ApiError", "error_response", "from_validation", "status_of"]
 
 
 class ApiError(Exception):
@@ -47,3 +47,18 @@ def from_validation(exc: ValidationError, prefix: str) -> ApiError:
               for path, msg in format_errors(exc)]
     message = "; ".join(f"{field}: {msg}" for field, msg in errors)
     return ApiError(422, "invalid_input", message, errors)
+
+
+def status_of(exc: BaseException) -> int:
+    """Return the HTTP status an exception is answered with (see the error middleware)."""
+    from ..exceptions import DeviceError, ServiceNotFound, ServiceValidationError
+
+    if isinstance(exc, ApiError):
+        return exc.status
+    if isinstance(exc, web.HTTPException):
+        return exc.status
+    for kind, status in ((ServiceNotFound, 404), (ServiceValidationError, 422),
+                         (DeviceError, 502), (TimeoutError, 504)):
+        if isinstance(exc, kind):
+            return status
+    return 500

@@ -12,7 +12,7 @@ from pydantic import BaseModel, ValidationError
 
 from ..auth.store import User
 from ..jsonutil import dumps
-from .errors import ApiError, from_validation
+from .errors import ApiError, from_validation, status_of
 from .security import PRINCIPAL_KEY, Authenticator, Principal
 
 if TYPE_CHECKING:
@@ -163,8 +163,8 @@ def wrap(hub: Hub, auth: Authenticator, route: Route) -> Handler:
                 result)
             status = response.status
             return response
-        except ApiError as exc:
-            status = exc.status
+        except Exception as exc:
+            status = status_of(exc)
             raise
         finally:
             if who is not None and route.audit and route.method in UNSAFE:

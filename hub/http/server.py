@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
@@ -44,6 +44,15 @@ class HttpComponent:
         self.port: int | None = None
         self._runner: web.AppRunner | None = None
         self.started = asyncio.Event()
+        #: Open WebSocket connections (objects with `user_name` and `close()`).
+        self.websockets: set[Any] = set()
+
+    def close_user_websockets(self, user_name: str) -> int:
+        """Close the WebSockets of a user whose access changed; return how many."""
+        closing = [c for c in self.websockets if c.user_name == user_name]
+        for conn in closing:
+            conn.close()
+        return len(closing)
 
     def build_app(self) -> web.Application:
         """Freeze the route registry and return the application."""

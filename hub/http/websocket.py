@@ -10,7 +10,6 @@ Messages are JSON objects with an integer `id` and a `type`: `subscribe_events`
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 from collections.abc import Callable
@@ -58,6 +57,11 @@ class _Connection:
         self.subscriptions: dict[int, Callable[[], None]] = {}
         self.tasks: set[asyncio.Task[None]] = set()
 
+    @property
+    def user_name(self) -> str:
+        """Return the connected user's name."""
+        return self.who.user.name
+
     def send(self, message: dict[str, Any]) -> None:
         """Queue a message; a client that does not keep up is disconnected."""
         try:
@@ -67,12 +71,13 @@ class _Connection:
             self.close()
 
     def close(self) -> None:
-        """Unsubscribe and stop the writer."""
+        """Unsubscribe and stop the writer (dropping what a slow client has not taken)."""
         for remove in self.subscriptions.values():
             remove()
         self.subscriptions.clear()
-        with contextlib.suppress(asyncio.QueueFull):
-            self.queue.put_nowait(None)
+        while self.queue.full():
+            self.queue.get_nowait()
+        self.queue.put_nowait(None)
 
     async def writer(self) -> None:
         """Send queued messages in order."""
@@ -167,6 +172,7 @@ def websocket_route(http: HttpComponent) -> Route:
         ws = web.WebSocketResponse(heartbeat=30, max_msg_size=256 * 1024)
         await ws.prepare(request)
         conn = _Connection(http, ws, who)
+        http.websockets.add(conn)
         writer = asyncio.create_task(conn.writer(), name=f"ws writer {who.user.name}")
         conn.send({"type": "hello", "user": who.user.as_dict(), "site": http.hub.site})
         try:
@@ -185,6 +191,7 @@ def websocket_route(http: HttpComponent) -> Route:
                 conn.tasks.add(task)
                 task.add_done_callback(conn.tasks.discard)
         finally:
+            http.websockets.discard(conn)
             conn.close()
             for task in list(conn.tasks):
                 task.cancel()

@@ -113,3 +113,26 @@ async def test_many_events_in_order(api: Api) -> None:
     assert got == list(range(500))
     await asyncio.sleep(0)
     await ws.close()
+
+
+async def test_disabled_user_websocket_closed(api: Api) -> None:
+    """Disabling a user closes their open WebSocket at once."""
+    ws = await _ws(api, "police")
+    status, _ = await api.call("PATCH", "/api/users/police", json={"disabled": True})
+    assert status == 200
+    msg = await ws.receive(timeout=5)
+    assert msg.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED)
+
+
+async def test_slow_client_is_cut_off(api: Api) -> None:
+    """A client that stops reading is disconnected instead of growing the hub's memory."""
+    ws = await _ws(api, "admin")
+    await ws.send_json({"id": 1, "type": "subscribe_events", "event_type": "flood"})
+    await _result(ws, 1)
+    http = api.hub.components["http"]
+    [conn] = [c for c in http.websockets if c.user_name == "admin"]
+    for n in range(5000):  # far more than the queue holds, faster than the socket drains
+        api.hub.bus.fire("flood", {"n": n, "pad": "x" * 200})
+    await asyncio.sleep(0.5)
+    assert conn not in http.websockets or not conn.subscriptions
+    await ws.close()
