@@ -1,6 +1,6 @@
 """Recorder bench: state writes/s with the recorder on, batch write latency, incidents kept.
 
-    .venv/bin/python bench/bench_recorder.py [--states 200000] [--pg-url URL] [--seconds 5]
+    .venv/bin/python bench/bench_recorder.py [--states 200000] [--seconds 5] [--pg | --pg-url URL]
 
 Prints, for the recorder off and on (SQLite by default, PostgreSQL with --pg-url):
 - burst: state writes/s as the caller sees them (sets done) and end to end (rows committed);
@@ -10,6 +10,9 @@ Prints, for the recorder off and on (SQLite by default, PostgreSQL with --pg-url
 - 200 incidents/s raised during the paced run: raise latency p50/p99 and whether every
   incident is in the database afterwards.
 
+`--pg` starts a throwaway PostgreSQL 15 (/usr/lib/postgresql/15/bin, as user postgres when
+run as root) on 127.0.0.1 for the run.
+
 Other benches switch the recorder on or off with `recorder_section()` (a `recorder:`
 config section) and `make_bench_hub()`.
 """
@@ -18,10 +21,16 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import os
+import shutil
+import socket
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -47,8 +56,9 @@ def _write_states(hub: Hub, first: int, count: int) -> None:
         set_state(_IDS[index], "on" if (i // ENTITIES) % 2 == 0 else "off", _ATTRS[index])
 
 
-def recorder_section(enabled: bool, data_dir: Path, db_url: str | None = None,
-                     **options: Any) -> dict[str, Any]:
+def recorder_section(
+    enabled: bool, data_dir: Path, db_url: str | None = None, **options: Any
+) -> dict[str, Any]:
     """Return a `recorder:` section: on (SQLite in data_dir, or db_url) or off."""
     if not enabled:
         return {"enabled": False}
@@ -56,14 +66,85 @@ def recorder_section(enabled: bool, data_dir: Path, db_url: str | None = None,
     return {"enabled": True, "db_url": url, "purge_keep_days": None, **options}
 
 
-async def make_bench_hub(recorder: bool, data_dir: Path, db_url: str | None = None,
-                         extra: dict[str, Any] | None = None) -> Hub:
+async def make_bench_hub(
+    recorder: bool, data_dir: Path, db_url: str | None = None, extra: dict[str, Any] | None = None
+) -> Hub:
     """Build and start a hub without plugins, with the recorder switched on or off."""
-    raw = {"hub": {"data_dir": str(data_dir)},
-           "recorder": recorder_section(recorder, data_dir, db_url), **(extra or {})}
+    raw = {
+        "hub": {"data_dir": str(data_dir)},
+        "recorder": recorder_section(recorder, data_dir, db_url),
+        **(extra or {}),
+    }
     hub = Hub(validate_config(raw, {}), PluginRegistry())
     await hub.start()
     return hub
+
+
+@contextlib.contextmanager
+def temporary_postgres(bin_dir: Path = Path("/usr/lib/postgresql/15/bin")) -> Iterator[str]:
+    """Start PostgreSQL in a temporary folder; yield an asyncpg URL of an empty database."""
+    root = Path(tempfile.mkdtemp(prefix="bench-pg-"))
+    owner = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+    if owner:
+        shutil.chown(root, "postgres", "postgres")
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    data = root / "data"
+    subprocess.run(
+        [
+            *owner,
+            str(bin_dir / "initdb"),
+            "-D",
+            str(data),
+            "-U",
+            "bench",
+            "-A",
+            "trust",
+            "--no-sync",
+        ],
+        check=True,
+        capture_output=True,
+    )
+    subprocess.run(
+        [
+            *owner,
+            str(bin_dir / "pg_ctl"),
+            "-D",
+            str(data),
+            "-l",
+            str(root / "log"),
+            "-o",
+            f"-h 127.0.0.1 -p {port} -k {root}",
+            "-w",
+            "start",
+        ],
+        check=True,
+        capture_output=True,
+    )
+    try:
+        subprocess.run(
+            [
+                *owner,
+                str(bin_dir / "createdb"),
+                "-h",
+                "127.0.0.1",
+                "-p",
+                str(port),
+                "-U",
+                "bench",
+                "bench",
+            ],
+            check=True,
+            capture_output=True,
+        )
+        yield f"postgresql+asyncpg://bench:unused@127.0.0.1:{port}/bench?ssl=disable"
+    finally:
+        subprocess.run(
+            [*owner, str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "fast", "stop"],
+            capture_output=True,
+        )
+        shutil.rmtree(root, ignore_errors=True)
 
 
 def _pct(values: list[float], q: float) -> float:
@@ -115,13 +196,20 @@ async def burst(recorder: bool, n: int, db_url: str | None) -> dict[str, float]:
         drain = await _settle(hub)
         total = time.perf_counter() - started
         await hub.stop()
-    return {"set_per_s": n / set_done, "committed_per_s": n / total, "drain_s": drain,
-            "batch_p50_ms": _pct(batches, 0.5) * 1000, "batch_p99_ms": _pct(batches, 0.99) * 1000,
-            "batch_max_ms": max(batches, default=float("nan")) * 1000, "batches": len(batches)}
+    return {
+        "set_per_s": n / set_done,
+        "committed_per_s": n / total,
+        "drain_s": drain,
+        "batch_p50_ms": _pct(batches, 0.5) * 1000,
+        "batch_p99_ms": _pct(batches, 0.99) * 1000,
+        "batch_max_ms": max(batches, default=float("nan")) * 1000,
+        "batches": len(batches),
+    }
 
 
-async def paced(recorder: bool, rate: int, seconds: float, incident_rate: int,
-                db_url: str | None) -> dict[str, float]:
+async def paced(
+    recorder: bool, rate: int, seconds: float, incident_rate: int, db_url: str | None
+) -> dict[str, float]:
     """Write states at `rate`/s and raise `incident_rate` incidents/s for `seconds`."""
     with tempfile.TemporaryDirectory() as tmp:
         hub = await make_bench_hub(recorder, Path(tmp), db_url)
@@ -164,14 +252,20 @@ async def paced(recorder: bool, rate: int, seconds: float, incident_rate: int,
         else:
             stored = sum(1 for i in raised if hub.incidents._incidents.get(i))
         await hub.stop()
-    return {"target_per_s": rate, "achieved_per_s": sent / elapsed, "backlog_rows": backlog,
-            "drain_s": drain, "batch_p50_ms": _pct(batches, 0.5) * 1000,
-            "batch_p99_ms": _pct(batches, 0.99) * 1000,
-            "batch_max_ms": max(batches, default=float("nan")) * 1000,
-            "batch_in_db_max_ms": thread_max,
-            "incidents": len(raised), "incidents_stored": stored,
-            "raise_p50_ms": _pct(latencies, 0.5) * 1000,
-            "raise_p99_ms": _pct(latencies, 0.99) * 1000}
+    return {
+        "target_per_s": rate,
+        "achieved_per_s": sent / elapsed,
+        "backlog_rows": backlog,
+        "drain_s": drain,
+        "batch_p50_ms": _pct(batches, 0.5) * 1000,
+        "batch_p99_ms": _pct(batches, 0.99) * 1000,
+        "batch_max_ms": max(batches, default=float("nan")) * 1000,
+        "batch_in_db_max_ms": thread_max,
+        "incidents": len(raised),
+        "incidents_stored": stored,
+        "raise_p50_ms": _pct(latencies, 0.5) * 1000,
+        "raise_p99_ms": _pct(latencies, 0.99) * 1000,
+    }
 
 
 def _row(name: str, values: dict[str, float]) -> str:
@@ -188,10 +282,22 @@ async def main() -> None:
     parser.add_argument("--incident-rate", type=int, default=200)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--pg-url", help="also run on PostgreSQL (postgresql+asyncpg://...)")
+    parser.add_argument("--pg", action="store_true", help="also run on a throwaway PostgreSQL")
     args = parser.parse_args()
+    with contextlib.ExitStack() as stack:
+        pg_url = args.pg_url or (stack.enter_context(temporary_postgres()) if args.pg else None)
+        await _run(args, pg_url)
+
+
+async def _run(args: argparse.Namespace, pg_url: str | None) -> None:
+    print(
+        f"# {time.strftime('%Y-%m-%d %H:%M')} load average {os.getloadavg()[0]:.1f} "
+        f"on {os.cpu_count()} cores",
+        flush=True,
+    )
     targets: list[tuple[str, bool, str | None]] = [("off", False, None), ("sqlite", True, None)]
-    if args.pg_url:
-        targets.append(("postgresql", True, args.pg_url))
+    if pg_url:
+        targets.append(("postgresql", True, pg_url))
     for name, on, url in targets:
         runs = [await burst(on, args.states, url) for _ in range(args.repeat)]
         median = {k: statistics.median(r[k] for r in runs) for k in runs[0]}

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import itertools
 import json
 import logging
 import time
@@ -45,9 +46,9 @@ _COLUMNS = (
     ("entity_id", "state", "attributes", "last_changed", "last_updated", "user_id"),
     ("time", "user", "action", "target", "details", "origin"),
 )
-_SQLITE_ROWS = 500
+_SQLITE_ROWS = 100
 # Rows per insert block; between blocks a waiting incident save may cut the batch short.
-_BLOCK = 500
+_BLOCK = 100
 _SQL: dict[tuple[str, int, int], str] = {}
 _encode = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, default=to_jsonable).encode
 _Row = tuple[Any, ...]
@@ -106,7 +107,27 @@ class HistoryWriter:
             return
         try:
             if kind == EVENT_STATE_CHANGED:
-                item: _Item = (_STATES, self._state_row(event))
+                new: State | None = event.data.get("new_state")
+                if new is not None:
+                    # Attributes rarely change while states do: reuse the last encoding.
+                    attributes = new.attributes
+                    cached = self._attributes.get(new.entity_id)
+                    if cached is None or cached[0] != attributes:
+                        cached = (attributes, _encode(attributes))
+                        self._attributes[new.entity_id] = cached
+                    item: _Item = (
+                        _STATES,
+                        (
+                            new.entity_id,
+                            new.state,
+                            cached[1],
+                            new.last_changed,
+                            new.last_updated,
+                            event.context.user_id,
+                        ),
+                    )
+                else:
+                    item = (_STATES, self._removed_row(event))
             elif kind == EVENT_AUDIT_LOGGED:
                 item = (_AUDIT, _audit_row(event))
             else:
@@ -128,22 +149,10 @@ class HistoryWriter:
         if len(queue) >= self._threshold:
             self._overflowing()
 
-    def _state_row(self, event: Event) -> _Row:
-        data = event.data
-        new: State | None = data.get("new_state")
-        user = event.context.user_id
-        if new is None:
-            self._attributes.pop(data["entity_id"], None)
-            return (data["entity_id"], None, "{}", event.time_fired, event.time_fired, user)
-        # Attributes rarely change while states do: reuse the last encoding when equal.
-        attributes = new.attributes
-        cached = self._attributes.get(new.entity_id)
-        if cached is not None and cached[0] == attributes:
-            encoded = cached[1]
-        else:
-            encoded = _encode(attributes)
-            self._attributes[new.entity_id] = (attributes, encoded)
-        return (new.entity_id, new.state, encoded, new.last_changed, new.last_updated, user)
+    def _removed_row(self, event: Event) -> _Row:
+        entity_id = event.data["entity_id"]
+        self._attributes.pop(entity_id, None)
+        return (entity_id, None, "{}", event.time_fired, event.time_fired, event.context.user_id)
 
     def _skip(self, event_type: str, reason: object) -> None:
         self.stats.failed_rows += 1
@@ -273,7 +282,7 @@ def _insert(conn: Connection, table: int, rows: list[_Row]) -> None:
     # GIL back each time; against a busy event loop each take can wait a switch interval.
     for start in range(0, len(rows), _SQLITE_ROWS):
         part = rows[start : start + _SQLITE_ROWS]
-        params = tuple(value for row in part for value in row)
+        params = tuple(itertools.chain.from_iterable(part))
         conn.exec_driver_sql(_insert_sql(dialect, table, len(part)), params)
 
 
