@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
+from typing import Any
 
 import aiohttp
 import pytest
 
 from hub.http.routing import Route
 
-from .helpers import PASSWORD, Api, http_of
+from .helpers import PASSWORD, SITE, Api, http_of, register_test_devices, start_api
 
 # The only routes anyone may reach without logging in. A new public route fails the test
 # until it is named here with the reason.
@@ -156,3 +158,29 @@ async def test_websocket_needs_login(api: Api) -> None:
     with pytest.raises(aiohttp.WSServerHandshakeError) as err:
         await api.session.ws_connect(api.url + "/api/websocket")
     assert err.value.status == 401
+
+
+# Police live-view links carry their own signed, expiring token in the path (hub/forward).
+POLICE_PUBLIC_PREFIX = "/api/police/live/{token}"
+
+
+async def test_every_route_needs_login_with_police_component(
+        hub_factory: Any, tmp_path: Path, register_plugin: Any) -> None:
+    """With the police component's routes too: all need a login, except the signed live-view
+    links, which refuse a forged token."""
+    register_test_devices(register_plugin)
+    api = await start_api(hub_factory, tmp_path, SITE + "police: {}\n")
+    async with aiohttp.ClientSession() as session:
+        api.session = session
+        routes = _routes(api)
+        assert any(r.path.startswith("/api/police/") for r in routes)
+        for route in routes:
+            if route.public:
+                assert ((route.method, route.path) in PUBLIC_ROUTES
+                        or route.path.startswith(POLICE_PUBLIC_PREFIX)), route.path
+                if route.path.startswith(POLICE_PUBLIC_PREFIX):
+                    status, _ = await api.call(route.method, _fill(route.path), role=None)
+                    assert 400 <= status < 500, f"{route.path} answered {status} to a forged link"
+                continue
+            status, _ = await api.call(route.method, _fill(route.path), role=None, json={})
+            assert status == 401, f"{route.method} {route.path} answered {status} without login"
