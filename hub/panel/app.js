@@ -154,6 +154,7 @@ class CampusApp extends HTMLElement {
 let audio = null;
 let sirenTimer = null;
 function siren(on) {
+  document.body.dataset.siren = on ? "on" : "off";
   if (!on) { clearInterval(sirenTimer); sirenTimer = null; return; }
   if (sirenTimer) return;
   const beep = () => {

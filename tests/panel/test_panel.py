@@ -54,9 +54,11 @@ async def test_panic_appears_within_a_second_and_is_acknowledged(page: Page,
     elapsed = time.monotonic() - started
     assert elapsed < 1.0, f"panic took {elapsed:.3f} s to appear"
     await expect(page.locator(".banner")).to_contain_text("Panic")
+    await expect(page.locator("body")).to_have_attribute("data-siren", "on")
     await screenshot(page, "panic_banner")
     await page.click(".banner button")
     await expect(page.locator(".banner")).to_have_count(0)
+    await expect(page.locator("body")).to_have_attribute("data-siren", "off")
     incidents = panel_api.hub.incidents.all()
     assert incidents[0].status == "acknowledged"
     assert incidents[0].timeline[-1].actor == "guard"
