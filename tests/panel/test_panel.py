@@ -40,7 +40,8 @@ async def test_wrong_password_refused(page: Page, panel_api: Api) -> None:
 
 async def test_panic_appears_within_a_second_and_is_acknowledged(page: Page,
                                                                  panel_api: Api) -> None:
-    """A panic press shows in the list and as a banner within 1 s; acknowledging clears it."""
+    """A panic shows in the list and as a banner with a siren within 1 s; it stays until
+    acknowledged (also across a reload); acknowledging clears it and records the guard."""
     await login(page, "guard")
     await page.wait_for_function("document.querySelector('campus-app') && "
                                  "!document.querySelector('campus-app').classList.contains('offline')")
@@ -56,6 +57,8 @@ async def test_panic_appears_within_a_second_and_is_acknowledged(page: Page,
     await expect(page.locator(".banner")).to_contain_text("Panic")
     await expect(page.locator("body")).to_have_attribute("data-siren", "on")
     await screenshot(page, "panic_banner")
+    await page.reload()  # the banner stays until someone acknowledges, even after a reload
+    await page.wait_for_selector(".banner.p1", timeout=5000)
     await page.click(".banner button")
     await expect(page.locator(".banner")).to_have_count(0)
     await expect(page.locator("body")).to_have_attribute("data-siren", "off")
