@@ -102,8 +102,10 @@ def auth_routes(http: HttpComponent) -> list[Route]:
         hub.audit("auth.login", target=user.name, details={"ip": client_ip(request, cfg)},
                   context=Context(user.name, "panel"))
         response = json_response({"user": user.as_dict(), "csrf_token": session.csrf_token})
+        secure = (cfg.cookie_secure if cfg.cookie_secure is not None
+                  else hub.config.core.external_url.startswith("https://"))
         response.set_cookie(cfg.cookie_name, secret, httponly=True, samesite="Strict",
-                            secure=cfg.cookie_secure, path="/",
+                            secure=secure, path="/",
                             max_age=int(cfg.auth.session_hours * 3600))
         return response
 

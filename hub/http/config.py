@@ -33,7 +33,8 @@ class HttpConfig(BaseModel):
     host: str = "127.0.0.1"
     port: int = Field(default=8123, ge=0, le=65535)
     trusted_proxies: list[IPv4Network | IPv6Network] = []
-    cookie_secure: bool = False
+    #: Send the session cookie only over HTTPS; default: when `hub.external_url` is https.
+    cookie_secure: bool | None = None
     cookie_name: str = Field(default="campus_session", pattern=r"^[A-Za-z0-9_-]+$")
     panel: bool = True
     database_url: str | None = None

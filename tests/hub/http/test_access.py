@@ -184,3 +184,16 @@ async def test_every_route_needs_login_with_police_component(
                 continue
             status, _ = await api.call(route.method, _fill(route.path), role=None, json={})
             assert status == 401, f"{route.method} {route.path} answered {status} without login"
+
+
+async def test_session_cookie_secure_behind_https(hub_factory: Any, tmp_path: Path,
+                                                  register_plugin: Any) -> None:
+    """When the hub's external URL is https, the session cookie is Secure."""
+    register_test_devices(register_plugin)
+    api = await start_api(hub_factory, tmp_path,
+                          "hub:\n  external_url: https://hub.example.org\n" + SITE)
+    async with aiohttp.ClientSession() as session, session.post(api.url + "/api/auth/login",
+                            json={"name": "guard", "password": PASSWORD}) as resp:
+        assert resp.status == 200
+        cookie = resp.cookies["campus_session"]
+        assert cookie["secure"] and cookie["httponly"] and cookie["samesite"] == "Strict"
