@@ -134,14 +134,17 @@ async def _paced(hub: Any, conn: Connection, rate: float, seconds: float, tag: s
 async def _burst(hub: Any, conn: Connection, count: int) -> dict[str, Any]:
     sent: dict[str, float] = {}
     start = time.time()
+    cpu = time.process_time()
     for i in range(count):
         sent[f"bench.burst{i}"] = time.time()
         await hub.incidents.raise_incident("panic", source=f"bench.burst{i}")
     raised = time.time() - start
     latencies = await _collect(conn, sent)
+    cpu = time.process_time() - cpu
     last = start + max(lat / 1000 + sent[s] - start for s, lat in zip(sent, latencies,
                                                                        strict=True))
-    return {"n": count, "raise_s": raised, "total_s": last - start, "latency": latencies}
+    return {"n": count, "raise_s": raised, "total_s": last - start, "latency": latencies,
+            "cpu_ms": cpu * 1000 / count}
 
 
 def _pct(values: list[float], q: float) -> float:
@@ -183,6 +186,8 @@ async def run(args: argparse.Namespace) -> None:
               f"({burst['n'] / burst['raise_s']:.0f}/s), all received after "
               f"{burst['total_s']:.2f} s ({burst['n'] / burst['total_s']:.0f} messages/s)")
         print(_row(f"burst of {burst['n']}: raised -> received", burst["latency"]))
+        print(f"hub process CPU per incident in the burst (raise, store, sign, send, mark, "
+              f"timeline step): {burst['cpu_ms']:.2f} ms")
         await hub.stop()
     parent.send("stop")
     proc.join(5)

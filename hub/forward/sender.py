@@ -104,6 +104,8 @@ class Sender:
         self._done: dict[str, float] = {}  # key -> when it finished (delivered or dead)
         self._in_flight: dict[str, asyncio.Task[None]] = {}
         self._reload_due = 0.0  # read the table when time.monotonic() passes this
+        self._more_in_table = False
+        self._last_read = 0.0
         self._failures = 0
         self._paused_until = 0.0
         self._to_mark: list[str] = []
@@ -163,7 +165,9 @@ class Sender:
             await asyncio.gather(*self._in_flight.values(), return_exceptions=True)
 
     async def _dispatch(self) -> float:
-        if time.monotonic() >= self._reload_due:
+        drained = (self._more_in_table and len(self._known) < _BATCH // 4
+                   and time.monotonic() - self._last_read > 0.5)
+        if drained or time.monotonic() >= self._reload_due:
             await self._read_table()
         now = time.time()
         reload_in = self._reload_due - time.monotonic()
@@ -190,8 +194,10 @@ class Sender:
         # A finished key is marked in the table within moments (marks are batched); a read
         # that began a minute after it finished can no longer return it.
         self._done = {k: t for k, t in self._done.items() if t >= started - _DONE_GRACE}
-        full = len(items) >= _BATCH
-        self._reload_due = time.monotonic() + (1.0 if full else _RELOAD)
+        # More rows than one read: read again once most of these are sent, not before.
+        self._more_in_table = len(items) >= _BATCH
+        self._last_read = time.monotonic()
+        self._reload_due = time.monotonic() + _RELOAD
 
     async def _run_chain(self, incident_id: str) -> None:
         try:
