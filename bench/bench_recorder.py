@@ -4,8 +4,8 @@
 
 Prints, for the recorder off and on (SQLite by default, PostgreSQL with --pg-url):
 - burst: state writes/s as the caller sees them (sets done) and end to end (rows committed);
-- paced at 55k state writes/s (Home Assistant's rate in issue 2): what rate is reached,
-  the queue backlog at the end and how long it takes to drain;
+- paced at 55k state writes/s (Home Assistant's rate in issue 2), then at 0: what rate is
+  reached, the queue backlog at the end and how long it takes to drain;
 - batch write latency p50/p99/max (one transaction of up to 1,000 rows);
 - 200 incidents/s raised during the paced run: raise latency p50/p99 and whether every
   incident is in the database afterwards.
@@ -278,7 +278,11 @@ async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--states", type=int, default=200_000)
     parser.add_argument("--seconds", type=float, default=5.0)
-    parser.add_argument("--rate", type=int, default=HA_STATE_WRITES)
+    parser.add_argument(
+        "--rates",
+        default=f"{HA_STATE_WRITES},0",
+        help="state writes/s of the paced runs, comma-separated",
+    )
     parser.add_argument("--incident-rate", type=int, default=200)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--pg-url", help="also run on PostgreSQL (postgresql+asyncpg://...)")
@@ -302,9 +306,10 @@ async def _run(args: argparse.Namespace, pg_url: str | None) -> None:
         runs = [await burst(on, args.states, url) for _ in range(args.repeat)]
         median = {k: statistics.median(r[k] for r in runs) for k in runs[0]}
         print(_row(f"burst recorder={name}", median), flush=True)
-    for name, on, url in targets:
-        result = await paced(on, args.rate, args.seconds, args.incident_rate, url)
-        print(_row(f"paced recorder={name}", result), flush=True)
+    for rate in (int(r) for r in args.rates.split(",")):
+        for name, on, url in targets:
+            result = await paced(on, rate, args.seconds, args.incident_rate, url)
+            print(_row(f"paced recorder={name}", result), flush=True)
 
 
 if __name__ == "__main__":
