@@ -122,7 +122,7 @@ def far_table(cache: dict[str, F32], fars: tuple[float, ...]) -> list[tuple[floa
     return rows
 
 
-def eval_pipeline(models: Path, flip: bool = False) -> FacePipeline:
+def eval_pipeline(models: Path, flip: bool = True) -> FacePipeline:
     """The pipeline with quality gates open: evaluation must embed every image."""
     gates = QualityGates(detect_threshold=0.5, min_face_size=0, min_blur=0, max_yaw=90,
                          max_pitch=90)
@@ -150,7 +150,8 @@ def main() -> None:
                     help="use only the first N same and N different pairs per fold")
     ap.add_argument("--far-table", action="store_true",
                     help="also print thresholds at FAR 1e-3..1e-6 over all image pairs")
-    ap.add_argument("--flip", action="store_true", help="flip_embed: average with the mirror")
+    ap.add_argument("--no-flip", dest="flip", action="store_false",
+                    help="embed the face only (default: average with its mirror image)")
     ap.add_argument("--all-pairs", action="store_true",
                     help="no pairs file: embed every image under the folder (e.g. "
                     "../shared/faces) and print only the FAR table")

@@ -46,7 +46,7 @@ class OnnxFaceConfig(RecognizerConfig):
     detector_boxes: Literal["decoded", "raw"] = "decoded"
     embedding_dim: int = Field(default=512, gt=0)
     #: Average with the mirrored face's embedding: more accurate, twice the embedder time.
-    flip_embed: bool = False
+    flip_embed: bool = True
     #: Bounded worker pool: each worker owns its own onnxruntime sessions.
     workers: int = Field(default=2, ge=1, le=16)
     executor: Literal["thread", "process"] = "thread"

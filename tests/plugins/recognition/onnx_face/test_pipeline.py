@@ -125,13 +125,14 @@ async def test_process_workers_give_the_same_faces_as_threads(faces):
 
 
 def test_flip_embedding_is_unit_length_and_close_to_the_plain_one(pipeline, faces):
-    """flip_embed averages with the mirror image: still unit length, same identity."""
+    """flip_embed (default) averages with the mirror image: unit length, same identity."""
     from dataclasses import replace
 
-    flip = FacePipeline(replace(pipeline.models, flip_embed=True), pipeline.gates)
+    assert pipeline.models.flip_embed
+    plain = FacePipeline(replace(pipeline.models, flip_embed=False), pipeline.gates)
     image = _read(person_photos(faces, "Dick_Cheney")[0])
-    a = pipeline.analyze(image)[0].embedding
-    b = flip.analyze(image)[0].embedding
+    a = plain.analyze(image)[0].embedding
+    b = pipeline.analyze(image)[0].embedding
     assert a is not None and b is not None
     assert float(np.linalg.norm(b)) == pytest.approx(1.0, abs=1e-5)
     assert 0.8 < float(a @ b) < 0.9999
