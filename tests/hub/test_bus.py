@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 
 from hub.bus import MATCH_ALL, Event, EventBus
 
@@ -57,5 +58,32 @@ async def test_remove_listener() -> None:
     remove = bus.listen("x", got.append)
     bus.fire("x")
     remove()
+    bus.fire("x")
+    assert len(got) == 1
+
+
+async def test_listeners_added_or_removed_after_a_fire_take_effect() -> None:
+    """The per-type dispatch cache follows listen() and remove(), match-all included."""
+    bus = EventBus()
+    typed: list[Event] = []
+    everything: list[Event] = []
+    bus.fire("x")
+    remove = bus.listen("x", typed.append)
+    bus.listen(MATCH_ALL, everything.append)
+    bus.fire("x")
+    remove()
+    bus.fire("x")
+    assert len(typed) == 1
+    assert len(everything) == 2
+
+
+async def test_listener_removed_while_dispatching_still_gets_that_event() -> None:
+    """A listener that removes another mid-dispatch only stops it from the next event on."""
+    bus = EventBus()
+    got: list[Event] = []
+    removers: list[Callable[[], None]] = []
+    bus.listen("x", lambda event: removers[0]())
+    removers.append(bus.listen("x", got.append))
+    bus.fire("x")
     bus.fire("x")
     assert len(got) == 1

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from pydantic import BaseModel
 
-from hub.bus import EventBus
+from hub.bus import Event, EventBus
 from hub.exceptions import ServiceNotFound, ServiceValidationError
 from hub.services import ServiceRegistry
 from hub.states import StateMachine
@@ -39,6 +39,32 @@ async def test_attribute_change_keeps_last_changed() -> None:
     second = states.set("sensor.x", "1", {"a": 2})
     assert second.last_changed == first.last_changed
     assert second.attributes["a"] == 2
+
+
+async def test_state_is_frozen_and_owns_its_attributes() -> None:
+    """States cannot be mutated, do not alias the caller's dict, and equal a fresh State."""
+    import dataclasses
+
+    from hub.states import State
+
+    states, attrs = StateMachine(EventBus()), {"a": 1}
+    first = states.set("sensor.x", "1", attrs)
+    attrs["a"] = 2
+    second = states.set("sensor.x", "2", {"a": 1})
+    assert first.attributes == {"a": 1}
+    assert second.attributes == {"a": 1}
+    assert second == State("sensor.x", "2", {"a": 1}, second.last_changed, second.last_updated)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        second.state = "3"  # type: ignore[misc]
+
+
+async def test_state_changed_time_is_the_states_update_time() -> None:
+    """The state_changed event is fired at the new state's last_updated."""
+    bus = EventBus()
+    states, got = StateMachine(bus), list[Event]()
+    bus.listen("state_changed", got.append)
+    state = states.set("sensor.x", "1")
+    assert got[0].time_fired == state.last_updated
 
 
 class _Data(BaseModel):
