@@ -165,7 +165,8 @@ class RecorderOutboxQueue:
         row = self._row
         stmt = (update(row).where(row.destination == destination,
                                   row.idempotency_key.in_(list(keys)))
-                .values(attempts=row.attempts + 1, **values))
+                .values(attempts=row.attempts + 1, **values)
+                .execution_options(synchronize_session=False))
         async with self._writing() as session:
             await session.execute(stmt)
 

@@ -45,6 +45,7 @@ __all__ = ["DeliveryError", "Sender", "Transport", "backoff"]
 _BATCH = 500
 _RELOAD = 30.0
 _DONE_GRACE = 60.0
+_MARK_WINDOW = 0.05
 
 
 class DeliveryError(Exception):
@@ -286,6 +287,9 @@ class Sender:
     async def _mark_loop(self) -> None:
         while True:
             await self._marks.wait()
+            # Gather the marks of a short window into one transaction; a crash inside it
+            # only means those messages are sent again (the key de-duplicates them).
+            await asyncio.sleep(_MARK_WINDOW)
             self._marks.clear()
             await self._flush_marks()
 
