@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 __all__ = ["DEFAULT_COMMIT_INTERVAL", "RecorderConfig"]
 
@@ -40,3 +42,25 @@ class RecorderConfig(BaseModel):
         "null keeps them forever. Incidents and the audit log are never purged.",
     )
     purge_interval: float = Field(default=86400.0, ge=60)
+
+    @field_validator("db_url")
+    @classmethod
+    def _check_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        try:
+            url = make_url(value)
+        except ArgumentError:
+            raise ValueError(
+                "not a database URL; expected e.g. "
+                "sqlite+aiosqlite:///var/campus-hub.db or "
+                "postgresql+asyncpg://user:password@host/db"
+            ) from None
+        backend, driver = url.get_backend_name(), url.get_driver_name()
+        if (backend, driver) not in (("sqlite", "aiosqlite"), ("postgresql", "asyncpg")):
+            raise ValueError(
+                f"unsupported driver {url.drivername}; use sqlite+aiosqlite or postgresql+asyncpg"
+            )
+        if backend == "sqlite" and url.database in (None, "", ":memory:"):
+            raise ValueError("an in-memory SQLite database is not durable; give a file path")
+        return value

@@ -185,3 +185,20 @@ async def test_bad_recorder_config_names_the_field(hub_factory: Callable[..., An
     with pytest.raises(ConfigError) as err:
         await hub_factory("recorder:\n  commit_interval: 0\n")
     assert "site.yaml:2: recorder.commit_interval" in str(err.value)
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("sqlite+aiosqlite://", "in-memory SQLite database is not durable"),
+        ("mysql+aiomysql://u@h/db", "unsupported driver mysql+aiomysql"),
+        ("not a url", "not a database URL"),
+    ],
+)
+async def test_bad_db_url_is_a_config_error(
+    hub_factory: Callable[..., Any], url: str, message: str
+) -> None:
+    """db_url must name a durable SQLite file or PostgreSQL through asyncpg."""
+    with pytest.raises(ConfigError) as err:
+        await hub_factory(f"recorder:\n  db_url: '{url}'\n")
+    assert "recorder.db_url" in str(err.value) and message in str(err.value)
