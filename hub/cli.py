@@ -32,6 +32,9 @@ def main(argv: list[str] | None = None) -> int:
         level=logging.DEBUG if getattr(args, "verbose", False) else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    # Library chatter a school's IT does not need at INFO (migrations, SOAP internals).
+    for noisy in ("alembic", "zeep", "httpx"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     if not hasattr(args, "func"):
         parser.print_help()
         return 2

@@ -90,6 +90,7 @@ class Entity(Platform):
         self.unique_id: str | None = None
         self.state: str = "unknown"
         self._available = False
+        self._was_available = False
         self._unavailable_reason = "not set up yet"
 
     @property
@@ -132,7 +133,8 @@ class Entity(Platform):
             return
         self._available = available
         if available:
-            _LOGGER.info("%s is available again", self.name)
+            _LOGGER.info("%s is available%s", self.name, " again" if self._was_available else "")
+            self._was_available = True
         else:
             self._unavailable_reason = reason or "no answer"
             _LOGGER.info("%s is unavailable: %s", self.name, self._unavailable_reason)
