@@ -93,6 +93,7 @@ class HistoryWriter:
         self._wake = asyncio.Event()
         self._stopping = False
         self._task: asyncio.Task[None] | None = None
+        self._flush_lock = asyncio.Lock()
         self._attributes: dict[str, tuple[Mapping[str, Any], str]] = {}
 
     @property
@@ -205,7 +206,15 @@ class HistoryWriter:
                 _LOGGER.error("Recorder cannot write (%s); retrying in %.0f s", exc, backoff)
 
     async def flush(self) -> None:
-        """Write every queued row now; on a connection failure the chunk goes back first."""
+        """Write every queued row; return once all rows queued before the call are committed.
+
+        On a connection failure the chunk goes back to the front of the queue.
+        """
+        # One flush at a time: a second caller waits for the chunk the first one holds.
+        async with self._flush_lock:
+            await self._flush_locked()
+
+    async def _flush_locked(self) -> None:
         queue = self._queue
         while queue:
             count = min(CHUNK, len(queue))

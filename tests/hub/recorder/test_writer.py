@@ -53,3 +53,16 @@ async def test_full_queue_drops_oldest_history_and_says_so(
     kept = await recorder.events("flood", limit=1)
     assert kept.items[0]["data"] == {"n": 1499}
     assert (await recorder.store.load(incident.id)) is not None
+
+
+async def test_flush_waits_for_the_chunk_in_flight(hub_factory: Callable[..., Any]) -> None:
+    """flush() returns only when rows taken by a concurrent flush are committed too."""
+    h = await hub_factory("recorder:\n  commit_interval: 60\n  max_batch: 1000000\n")
+    recorder: Recorder = h.hub.components["recorder"]
+    for index in range(5000):
+        h.hub.states.set("sensor.x", str(index))
+    first = asyncio.get_running_loop().create_task(recorder.flush())
+    await asyncio.sleep(0)  # the first flush has taken a chunk and waits for its commit
+    await recorder.flush()
+    assert await recorder.queries.count("states") >= 5000
+    await first
