@@ -11,6 +11,7 @@ the async engine (`run_sync`), and nothing is queued.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import logging
 import queue
@@ -20,6 +21,8 @@ from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..jsonutil import dumps
 from .db import Database, _sqlite_pragmas
@@ -47,18 +50,47 @@ class SqlWriter(Protocol):
 
 
 class AsyncSqlWriter:
-    """Runs each job on the async engine (PostgreSQL: concurrent writers are fine)."""
+    """Runs each job on the async engine (PostgreSQL: concurrent writers are fine).
+
+    Urgent jobs (incident saves, outbox updates) share one long-lived connection: no pool
+    checkout and no pre-ping round trip before each one. A connection found dead is
+    replaced and the job retried once (its transaction did not commit).
+    """
 
     def __init__(self, db: Database) -> None:
         self._db = db
+        self._urgent: AsyncConnection | None = None
+        self._urgent_lock = asyncio.Lock()
 
     async def run(self, job: Callable[[Connection], _T], *, urgent: bool = False) -> _T:
-        """Run one transaction on a pooled connection."""
-        async with self._db.engine.begin() as conn:
-            return await conn.run_sync(job)
+        """Run one transaction."""
+        if not urgent:
+            async with self._db.engine.begin() as conn:
+                return await conn.run_sync(job)
+        async with self._urgent_lock:
+            for attempt in (1, 2):
+                if self._urgent is None:
+                    self._urgent = await self._db.engine.connect()
+                try:
+                    async with self._urgent.begin():
+                        return await self._urgent.run_sync(job)
+                except DBAPIError as exc:
+                    if not exc.connection_invalidated or attempt == 2:
+                        raise
+                    _LOGGER.warning("Recorder: database connection lost; reconnecting")
+                    await self._drop_urgent()
+        raise AssertionError("unreachable")
+
+    async def _drop_urgent(self) -> None:
+        conn, self._urgent = self._urgent, None
+        if conn is not None:
+            with contextlib.suppress(Exception):
+                await conn.close()
 
     async def close(self) -> None:
-        """Nothing to finish: every job was awaited."""
+        """Close the urgent jobs' connection (every job was awaited)."""
+        async with self._urgent_lock:
+            await self._drop_urgent()
 
     def urgent_waiting(self) -> bool:
         """Return False: jobs run side by side, nobody waits behind another."""

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from hub.incidents import Incident, IncidentStatus, OutboxItem, Priority, TimelineStep, new_id
 from hub.recorder.db import Database
@@ -133,3 +134,29 @@ async def test_incident_list_filters_and_pages(db: Database, store: DatabaseInci
     assert (await queries.incidents(status=["resolved"])).items == []
     with pytest.raises(ValueError, match="limit"):
         await queries.incidents(limit=0)
+
+
+@pytest.mark.postgres
+async def test_postgres_save_survives_a_dropped_connection(postgres_url: str) -> None:
+    """When PostgreSQL drops the connection, the next save reconnects and commits."""
+    from hub.recorder.migrate import upgrade_heads_blocking
+    from hub.recorder.sqlwriter import AsyncSqlWriter
+
+    await asyncio.to_thread(upgrade_heads_blocking, postgres_url)
+    db = await asyncio.to_thread(Database, postgres_url)
+    writer = AsyncSqlWriter(db)
+    store = DatabaseIncidentStore(db, writer)
+    first = _incident()
+    await store.save(first, first.timeline[0], [])
+    async with db.engine.connect() as conn:
+        await conn.execute(
+            text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        )
+    second = _incident()
+    await store.save(second, second.timeline[0], [])
+    assert await store.load(second.id) is not None
+    await writer.close()
+    await db.close()
