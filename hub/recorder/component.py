@@ -9,16 +9,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import delete, select
-from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.engine import make_url
 
 from ..bus import MATCH_ALL
 from ..services import ServiceCall
 from .config import RecorderConfig
 from .db import Database
 from .migrate import upgrade_heads_blocking
-from .models import EventRow, StateRow
 from .outbox import Outbox
+from .purge import purge_history
 from .queries import Queries
 from .sqlwriter import SqlWriter, make_writer_blocking
 from .store import DatabaseIncidentStore
@@ -32,8 +31,6 @@ _LOGGER = logging.getLogger(__name__)
 __all__ = ["DB_FILE", "Recorder", "default_url", "setup", "start_recorder"]
 
 DB_FILE = "campus-hub.db"
-_PURGE_CHUNK = 10_000
-_DAY = 86400.0
 
 
 def default_url(data_dir: Path) -> str:
@@ -86,40 +83,14 @@ class Recorder:
         await self.db.close()
         _LOGGER.info("Recorder stopped: %s", self.writer.stats.as_dict())
 
-    async def purge(self, keep_days: int | None = None) -> dict[str, int]:
+    async def purge(self, keep_days: int | None = None) -> dict[str, Any]:
         """Delete events and state history older than `keep_days`; incidents stay."""
         days = self.config.purge_keep_days if keep_days is None else keep_days
         if days is None:
             return {"events": 0, "states": 0}
-        cutoff = time.time() - days * _DAY
-        removed = {
-            "events": await self._purge_table(EventRow, EventRow.time_fired, cutoff),
-            "states": await self._purge_table(StateRow, StateRow.last_updated, cutoff),
-        }
-        _LOGGER.info(
-            "Recorder purge: removed %d events and %d states older than %d days",
-            removed["events"],
-            removed["states"],
-            days,
-        )
-        self.hub.audit("recorder.purge", details={"keep_days": days, "before": cutoff, **removed})
-        return removed
-
-    async def _purge_table(self, model: Any, column: Any, cutoff: float) -> int:
-        total = 0
-        while True:
-            ids = select(model.id).where(column < cutoff).limit(_PURGE_CHUNK)
-
-            def purge_chunk(conn: Connection, ids: Any = ids) -> int:
-                chosen = list(conn.execute(ids).scalars())
-                if chosen:
-                    conn.execute(delete(model).where(model.id.in_(chosen)))
-                return len(chosen)
-
-            removed = await self.sql.run(purge_chunk)
-            total += removed
-            if removed < _PURGE_CHUNK:
-                return total
+        result = await purge_history(self.sql, days)
+        self.hub.audit("recorder.purge", details=result)
+        return result
 
     async def _purge_loop(self) -> None:
         while True:
@@ -178,7 +149,7 @@ async def setup(hub: Hub, config: RecorderConfig | None) -> None:
     await start_recorder(hub, config)
 
 
-async def _purge(recorder: Recorder, call: ServiceCall) -> dict[str, int]:
+async def _purge(recorder: Recorder, call: ServiceCall) -> dict[str, Any]:
     data: PurgeData = call.data
     return await recorder.purge(data.keep_days)
 

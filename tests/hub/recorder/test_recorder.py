@@ -149,7 +149,7 @@ async def test_purge_removes_old_history_but_never_incidents(
         await session.execute(update(EventRow).values(time_fired=long_ago))
     hub.states.set("gate.north", "new")
     await recorder.flush()
-    with caplog.at_level(logging.INFO, logger="hub.recorder.component"):
+    with caplog.at_level(logging.INFO, logger="hub.recorder.purge"):
         removed = await hub.services.call("recorder", "purge", {})
     assert removed["states"] >= 1 and removed["events"] >= 1
     assert [s["state"] for s in (await recorder.history("gate.north")).items] == ["new"]
