@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from ..bus import Context
 from ..exceptions import IncidentError
 from .config import IncidentsConfig
+from .locks import KeyedLocks
 from .model import (
     TERMINAL,
     TRANSITIONS,
@@ -47,12 +48,17 @@ class IncidentManager:
         self.store: IncidentStore = store or MemoryIncidentStore()
         self._incidents: dict[str, Incident] = {}
         self._providers: list[OutboxProvider] = []
-        self._lock = asyncio.Lock()
+        # Changes to one incident are ordered by its lock; raises of one (category, source)
+        # by theirs, so a repeat cannot open a twin. Unrelated incidents store concurrently,
+        # which lets the recorder commit them together under load.
+        self._locks = KeyedLocks()
+        self._open_by_source: dict[tuple[str, str | None], Incident] = {}
 
     async def load(self) -> None:
         """Load open incidents from the store (after a restart)."""
         for incident in await self.store.load_open():
             self._incidents[incident.id] = incident
+            self._open_by_source[(incident.category, incident.source)] = incident
 
     def add_outbox_provider(self, provider: OutboxProvider) -> Callable[[], None]:
         """Have `provider` turn each stored step into outbox items; return a remover."""
@@ -79,10 +85,8 @@ class IncidentManager:
 
     def find_open(self, category: str, source: str | None) -> Incident | None:
         """Return the open incident of this category from this source, if any."""
-        for incident in self._incidents.values():
-            if incident.is_open and incident.category == category and incident.source == source:
-                return incident
-        return None
+        incident = self._open_by_source.get((category, source))
+        return incident if incident is not None and incident.is_open else None
 
     async def raise_incident(
         self, category: str, *, source: str | None = None, message: str = "",
@@ -93,11 +97,12 @@ class IncidentManager:
         """Raise an incident; an open one of the same category and source gets a step instead."""
         settings = self.config.category(category)
         actor = _actor(context)
-        async with self._lock:
+        async with self._locks.hold(("raise", category, source)):
             existing = self.find_open(category, source) if self.config.dedupe_open else None
             if existing is not None and not test:
-                step = TimelineStep("repeated", actor, note=message, data=data or {})
-                await self._commit(existing, step, context)
+                async with self._locks.hold(existing.id):
+                    step = TimelineStep("repeated", actor, note=message, data=data or {})
+                    await self._commit(existing, step, context)
                 return existing
             incident = Incident(
                 id=new_id(), category=category,
@@ -113,6 +118,8 @@ class IncidentManager:
             incident.timeline.append(step)
             await self._store(incident, step)
             self._incidents[incident.id] = incident
+            if not test:
+                self._open_by_source[(category, source)] = incident
         _LOGGER.info("Incident %s raised: %s (%s, priority %s)", incident.id, incident.message,
                      category, int(incident.priority))
         self._hub.bus.fire(EVENT_INCIDENT_RAISED, _payload(incident), context)
@@ -124,8 +131,8 @@ class IncidentManager:
                          classification: str | None = None,
                          context: Context | None = None) -> Incident:
         """Move an incident to `status`; refuse moves its lifecycle does not allow."""
-        async with self._lock:
-            incident = await self.get(incident_id)
+        incident = await self.get(incident_id)
+        async with self._locks.hold(incident.id):
             if status not in TRANSITIONS[incident.status]:
                 verb = "already " + str(incident.status) if incident.status in TERMINAL else (
                     f"{incident.status}, cannot become {status}")
@@ -139,14 +146,18 @@ class IncidentManager:
             step = TimelineStep(str(status), _actor(context), note=note,
                                 data={"classification": classification} if classification else {})
             await self._commit(incident, step, context)
+            if not incident.is_open:
+                key = (incident.category, incident.source)
+                if self._open_by_source.get(key) is incident:
+                    del self._open_by_source[key]
             return incident
 
     async def add_step(self, incident_id: str, action: str, *, note: str = "",
                        data: dict[str, Any] | None = None, actor: str | None = None,
                        context: Context | None = None, forward: bool = True) -> Incident:
         """Add a step (a note, a delivery, a snapshot) without changing the status."""
-        async with self._lock:
-            incident = await self.get(incident_id)
+        incident = await self.get(incident_id)
+        async with self._locks.hold(incident.id):
             step = TimelineStep(action, actor or _actor(context), note=note, data=data or {})
             await self._commit(incident, step, context, forward=forward)
             return incident
@@ -173,8 +184,8 @@ class IncidentManager:
 
     async def attach_snapshot(self, incident_id: str, snapshot_id: str, camera: str) -> None:
         """Link a stored snapshot to an incident."""
-        async with self._lock:
-            incident = await self.get(incident_id)
+        incident = await self.get(incident_id)
+        async with self._locks.hold(incident.id):
             incident.snapshots.append(snapshot_id)
             step = TimelineStep("snapshot", HUB_ACTOR,
                                 data={"snapshot_id": snapshot_id, "camera": camera})

@@ -105,3 +105,20 @@ async def test_supervised_entity_offline_incident(hub_factory) -> None:
     button.set_available(True)
     await wait_for(lambda: not inc.is_open)
     assert inc.timeline[-1].action == "resolved"
+
+
+async def test_concurrent_repeats_open_one_incident(hub_factory) -> None:
+    """Many raises from one source at once give one incident; other sources get their own."""
+    import asyncio
+
+    h = await hub_factory()
+    results = await asyncio.gather(
+        *(h.hub.incidents.raise_incident("panic", source="alarm.a") for _ in range(20)),
+        *(h.hub.incidents.raise_incident("panic", source=f"alarm.{n}") for n in range(5)),
+    )
+    assert len({inc.id for inc in results[:20]}) == 1
+    assert len({inc.id for inc in results[20:]}) == 5
+    assert [s.action for s in results[0].timeline].count("repeated") == 19
+    await h.hub.services.call("incident", "resolve", {"incident_id": results[0].id})
+    fresh = await h.hub.incidents.raise_incident("panic", source="alarm.a")
+    assert fresh.id != results[0].id
