@@ -131,37 +131,48 @@ class ThreadSqlWriter:
         await asyncio.get_running_loop().run_in_executor(None, self._thread.join)
 
     def _main(self) -> None:
-        conn = self._engine.connect()
         checkpointer = threading.Thread(
             target=self._checkpoint_loop, daemon=True, name="recorder-checkpoint"
         )
         checkpointer.start()
+        conn: Connection | None = None
         try:
             while True:
                 _, _, job, future, loop = self._jobs.get()
                 if job is None:
                     return
                 try:
+                    # (Re)connect lazily: a failed connect fails this job, not the thread.
+                    conn = conn if conn is not None else self._engine.connect()
                     with conn.begin():
                         result = job(conn)
                 except BaseException as exc:  # handed to the awaiting coroutine
+                    if conn is not None and conn.invalidated:
+                        conn.close()
+                        conn = None
                     _reply(loop, _fail, future, exc)
                 else:
                     _reply(loop, _succeed, future, result)
         finally:
             self._stopped.set()
             checkpointer.join()
-            conn.close()
+            if conn is not None:
+                conn.close()
             self._engine.dispose()
 
     def _checkpoint_loop(self) -> None:
-        with self._engine.connect() as conn:
-            while not self._stopped.wait(CHECKPOINT_INTERVAL):
-                try:
-                    conn.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)").all()
-                except Exception as exc:  # the next round tries again
-                    _LOGGER.warning("Recorder WAL checkpoint failed: %s", exc)
-            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").all()
+        mode = "PASSIVE"
+        while True:
+            stopping = self._stopped.wait(CHECKPOINT_INTERVAL)
+            if stopping:
+                mode = "TRUNCATE"  # leave a small WAL behind
+            try:
+                with self._engine.connect() as conn:
+                    conn.exec_driver_sql(f"PRAGMA wal_checkpoint({mode})").all()
+            except Exception as exc:  # the next round tries again
+                _LOGGER.warning("Recorder WAL checkpoint failed: %s", exc)
+            if stopping:
+                return
 
 
 def _no_autocheckpoint(dbapi_connection: Any, _record: Any) -> None:

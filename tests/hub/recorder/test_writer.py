@@ -5,11 +5,15 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy.exc import OperationalError
 
 from hub.recorder.component import Recorder
+from hub.recorder.db import Database
+from hub.recorder.sqlwriter import ThreadSqlWriter
 
 
 async def test_incident_save_overtakes_history_backlog(
@@ -66,3 +70,16 @@ async def test_flush_waits_for_the_chunk_in_flight(hub_factory: Callable[..., An
     await recorder.flush()
     assert await recorder.queries.count("states") >= 5000
     await first
+
+
+async def test_sqlite_writer_thread_survives_a_failed_connect(tmp_path: Path) -> None:
+    """A job that cannot connect fails alone; the thread keeps serving later jobs."""
+    folder = tmp_path / "later"
+    db = await asyncio.to_thread(Database, f"sqlite+aiosqlite:///{folder / 'x.db'}")
+    writer = await asyncio.to_thread(ThreadSqlWriter, db)
+    with pytest.raises(OperationalError):
+        await writer.run(lambda conn: conn.exec_driver_sql("SELECT 1").scalar())
+    await asyncio.to_thread(folder.mkdir)
+    assert await writer.run(lambda conn: conn.exec_driver_sql("SELECT 1").scalar()) == 1
+    await writer.close()
+    await db.close()
