@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from .stats import rss_mib
+from .stats import cpu_seconds, rss_mib
 
 __all__ = ["startup"]
 
@@ -27,6 +27,7 @@ async def startup(params: dict[str, Any], data_dir: Path) -> dict[str, Any]:
     else:
         hub = await start_hub(data_dir, automations=automations, states=entities, recorder=recorder)
     ready = time.time()
+    cpu = cpu_seconds()
     if len(hub.states) < entities + automations:
         raise RuntimeError("not every entity or automation is in the state machine")
     gc.collect()
@@ -35,6 +36,7 @@ async def startup(params: dict[str, Any], data_dir: Path) -> dict[str, Any]:
         "ready_wall": ready,
         "setup_s": ready - imported,
         "import_s": imported - began,
+        "cpu_s": cpu,
         "rss_mib": rss,
         "peak_rss_mib": peak,
     }

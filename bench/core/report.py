@@ -125,6 +125,13 @@ def rows(sizes: Sizes) -> list[Row]:
                 0.76 if ref else None,
             ),
             Row(
+                "  CPU time (user + sys) of the process until ready",
+                key,
+                _field("cpu_s"),
+                "s",
+                "startup",
+            ),
+            Row(
                 "  of which after `import hub` / `import homeassistant`",
                 key,
                 _field("setup_s"),

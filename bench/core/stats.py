@@ -7,7 +7,7 @@ import resource
 import statistics
 from collections.abc import Sequence
 
-__all__ = ["latency_figures", "median", "percentile", "preemptions", "rss_mib"]
+__all__ = ["cpu_seconds", "latency_figures", "median", "percentile", "preemptions", "rss_mib"]
 
 
 def median(values: Sequence[float]) -> float:
@@ -50,3 +50,9 @@ def latency_figures(samples: list[float], preempted: list[bool]) -> dict[str, fl
         "clean_p99_ms": percentile(clean, 99) * 1e3,
         "preempted_share": 1 - len(clean) / len(samples) if samples else math.nan,
     }
+
+
+def cpu_seconds() -> float:
+    """Return the CPU time (user + system, all threads) this process has used so far."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime

@@ -26,7 +26,13 @@ _T_PROCESS = time.time()
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from bench.core.spec import ACTION_EVENT, BUS_EVENT, automation_config, entity_id  # noqa: E402
-from bench.core.stats import latency_figures, median, preemptions, rss_mib  # noqa: E402
+from bench.core.stats import (  # noqa: E402
+    cpu_seconds,
+    latency_figures,
+    median,
+    preemptions,
+    rss_mib,
+)
 
 _T_IMPORT = time.time()
 from homeassistant import bootstrap, config_entries, core, loader  # noqa: E402
@@ -202,6 +208,7 @@ async def startup(params: dict[str, Any], config_dir: str) -> dict[str, Any]:
             hass.states.async_set(entity_id(i), "off", {"friendly_name": f"Bench {i}"})
     await _start(hass, params["automations"], domain)
     ready = time.time()
+    cpu = cpu_seconds()
     if len(hass.states.async_entity_ids()) < params["entities"] + params["automations"]:
         raise RuntimeError("not every entity or automation is in the state machine")
     gc.collect()
@@ -211,6 +218,7 @@ async def startup(params: dict[str, Any], config_dir: str) -> dict[str, Any]:
         "setup_s": ready - begin,
         "import_s": _IMPORT_S,
         "process_to_ready_s": ready - _T_PROCESS,
+        "cpu_s": cpu,
         "rss_mib": rss,
         "peak_rss_mib": peak,
     }
