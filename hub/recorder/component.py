@@ -9,13 +9,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 
 from ..bus import MATCH_ALL
 from ..services import ServiceCall
 from .config import RecorderConfig
 from .db import Database
-from .migrate import upgrade_heads_blocking
+from .migrate import known_heads_blocking, upgrade_heads_blocking
 from .outbox import Outbox
 from .purge import purge_history
 from .queries import Queries
@@ -111,9 +113,16 @@ async def start_recorder(hub: Hub, config: RecorderConfig | None = None) -> Reco
     if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
         await hub.run_blocking(_mkdir_blocking, Path(parsed.database or ""))
     started = time.monotonic()
-    await hub.run_blocking(upgrade_heads_blocking, url)
     # Building a SQLite engine resolves the file's path: off the loop as well.
     db = await hub.run_blocking(Database, url)
+    heads = await hub.run_blocking(known_heads_blocking)
+    current = await _current_revisions(db)
+    if heads is None or current != heads:
+        # Alembic (imported only now) migrates every component's branch to its head.
+        _LOGGER.info(
+            "Recorder: migrating the database (at %s)", ", ".join(sorted(current)) or "no schema"
+        )
+        await hub.run_blocking(upgrade_heads_blocking, url)
     recorder = Recorder(hub, config, db, await hub.run_blocking(make_writer_blocking, db))
     hub.incidents.store = recorder.store
     recorder.start()
@@ -138,20 +147,23 @@ async def start_recorder(hub: Hub, config: RecorderConfig | None = None) -> Reco
 
 
 async def setup(hub: Hub, config: RecorderConfig | None) -> None:
-    """Component entry point (see hub/components.py)."""
-    config = config or RecorderConfig()
-    if not config.enabled:
-        _LOGGER.warning(
-            "Recorder disabled: incidents live in memory only and are lost on "
-            "restart; do not run a school like this"
-        )
-        return
-    await start_recorder(hub, config)
+    """Component entry point (see hub/components.py; `hub.recorder.setup` checks `enabled`)."""
+    await start_recorder(hub, config or RecorderConfig())
 
 
 async def _purge(recorder: Recorder, call: ServiceCall) -> dict[str, Any]:
     data: PurgeData = call.data
     return await recorder.purge(data.keep_days)
+
+
+async def _current_revisions(db: Database) -> frozenset[str]:
+    """Return the revisions recorded in alembic_version (empty for a new database)."""
+    try:
+        async with db.engine.connect() as conn:
+            rows = await conn.execute(text("SELECT version_num FROM alembic_version"))
+            return frozenset(rows.scalars())
+    except DBAPIError:  # no alembic_version table yet
+        return frozenset()
 
 
 def _mkdir_blocking(path: Path) -> None:

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
 
 __all__ = ["DEFAULT_COMMIT_INTERVAL", "RecorderConfig"]
 
 DEFAULT_COMMIT_INTERVAL = 1.0
+_DRIVERS = ("sqlite+aiosqlite", "postgresql+asyncpg")
 
 
 class RecorderConfig(BaseModel):
@@ -46,21 +45,21 @@ class RecorderConfig(BaseModel):
     @field_validator("db_url")
     @classmethod
     def _check_url(cls, value: str | None) -> str | None:
+        # Plain string checks: validating a config must not import SQLAlchemy.
         if value is None:
             return None
-        try:
-            url = make_url(value)
-        except ArgumentError:
+        scheme, sep, rest = value.partition("://")
+        if not sep or not scheme:
             raise ValueError(
                 "not a database URL; expected e.g. "
                 "sqlite+aiosqlite:///var/campus-hub.db or "
                 "postgresql+asyncpg://user:password@host/db"
-            ) from None
-        backend, driver = url.get_backend_name(), url.get_driver_name()
-        if (backend, driver) not in (("sqlite", "aiosqlite"), ("postgresql", "asyncpg")):
-            raise ValueError(
-                f"unsupported driver {url.drivername}; use sqlite+aiosqlite or postgresql+asyncpg"
             )
-        if backend == "sqlite" and url.database in (None, "", ":memory:"):
+        if scheme not in _DRIVERS:
+            raise ValueError(
+                f"unsupported driver {scheme}; use sqlite+aiosqlite or postgresql+asyncpg"
+            )
+        path = rest[1:] if rest.startswith("/") else rest
+        if scheme.startswith("sqlite") and path.split("?")[0] in ("", ":memory:"):
             raise ValueError("an in-memory SQLite database is not durable; give a file path")
         return value

@@ -21,16 +21,17 @@ import sys
 import tempfile
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from alembic.script import ScriptDirectory
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 _LOGGER = logging.getLogger(__name__)
 
 __all__ = [
     "alembic_config",
     "import_models",
+    "known_heads_blocking",
     "main",
     "models_modules",
     "upgrade_heads_blocking",
@@ -75,8 +76,57 @@ def import_models() -> None:
         importlib.import_module(module)
 
 
+@cache
+def known_heads_blocking() -> frozenset[str] | None:
+    """Return the head revision of every branch, read from the files without Alembic.
+
+    None when a revision file is not in the plain form this reads (Alembic then decides).
+    """
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for folder in version_locations():
+        for path in folder.glob("*.py"):
+            found = _revision_of(path)
+            if found is None:
+                return None
+            revision, down = found
+            revisions.add(revision)
+            parents.update(down)
+    return frozenset(revisions - parents)
+
+
+def _revision_of(path: Path) -> tuple[str, tuple[str, ...]] | None:
+    values: dict[str, object] = {}
+    for node in ast.parse(path.read_text()).body:
+        target = (
+            node.target
+            if isinstance(node, ast.AnnAssign)
+            else (
+                node.targets[0] if isinstance(node, ast.Assign) and len(node.targets) == 1 else None
+            )
+        )
+        value = getattr(node, "value", None)
+        if isinstance(target, ast.Name) and value is not None:
+            try:
+                values[target.id] = ast.literal_eval(value)
+            except ValueError:
+                values[target.id] = ...
+    revision, down = values.get("revision"), values.get("down_revision")
+    if not isinstance(revision, str):
+        return None
+    if down is None:
+        return revision, ()
+    if isinstance(down, str):
+        return revision, (down,)
+    if isinstance(down, tuple | list) and all(isinstance(d, str) for d in down):
+        return revision, tuple(str(d) for d in down)
+    return None
+
+
 def alembic_config(url: str) -> Config:
     """Return an Alembic configuration for `url` with every component's version folder."""
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(SCRIPT_LOCATION))
     cfg.set_main_option("version_locations", " ".join(str(p) for p in version_locations()))
@@ -89,10 +139,15 @@ def alembic_config(url: str) -> Config:
 
 def upgrade_heads_blocking(url: str) -> None:
     """Migrate the database at `url` to the head of every branch (blocking)."""
+    from alembic import command
+
     command.upgrade(alembic_config(url), "heads")
 
 
 def _revision(args: argparse.Namespace) -> int:
+    from alembic import command
+    from alembic.script import ScriptDirectory
+
     cfg = alembic_config(args.url or "")
     script = ScriptDirectory.from_config(cfg)
     labels = {label for rev in script.walk_revisions() for label in rev.branch_labels}
@@ -151,6 +206,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.cmd == "upgrade":
         upgrade_heads_blocking(args.url)
         return 0
+    from alembic.script import ScriptDirectory
+
     script = ScriptDirectory.from_config(alembic_config(""))
     for rev_ in script.get_revisions("heads"):
         if rev_ is not None:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
@@ -103,3 +105,21 @@ async def test_step_by_step_upgrade_and_downgrade(db_url: str) -> None:
     await asyncio.to_thread(command.downgrade, cfg, "recorder@base")
     await asyncio.to_thread(upgrade_heads_blocking, db_url)
     assert await _schema_diff(db_url) == []
+
+
+async def test_hub_start_skips_alembic_when_at_heads(
+    hub_factory: Callable[..., Any], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A database already at every head starts without Alembic; an old one is migrated."""
+    url = f"sqlite+aiosqlite:///{tmp_path / 'old.db'}"
+    await asyncio.to_thread(command.upgrade, alembic_config(url), "recorder@recorder_0001")
+    first = await hub_factory(f"recorder:\n  db_url: '{url}'\n")
+    incident = await first.hub.incidents.raise_incident("panic", source="alarm.panic_1")
+    await first.hub.stop()
+
+    def refuse(_url: str) -> None:
+        raise AssertionError("Alembic ran although the database is at every head")
+
+    monkeypatch.setattr("hub.recorder.component.upgrade_heads_blocking", refuse)
+    second = await hub_factory(f"recorder:\n  db_url: '{url}'\n")
+    assert [i.id for i in second.hub.incidents.open_incidents()] == [incident.id]
