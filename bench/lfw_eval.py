@@ -150,6 +150,8 @@ def main() -> None:
                     help="use only the first N same and N different pairs per fold")
     ap.add_argument("--far-table", action="store_true",
                     help="also print thresholds at FAR 1e-3..1e-6 over all image pairs")
+    ap.add_argument("--save", type=Path,
+                    help="write the embeddings (N x 512 float32 .npy) for bench_recognition.py")
     ap.add_argument("--no-flip", dest="flip", action="store_false",
                     help="embed the face only (default: average with its mirror image)")
     ap.add_argument("--all-pairs", action="store_true",
@@ -176,6 +178,8 @@ def main() -> None:
             scores.append(float(cache[a] @ cache[b]))
             same.append(is_same)
     took = time.perf_counter() - t0
+    if args.save:
+        np.save(args.save, np.stack([cache[k] for k in sorted(cache)]))
     res = evaluate(np.array(scores, np.float32), np.array(same), len(folds))
     print(f"pairs: {len(scores)}  images: {len(cache)}  no face detected: {misses}  "
           f"time: {took:.0f} s ({took / len(cache) * 1000:.1f} ms/image)")

@@ -7,6 +7,8 @@ import threading
 import numpy as np
 import numpy.typing as npt
 
+from .coarse import CoarseStage
+
 __all__ = ["FaceIndex"]
 
 F32 = npt.NDArray[np.float32]
@@ -17,11 +19,17 @@ class FaceIndex:
 
     Grows by doubling and removes by moving the last row into the hole, so adding or
     removing one face never rebuilds the matrix. Thread-safe: workers search while the
-    hub enrols.
+    hub enrols. From `coarse_from` faces on, a search first ranks rows in a learned
+    96-dimensional subspace (coarse.py) and scores only the best `coarse_candidates`
+    exactly; the subspace is learned again each time the gallery has doubled.
     """
 
-    def __init__(self, dim: int = 512, capacity: int = 1024) -> None:
+    def __init__(self, dim: int = 512, capacity: int = 1024, coarse_from: int = 50_000,
+                 coarse_candidates: int = 512) -> None:
         self.dim = dim
+        self.coarse_from = coarse_from
+        self.coarse_candidates = coarse_candidates
+        self._coarse: CoarseStage | None = None
         self._matrix = np.zeros((capacity, dim), dtype=np.float32)
         self._face_ids: list[str] = []
         self._subjects: list[str] = []
@@ -52,6 +60,9 @@ class FaceIndex:
                 self._row_of[face_id] = row
             self._subjects[row] = subject
             self._matrix[row] = vec / norm
+            if self._coarse is not None:
+                self._coarse.set_row(row, self._matrix[row])
+            self._maybe_fit()
 
     def add_many(self, face_ids: list[str], subjects: list[str], embeddings: F32) -> None:
         """Add many new faces at once (startup, bench); existing ids are replaced one by one."""
@@ -70,6 +81,9 @@ class FaceIndex:
                 self._row_of[face_ids[i]] = start + offset
                 self._face_ids.append(face_ids[i])
                 self._subjects.append(subjects[i])
+            if self._coarse is not None:
+                self._coarse.set_rows(start, self._matrix[start : start + len(fresh)])
+            self._maybe_fit()
         for i in sorted(set(range(len(face_ids))) - set(fresh)):
             self.add(face_ids[i], subjects[i], vecs[i])
 
@@ -82,6 +96,8 @@ class FaceIndex:
             last = len(self._face_ids) - 1
             if row != last:
                 self._matrix[row] = self._matrix[last]
+                if self._coarse is not None:
+                    self._coarse.move_row(last, row)
                 self._face_ids[row] = self._face_ids[last]
                 self._subjects[row] = self._subjects[last]
                 self._row_of[self._face_ids[row]] = row
@@ -105,18 +121,32 @@ class FaceIndex:
             n = len(self._face_ids)
             if n == 0:
                 return []
-            scores = self._matrix[:n] @ q
-            subjects = self._subjects
+            if self._coarse is not None:
+                rows = self._coarse.candidates(n, q, max(self.coarse_candidates, top_k * 8))
+                scores = self._matrix[rows] @ q
+            else:
+                rows, scores = np.arange(n), self._matrix[:n] @ q
             # Several faces per subject: take more rows than top_k, then keep each subject's best.
-            want = min(n, top_k * 8)
-            rows = np.argpartition(-scores, want - 1)[:want] if want < n else np.arange(n)
-            rows = rows[np.argsort(-scores[rows])]
+            want = min(len(rows), top_k * 8)
+            order = (np.argpartition(-scores, want - 1)[:want] if want < len(rows)
+                     else np.arange(len(rows)))
+            order = order[np.argsort(-scores[order])]
             best: dict[str, float] = {}
-            for r in rows:
-                best.setdefault(subjects[int(r)], float(scores[int(r)]))
+            for i in order:
+                best.setdefault(self._subjects[int(rows[i])], float(scores[i]))
                 if len(best) == top_k:
                     break
         return list(best.items())
+
+    def _maybe_fit(self) -> None:
+        """Learn the coarse subspace at `coarse_from` faces and again at each doubling."""
+        n = len(self._face_ids)
+        if n < self.coarse_from:
+            return
+        if self._coarse is None or n >= 2 * self._coarse.fitted_on:
+            coarse = self._coarse or CoarseStage(self.dim, min(96, max(8, self.dim // 4)))
+            coarse.fit(self._matrix[:n])
+            self._coarse = coarse
 
     def subjects(self) -> set[str]:
         """Return the distinct subjects present."""

@@ -8,6 +8,8 @@ import os
 from pathlib import Path
 from typing import ClassVar, Literal
 
+import numpy as np
+
 from hub.entity import DeviceConfig
 from hub.faces.fetch import default_models_dir
 from hub.faces.index import FaceIndex
@@ -106,19 +108,21 @@ class OnnxFaceRecognizer(Recognizer):
         face = pick_enrolment_face(faces)
         assert face.embedding is not None
         face_id = os.urandom(12).hex()
-        self.index.add(face_id, subject, face.embedding)
+        # Off the loop: at coarse_from faces an add also learns the coarse subspace.
+        await asyncio.to_thread(self.index.add, face_id, subject, face.embedding)
         return Enrolment(face_id, subject, face, face.embedding)
 
     async def remove_faces(self, face_ids: list[str]) -> None:
         """Remove faces from the index."""
-        for face_id in face_ids:
-            self.index.remove(face_id)
+        await asyncio.to_thread(lambda: [self.index.remove(f) for f in face_ids])
 
     async def load_gallery(self, entries: list[GalleryEntry]) -> None:
         """Rebuild the index from persisted embeddings (no model runs needed)."""
-        for entry in entries:
-            if entry.embedding is not None:
-                self.index.add(entry.face_id, entry.subject, entry.embedding)
+        usable = [e for e in entries if e.embedding is not None]
+        if usable:
+            await asyncio.to_thread(
+                self.index.add_many, [e.face_id for e in usable], [e.subject for e in usable],
+                np.stack([e.embedding for e in usable if e.embedding is not None]))
 
     async def gallery_size(self) -> int:
         """Return how many faces the index holds."""

@@ -69,3 +69,41 @@ def test_add_many_matches_adding_one_by_one():
     assert len(bulk) == len(single) == 6
     for i in range(6):
         assert bulk.search(_vec(i), 2) == single.search(_vec(i), 2)
+
+
+def _face_like(n: int, dim: int = 64, latent: int = 12, seed: int = 0) -> np.ndarray:
+    """Vectors near a low-dimensional subspace, as face embeddings are."""
+    rng = np.random.default_rng(seed)
+    mixing = rng.standard_normal((latent, dim))
+    data = rng.standard_normal((n, latent)) @ mixing + 0.3 * rng.standard_normal((n, dim))
+    return data.astype(np.float32)
+
+
+def test_large_galleries_use_the_coarse_stage_and_find_the_same_best_match():
+    """Past coarse_from faces the two-stage search returns the exact search's best match."""
+    gallery = _face_like(3000)
+    ids = [f"f{i}" for i in range(3000)]
+    exact = FaceIndex(dim=64, coarse_from=10**9)
+    staged = FaceIndex(dim=64, coarse_from=1000, coarse_candidates=64)
+    exact.add_many(ids, ids, gallery)
+    staged.add_many(ids[:1500], ids[:1500], gallery[:1500])
+    for i in range(1500, 3000):  # one by one past the refit at 2x
+        staged.add(ids[i], ids[i], gallery[i])
+    assert staged._coarse is not None and staged._coarse.fitted_on >= 2000
+    rng = np.random.default_rng(1)
+    probes = gallery[:300] + 0.5 * rng.standard_normal((300, 64)).astype(np.float32) * \
+        np.linalg.norm(gallery[:300], axis=1, keepdims=True) / 8
+    same = sum(exact.search(p, 1)[0][0] == staged.search(p, 1)[0][0] for p in probes)
+    assert same >= 297
+
+
+def test_coarse_stage_follows_removals():
+    """Removing faces (swap with last) keeps coarse rows in step with the matrix."""
+    gallery = _face_like(1200, seed=3)
+    ids = [f"f{i}" for i in range(1200)]
+    index = FaceIndex(dim=64, coarse_from=500, coarse_candidates=64)
+    index.add_many(ids, ids, gallery)
+    for i in range(0, 1200, 3):
+        index.remove(f"f{i}")
+    for i in range(1, 1200, 3):
+        assert index.search(gallery[i], 1)[0] == (f"f{i}", pytest.approx(1.0, abs=1e-4))
