@@ -61,6 +61,8 @@ def main() -> None:
         f"\n{runs} runs in {results.seconds:.0f} s; 1-min load average at each run "
         f"boundary: {load}\n"
     )
+    starts = runs * sizes.startup_repeats
+    print(f"Start-up rows: median of {starts} fresh processes per side (sides take turns).")
     print("Without recorder (both sides):")
     print("\n".join(table(results)))
     if args.markdown:

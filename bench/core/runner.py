@@ -130,6 +130,37 @@ def sustained_job(sizes: Sizes) -> list[tuple[str, Job]]:
     return [("sustained", {"scenario": "sustained", "params": params})]
 
 
+Step = tuple[str, Side, str, list[tuple[str, Job]]]
+
+
+def _steps(ours: Side, theirs: Side, sizes: Sizes, run: int, recorder: bool) -> list[Step]:
+    """Return one run's steps: throughput on both sides, then start-ups taking turns."""
+    pairs = [("ours", ours), ("theirs", theirs)]
+    if recorder:
+        pairs.append(("ours+recorder", ours))
+    if run % 2:
+        pairs.reverse()
+    steps: list[Step] = []
+    for name, side in pairs:
+        steps.append(
+            (
+                name,
+                side,
+                "bus, states, automations",
+                throughput_jobs(sizes, recorder=name == "ours+recorder"),
+            )
+        )
+    # Start-up is the figure the machine's load moves most: each side starts in turn,
+    # several times, so a busy moment does not land on one side only.
+    for _ in range(sizes.startup_repeats):
+        for name, side in pairs:
+            for key, job in startup_jobs(sizes, recorder=name == "ours+recorder"):
+                steps.append((name, side, key, [(key, job)]))
+    if recorder:
+        steps.append(("ours+recorder", ours, "sustained writes", sustained_job(sizes)))
+    return steps
+
+
 def run_bench(
     ours: Side, theirs: Side, sizes: Sizes, runs: int, recorder: bool, log: Any = print
 ) -> Results:
@@ -138,33 +169,10 @@ def run_bench(
     began = time.monotonic()
     results.load.append(os.getloadavg())
     for run in range(runs):
-        pairs = [("ours", ours), ("theirs", theirs)]
-        if run % 2:
-            pairs.reverse()
-        steps = []
-        for name, side in pairs:
-            steps.append((name, side, "bus, states, automations", throughput_jobs(sizes)))
-            steps += [(name, side, key, [(key, job)]) for key, job in startup_jobs(sizes)]
-        if recorder:
-            steps.append(
-                (
-                    "ours+recorder",
-                    ours,
-                    "recorder on: bus, states, automations",
-                    throughput_jobs(sizes, recorder=True),
-                )
-            )
-            steps += [
-                ("ours+recorder", ours, f"recorder on: {key}", [(key, job)])
-                for key, job in startup_jobs(sizes, recorder=True)
-            ]
-            steps.append(
-                ("ours+recorder", ours, "recorder on: sustained writes", sustained_job(sizes))
-            )
-        for name, side, what, jobs in steps:
+        for name, side, what, jobs in _steps(ours, theirs, sizes, run, recorder):
             started = time.monotonic()
             _record(results, name, jobs, side.run)
-            log(f"run {run + 1}/{runs}: {side.name}: {what} ({time.monotonic() - started:.0f} s)")
+            log(f"run {run + 1}/{runs}: {name}: {what} ({time.monotonic() - started:.1f} s)")
         results.load.append(os.getloadavg())
     results.seconds = time.monotonic() - began
     return results

@@ -53,6 +53,7 @@ class Sizes:
     burst_rounds: int = 5
     startup_automations: int = 1_000
     startup_entities: int = 10_000
+    startup_repeats: int = 3
     repeats: int = 3
     #: the recorder's sustained test writes at HA's state-write rate (issue 2's figure)
     sustained_rate: int = 55_000
@@ -71,6 +72,7 @@ class Sizes:
             startup_automations=100,
             startup_entities=1_000,
             repeats=1,
+            startup_repeats=1,
             sustained_seconds=1.0,
         )
 
