@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
 _LOGGER = logging.getLogger(__name__)
 
-__all__ = ["AuthStore", "Session", "TokenInfo", "User", "UserExists"]
+__all__ = ["AuthStore", "Session", "TokenAuth", "TokenInfo", "User", "UserExists"]
 
 TOKEN_PREFIX = "chub_"
 _TOUCH_EVERY = dt.timedelta(seconds=60)
@@ -52,6 +52,16 @@ class Session:
     user: User
     csrf_token: str
     expires_at: dt.datetime
+    #: The stored hash of the cookie value: names the session without revealing it.
+    key: str = ""
+
+
+@dataclass(slots=True, frozen=True)
+class TokenAuth:
+    """A valid API token's user and the token's id (for revocation checks)."""
+
+    user: User
+    token_id: str
 
 
 @dataclass(slots=True, frozen=True)
@@ -166,12 +176,16 @@ class AuthStore:
             session.add(SessionRow(id_hash=hash_secret(secret), user_name=user.name,
                                    csrf_token=csrf, expires_at=expires))
             await session.commit()
-        return secret, Session(user, csrf, expires)
+        return secret, Session(user, csrf, expires, hash_secret(secret))
 
     async def get_session(self, secret: str) -> Session | None:
         """Return the live session for a cookie value, or None."""
+        return await self.session_by_key(hash_secret(secret))
+
+    async def session_by_key(self, key: str) -> Session | None:
+        """Return the live session stored under `key` (the cookie value's hash), or None."""
         async with self.db.session() as session:
-            row = await session.get(SessionRow, hash_secret(secret))
+            row = await session.get(SessionRow, key)
             if row is None:
                 return None
             if _aware(row.expires_at) < utcnow():
@@ -181,7 +195,7 @@ class AuthStore:
             user = await session.get(UserRow, row.user_name)
             if user is None or user.disabled:
                 return None
-            return Session(_user(user), row.csrf_token, _aware(row.expires_at))
+            return Session(_user(user), row.csrf_token, _aware(row.expires_at), key)
 
     async def end_session(self, secret: str) -> None:
         """Log a session out."""
@@ -205,6 +219,11 @@ class AuthStore:
 
     async def check_token(self, token: str) -> User | None:
         """Return the user of a valid, unrevoked token; note when it was last used."""
+        found = await self.token_auth(token)
+        return found.user if found else None
+
+    async def token_auth(self, token: str) -> TokenAuth | None:
+        """Return the user and id of a valid, unrevoked token; note when it was last used."""
         if not token.startswith(TOKEN_PREFIX):
             return None
         async with self.db.session() as session:
@@ -221,7 +240,16 @@ class AuthStore:
                 await session.execute(update(ApiTokenRow).where(ApiTokenRow.id == row.id)
                                       .values(last_used_at=now))
                 await session.commit()
-            return _user(user)
+            return TokenAuth(_user(user), row.id)
+
+    async def token_user(self, token_id: str) -> User | None:
+        """Return the enabled user of an unrevoked token by its id, or None."""
+        async with self.db.session() as session:
+            row = await session.get(ApiTokenRow, token_id)
+            if row is None or row.revoked_at is not None:
+                return None
+            user = await session.get(UserRow, row.user_name)
+            return _user(user) if user is not None and not user.disabled else None
 
     async def list_tokens(self, user_name: str | None = None) -> list[TokenInfo]:
         """Return tokens (of one user, or all), newest first."""

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from ..auth.passwords import password_problem
+from ..auth.passwords import hash_secret, password_problem
 from ..auth.roles import ALL_ROLES
 from ..auth.store import UserExists
 from ..bus import Context
@@ -113,6 +113,7 @@ def auth_routes(http: HttpComponent) -> list[Route]:
         secret = request.cookies.get(cfg.cookie_name)
         if secret:
             await store.end_session(secret)
+            http.close_credential_websockets(hash_secret(secret))
         response = json_response({"logged_out": True})
         response.del_cookie(cfg.cookie_name, path="/")
         return response
@@ -161,6 +162,7 @@ def auth_routes(http: HttpComponent) -> list[Route]:
         if not await store.revoke_token(token_id):
             raise ApiError(404, "not_found", f"no token '{token_id}'",
                            [("path.token_id", "unknown")])
+        http.close_credential_websockets(token_id)
         return {"revoked": token_id}
 
     async def audit(request: web.Request) -> Any:

@@ -20,6 +20,8 @@ class AuthConfig(BaseModel):
     login_attempts: int = Field(default=5, ge=1, le=100)
     login_window_seconds: float = Field(default=300.0, gt=0, le=86400)
     lockout_seconds: float = Field(default=300.0, ge=0, le=86400)
+    #: How often open WebSockets are checked against revoked tokens and ended sessions.
+    websocket_check_seconds: float = Field(default=30.0, gt=0, le=3600)
     argon2_time_cost: int = Field(default=3, ge=1, le=20)
     argon2_memory_kib: int = Field(default=65536, ge=8192, le=1048576)
     argon2_parallelism: int = Field(default=4, ge=1, le=16)

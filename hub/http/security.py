@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hmac
 import logging
 from dataclasses import dataclass
@@ -30,6 +31,10 @@ class Principal:
     user: User
     via: Literal["session", "token"]
     csrf_token: str | None = None
+    #: The session's stored hash or the token's id: what to check again later.
+    key: str = ""
+    #: When the session ends (tokens do not expire; they are revoked).
+    expires_at: dt.datetime | None = None
 
     def context(self, origin: str = "api") -> Context:
         """Return the bus context that records this user as the actor."""
@@ -70,14 +75,24 @@ class Authenticator:
             scheme, _, value = header.partition(" ")
             if scheme.lower() != "bearer" or not value.strip():
                 return None
-            user = await self.store.check_token(value.strip())
-            return Principal(user, "token") if user else None
+            found = await self.store.token_auth(value.strip())
+            return Principal(found.user, "token", key=found.token_id) if found else None
         secret = request.cookies.get(self.config.cookie_name)
         if secret:
             session = await self.store.get_session(secret)
             if session is not None:
-                return Principal(session.user, "session", session.csrf_token)
+                return Principal(session.user, "session", session.csrf_token, session.key,
+                                 session.expires_at)
         return None
+
+    async def still_valid(self, who: Principal) -> bool:
+        """Return whether the caller's session or token still grants the same access."""
+        if who.via == "token":
+            user = await self.store.token_user(who.key)
+        else:
+            session = await self.store.session_by_key(who.key)
+            user = session.user if session is not None else None
+        return user is not None and user.role == who.user.role
 
     async def require(self, request: web.Request, roles: frozenset[str],
                       unsafe: bool) -> Principal:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from aiohttp import web
 
@@ -17,6 +17,7 @@ from .config import HttpConfig
 from .errors import ApiError, error_response
 from .routing import RouteRegistry, wrap
 from .security import Authenticator
+from .ws_access import WebSocketRegistry
 
 if TYPE_CHECKING:
     from ..hub import Hub
@@ -44,15 +45,17 @@ class HttpComponent:
         self.port: int | None = None
         self._runner: web.AppRunner | None = None
         self.started = asyncio.Event()
-        #: Open WebSocket connections (objects with `user_name` and `close()`).
-        self.websockets: set[Any] = set()
+        #: Open WebSocket connections, closed when their credentials stop being valid.
+        self.websockets = WebSocketRegistry(self.auth, config.auth.websocket_check_seconds)
 
     def close_user_websockets(self, user_name: str) -> int:
         """Close the WebSockets of a user whose access changed; return how many."""
-        closing = [c for c in self.websockets if c.user_name == user_name]
-        for conn in closing:
-            conn.close()
-        return len(closing)
+        return self.websockets.close_where(lambda who: who.user.name == user_name,
+                                           "access changed")
+
+    def close_credential_websockets(self, key: str) -> int:
+        """Close the WebSockets opened with one session (its hash) or token (its id)."""
+        return self.websockets.close_where(lambda who: who.key == key, "credentials revoked")
 
     def build_app(self) -> web.Application:
         """Freeze the route registry and return the application."""
@@ -82,6 +85,7 @@ class HttpComponent:
         sockets = getattr(server, "sockets", None) or []
         self.port = sockets[0].getsockname()[1] if sockets else self.config.port
         _LOGGER.info("Panel and API on http://%s:%s/", self.config.host, self.port)
+        self.hub.create_task(self.websockets.run(), name="http websocket access check")
         self.started.set()
 
     async def stop(self) -> None:

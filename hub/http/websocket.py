@@ -16,7 +16,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from aiohttp import WSMsgType, web
+from aiohttp import WSCloseCode, WSMsgType, web
 
 from ..auth.audit import redact
 from ..auth.roles import ALL_ROLES, RESPONDERS, STAFF
@@ -56,6 +56,8 @@ class _Connection:
         self.queue: asyncio.Queue[str | None] = asyncio.Queue(_QUEUE)
         self.subscriptions: dict[int, Callable[[], None]] = {}
         self.tasks: set[asyncio.Task[None]] = set()
+        self.close_code: int = WSCloseCode.OK
+        self.close_reason = ""
 
     @property
     def user_name(self) -> str:
@@ -68,10 +70,12 @@ class _Connection:
             self.queue.put_nowait(dumps(message))
         except asyncio.QueueFull:
             _LOGGER.warning("WebSocket client %s is too slow; closing", self.who.user.name)
-            self.close()
+            self.close(WSCloseCode.TRY_AGAIN_LATER, "too slow")
 
-    def close(self) -> None:
+    def close(self, code: int = WSCloseCode.OK, reason: str = "") -> None:
         """Unsubscribe and stop the writer (dropping what a slow client has not taken)."""
+        if self.close_code == WSCloseCode.OK:
+            self.close_code, self.close_reason = code, reason
         for remove in self.subscriptions.values():
             remove()
         self.subscriptions.clear()
@@ -85,7 +89,7 @@ class _Connection:
             if self.ws.closed:
                 return
             await self.ws.send_str(text)
-        await self.ws.close()
+        await self.ws.close(code=self.close_code, message=self.close_reason.encode())
 
     async def handle(self, msg: dict[str, Any]) -> None:
         """Answer one client message."""
