@@ -40,6 +40,8 @@ const TEXTS = {
     forward: "Sent to police", police_delivered: "Police received", police_delivery_failed: "Police delivery failed",
     police_dead_letter: "Police delivery given up", police_requeued: "Police delivery retried",
     repeated: "Repeated", snapshot_step: "Snapshot", note_step: "Note",
+    add_person: "Add a person", group_hint: "Group (staff, student, parent; police category)",
+    nobody: "Nobody on this list yet.", add_photo: "Add photo",
   },
   zh: {
     app: "校园安防中心", login: "登录", name: "用户名", password: "密码", logout: "退出",
@@ -75,6 +77,8 @@ const TEXTS = {
     forward: "已推送公安", police_delivered: "公安已接收", police_delivery_failed: "推送公安失败",
     police_dead_letter: "推送公安已放弃", police_requeued: "重新推送公安", repeated: "重复报警",
     snapshot_step: "抓拍", note_step: "备注",
+    add_person: "添加人员", group_hint: "分组（教职工、学生、家长；布控类别）", nobody: "名单暂无人员。",
+    add_photo: "添加照片",
   },
 };
 

@@ -23,14 +23,22 @@ class PeoplePage extends HTMLElement {
       return;
     }
     this.innerHTML = html`<p class="error" role="alert">${this.error}</p>
-      <form class="card inline" data-form="person"><input name="name" placeholder="${t("name")}" required>
-        <select name="list">${LISTS.map((l) => html`<option value="${l}">${t(`${l}list`)}</option>`)}</select>
-        <input name="group" placeholder="${t("group")}" required><button type="submit">${t("create")}</button></form>
-      ${LISTS.map((list) => html`<section class="card"><h2>${t(`${list}list`)}</h2>
-        <table><thead><tr><th>${t("name")}</th><th>${t("group")}</th><th>${t("photos")}</th><th></th></tr></thead>
-        <tbody>${people.filter((p) => p.list === list).map((p) => html`<tr><td>${p.name}</td><td>${p.group}</td>
-          <td>${p.photos.length} <label class="upload">+ <input type="file" accept="image/jpeg" data-person="${p.person_id}"></label></td>
-          <td><button data-action="remove" data-id="${p.person_id}">${t("remove")}</button></td></tr>`)}</tbody></table></section>`)}`.toString();
+      <form class="card inline" data-form="person"><h2>${t("add_person")}</h2>
+        <input name="name" placeholder="${t("name")}" aria-label="${t("name")}" required maxlength="128">
+        <select name="list" aria-label="${t("list")}">${LISTS.map((l) => html`<option value="${l}">${t(`${l}list`)}</option>`)}</select>
+        <input name="group" placeholder="${t("group_hint")}" aria-label="${t("group")}" required maxlength="64">
+        <button type="submit" class="primary">${t("create")}</button></form>
+      ${LISTS.map((list) => this.table(list, people.filter((p) => p.list === list)))}`.toString();
+  }
+
+  table(list, people) {
+    return html`<section class="card" data-list="${list}"><h2>${t(`${list}list`)}</h2>
+      ${people.length === 0 ? html`<p class="empty">${t("nobody")}</p>` : html`
+      <table class="people"><thead><tr><th>${t("name")}</th><th>${t("group")}</th><th>${t("photos")}</th><th></th></tr></thead>
+      <tbody>${people.map((p) => html`<tr data-person-id="${p.person_id}"><td>${p.name}</td><td>${p.group}</td>
+        <td><span class="count" data-photos>${p.photos.length}</span>
+          <label class="upload button">${t("add_photo")}<input type="file" accept="image/jpeg" data-person="${p.person_id}"></label></td>
+        <td><button data-action="remove" data-id="${p.person_id}">${t("remove")}</button></td></tr>`)}</tbody></table>`}</section>`;
   }
 
   async attempt(fn) {
@@ -51,13 +59,14 @@ class PeoplePage extends HTMLElement {
 
   onClick(e) {
     const btn = e.target.closest("[data-action=remove]");
-    if (btn) this.attempt(() => api("DELETE", `/api/people/${btn.dataset.id}`));
+    if (btn) this.attempt(() => api("DELETE", `/api/people/${encodeURIComponent(btn.dataset.id)}`));
   }
 
   onUpload(e) {
     const file = e.target.files?.[0];
     if (!file) return;
-    this.attempt(() => api("POST", `/api/people/${e.target.dataset.person}/photos`, file, "image/jpeg"));
+    e.target.closest("label").classList.add("busy");
+    this.attempt(() => api("POST", `/api/people/${encodeURIComponent(e.target.dataset.person)}/photos`, file, "image/jpeg"));
   }
 }
 
