@@ -56,6 +56,7 @@ async def sustained(params: dict[str, Any], data_dir: Path) -> dict[str, Any]:
     result: dict[str, Any] = {
         "target_per_s": rate,
         "achieved_per_s": written / elapsed,
+        "committed_per_s": (written - behind) / elapsed,
         "queue_at_end": behind,
         "max_queue": max_queue,
         "drain_s": time.perf_counter() - drain_start,

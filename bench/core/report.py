@@ -255,17 +255,20 @@ def _sustained_lines(outs: list[dict[str, Any]]) -> list[str]:
         return median([float(o[name]) for o in outs])
 
     target = med("target_per_s")
-    keeps_up = all(o["queue_at_end"] <= 2 * o["target_per_s"] * 1.0 for o in outs)
+    # Keeping up: rows committed during the test at (nearly) the rate they were written.
+    kept = [o["committed_per_s"] >= 0.95 * o["target_per_s"] for o in outs]
+    verdict = (
+        "keeps up in every run"
+        if all(kept)
+        else f"does NOT keep up in {kept.count(False)} of {len(kept)} runs: the queue grows "
+        "(history lags; past max_queue the oldest history would be dropped)"
+    )
     return [
         f"sustained {target / 1000:,.0f}k state writes/s (HA's rate) with the recorder on, "
-        f"medians of {len(outs)}: achieved {med('achieved_per_s') / 1000:,.1f}k/s; "
-        f"recorder queue at the end {med('queue_at_end'):,.0f} rows (max "
-        f"{med('max_queue'):,.0f}), drained in {med('drain_s'):.1f} s; incident commit "
-        f"p50 {med('incident_commit_p50_ms'):.0f} ms, max {med('incident_commit_max_ms'):.0f} ms",
-        "  verdict: "
-        + (
-            "keeps up (queue stays under 2 s of writes)"
-            if keeps_up
-            else "does NOT keep up: the queue grows (history lags; dropped past max_queue)"
-        ),
+        f"medians of {len(outs)}: written {med('achieved_per_s') / 1000:,.1f}k/s, committed "
+        f"during the test {med('committed_per_s') / 1000:,.1f}k/s; queue at the end "
+        f"{med('queue_at_end'):,.0f} rows, drained in {med('drain_s'):.1f} s; incident "
+        f"commit p50 {med('incident_commit_p50_ms'):.0f} ms, max "
+        f"{med('incident_commit_max_ms'):.0f} ms",
+        "  verdict: " + verdict,
     ]
