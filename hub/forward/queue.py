@@ -8,10 +8,9 @@ The recorder keeps the table (written in the incident's transaction); without a 
 
 from __future__ import annotations
 
-import contextlib
 import math
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Protocol, runtime_checkable
 
@@ -144,31 +143,27 @@ class MemoryOutboxQueue:
 
 
 class RecorderOutboxQueue:
-    """The recorder's outbox table: reads through its `Outbox` API, marks by key in SQL."""
+    """The recorder's outbox table: reads through its `Outbox` API, marks by key in SQL.
+
+    Marks go through the recorder's writer as urgent jobs, so on SQLite they share its one
+    connection (no second writer waiting on the database lock) and ride in the same group
+    commits as incident saves.
+    """
 
     def __init__(self, recorder: Any) -> None:
         from ..recorder.models import OutboxRow, OutboxStatus
 
         self._outbox = recorder.outbox
-        self._db = recorder.db
-        self._gate = getattr(recorder, "gate", None)
+        self._sql = recorder.sql
         self._row = OutboxRow
         self._status = OutboxStatus
-
-    @contextlib.asynccontextmanager
-    async def _writing(self) -> AsyncIterator[Any]:
-        gate = self._gate.hold() if self._gate is not None else contextlib.nullcontext()
-        async with gate, self._db.session() as session, session.begin():
-            yield session
 
     async def _update(self, destination: str, keys: Sequence[str], **values: Any) -> None:
         row = self._row
         stmt = (update(row).where(row.destination == destination,
                                   row.idempotency_key.in_(list(keys)))
-                .values(attempts=row.attempts + 1, **values)
-                .execution_options(synchronize_session=False))
-        async with self._writing() as session:
-            await session.execute(stmt)
+                .values(attempts=row.attempts + 1, **values))
+        await self._sql.run(lambda conn: conn.execute(stmt), urgent=True)
 
     async def pending(self, destination: str, limit: int) -> list[QueuedItem]:
         """Return pending items, due or not, oldest first (the sender orders per incident)."""

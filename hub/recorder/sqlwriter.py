@@ -1,11 +1,16 @@
-"""Where the recorder's writes run: one transaction per job, urgent jobs first.
+"""Where the recorder's writes run: urgent jobs first, committed together in groups.
 
 SQLite has one writer at a time, and every await on aiosqlite costs an event-loop turn, so
 on a busy loop a five-statement transaction waits five turns. For SQLite the recorder
 therefore writes through one thread holding one synchronous connection: a whole
 transaction is one job and one wake-up of the loop, and incident saves (`urgent`) go
-before queued history batches. PostgreSQL takes concurrent writers, so there a job runs on
-the async engine (`run_sync`), and nothing is queued.
+before queued history batches. PostgreSQL takes concurrent writers, so there a history job
+runs on the async engine (`run_sync`) as it comes.
+
+Group commit: urgent jobs that wait together (incident saves, outbox marks) run in one
+transaction, up to `GROUP_MAX` of them, and each caller hears back only after that commit.
+If the group fails it is rolled back and every job runs again alone, so one bad job fails
+only its own caller.
 """
 
 from __future__ import annotations
@@ -16,7 +21,9 @@ import itertools
 import logging
 import queue
 import threading
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import create_engine, event
@@ -30,14 +37,17 @@ from .db import Database, _sqlite_pragmas
 _LOGGER = logging.getLogger(__name__)
 _T = TypeVar("_T")
 
-__all__ = ["AsyncSqlWriter", "SqlWriter", "ThreadSqlWriter", "make_writer_blocking"]
+__all__ = ["GROUP_MAX", "AsyncSqlWriter", "SqlWriter", "ThreadSqlWriter", "make_writer_blocking"]
 
 Job = Callable[[Connection], Any]
 CHECKPOINT_INTERVAL = 2.0
+GROUP_MAX = 256  # urgent jobs per transaction at most
 
 
 class SqlWriter(Protocol):
     """Runs `job(connection)` in a transaction and returns its result once committed."""
+
+    group_stats: GroupStats
 
     async def run(self, job: Callable[[Connection], _T], *, urgent: bool = False) -> _T:
         """Run one transaction; urgent jobs overtake queued ones."""
@@ -49,36 +59,95 @@ class SqlWriter(Protocol):
         """Return whether an urgent job waits (a long job may stop early and let it in)."""
 
 
+@dataclass
+class GroupStats:
+    """Urgent jobs and the transactions they were committed in (jobs / groups = group size)."""
+
+    jobs: int = 0
+    groups: int = 0
+    split: int = 0  # groups that failed and were run again job by job
+    largest: int = 0
+
+    def count(self, size: int) -> None:
+        """Count one committed or attempted group of `size` jobs."""
+        self.jobs += size
+        self.groups += 1
+        self.largest = max(self.largest, size)
+
+
+def run_jobs(jobs: Sequence[Job], conn: Connection) -> list[Any]:
+    """Run jobs one after another on one connection (inside the caller's transaction)."""
+    return [job(conn) for job in jobs]
+
+
 class AsyncSqlWriter:
     """Runs each job on the async engine (PostgreSQL: concurrent writers are fine).
 
-    Urgent jobs (incident saves, outbox updates) share one long-lived connection: no pool
-    checkout and no pre-ping round trip before each one. A connection found dead is
-    replaced and the job retried once (its transaction did not commit).
+    Urgent jobs (incident saves, outbox updates) queue for one task that commits them in
+    groups on one long-lived connection: no pool checkout and no pre-ping round trip per
+    save. A connection found dead is replaced and the group retried once (it did not
+    commit).
     """
 
     def __init__(self, db: Database) -> None:
         self._db = db
         self._urgent: AsyncConnection | None = None
-        self._urgent_lock = asyncio.Lock()
+        self._waiting: deque[tuple[Job, asyncio.Future[Any]]] = deque()
+        self._drainer: asyncio.Task[None] | None = None
+        self.group_stats = GroupStats()
 
     async def run(self, job: Callable[[Connection], _T], *, urgent: bool = False) -> _T:
-        """Run one transaction."""
+        """Run one transaction (urgent: in the next group)."""
         if not urgent:
             async with self._db.engine.begin() as conn:
                 return await conn.run_sync(job)
-        async with self._urgent_lock:
-            for attempt in (1, 2):
-                if self._urgent is None:
-                    self._urgent = await self._db.engine.connect()
-                try:
-                    async with self._urgent.begin():
-                        return await self._urgent.run_sync(job)
-                except DBAPIError as exc:
-                    if not exc.connection_invalidated or attempt == 2:
-                        raise
-                    _LOGGER.warning("Recorder: database connection lost; reconnecting")
-                    await self._drop_urgent()
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[_T] = loop.create_future()
+        self._waiting.append((job, future))
+        if self._drainer is None or self._drainer.done():
+            self._drainer = loop.create_task(self._drain(), name="recorder urgent writes")
+        return await future
+
+    async def _drain(self) -> None:
+        waiting = self._waiting
+        while waiting:
+            group = [waiting.popleft() for _ in range(min(GROUP_MAX, len(waiting)))]
+            try:
+                await self._run_group(group)
+            except BaseException:  # cancelled: nobody will run these
+                for _job, future in [*group, *waiting]:
+                    future.cancel()
+                waiting.clear()
+                raise
+
+    async def _run_group(self, group: list[tuple[Job, asyncio.Future[Any]]]) -> None:
+        self.group_stats.count(len(group))
+        try:
+            results = await self._transaction([job for job, _ in group])
+        except Exception as exc:
+            if len(group) == 1:
+                _fail(group[0][1], exc)
+                return
+            self.group_stats.split += 1
+            _LOGGER.debug("Recorder group of %d failed (%s); running each alone", len(group), exc)
+            for entry in group:
+                await self._run_group([entry])
+            return
+        for (_job, future), result in zip(group, results, strict=True):
+            _succeed(future, result)
+
+    async def _transaction(self, jobs: list[Job]) -> list[Any]:
+        for attempt in (1, 2):
+            if self._urgent is None:
+                self._urgent = await self._db.engine.connect()
+            try:
+                async with self._urgent.begin():
+                    return await self._urgent.run_sync(lambda conn: run_jobs(jobs, conn))
+            except DBAPIError as exc:
+                if not exc.connection_invalidated or attempt == 2:
+                    raise
+                _LOGGER.warning("Recorder: database connection lost; reconnecting")
+                await self._drop_urgent()
         raise AssertionError("unreachable")
 
     async def _drop_urgent(self) -> None:
@@ -88,13 +157,18 @@ class AsyncSqlWriter:
                 await conn.close()
 
     async def close(self) -> None:
-        """Close the urgent jobs' connection (every job was awaited)."""
-        async with self._urgent_lock:
-            await self._drop_urgent()
+        """Let queued urgent jobs commit, then close their connection."""
+        while self._drainer is not None and not self._drainer.done():
+            with contextlib.suppress(Exception):
+                await self._drainer
+        await self._drop_urgent()
 
     def urgent_waiting(self) -> bool:
-        """Return False: jobs run side by side, nobody waits behind another."""
+        """Return False: history jobs run beside urgent ones, nobody waits behind another."""
         return False
+
+
+_Entry = tuple[int, int, Any, Any, Any]  # priority, order, job, future, loop
 
 
 class ThreadSqlWriter:
@@ -102,12 +176,13 @@ class ThreadSqlWriter:
 
     def __init__(self, db: Database) -> None:
         url = make_url(db.url).set(drivername="sqlite")
-        self._engine: Engine = create_engine(
+        self.engine: Engine = create_engine(
             url, json_serializer=dumps, connect_args={"timeout": 30}
         )
-        event.listen(self._engine, "connect", _sqlite_pragmas)
-        event.listen(self._engine, "connect", _no_autocheckpoint)
-        self._jobs: queue.PriorityQueue[tuple[int, int, Any, Any, Any]] = queue.PriorityQueue()
+        event.listen(self.engine, "connect", _sqlite_pragmas)
+        event.listen(self.engine, "connect", _no_autocheckpoint)
+        self.group_stats = GroupStats()
+        self._jobs: queue.PriorityQueue[_Entry] = queue.PriorityQueue()
         self._order = itertools.count()
         self._stopped = threading.Event()
         self._thread = threading.Thread(target=self._main, name="recorder-sqlite", daemon=True)
@@ -138,27 +213,54 @@ class ThreadSqlWriter:
         conn: Connection | None = None
         try:
             while True:
-                _, _, job, future, loop = self._jobs.get()
-                if job is None:
+                entry = self._jobs.get()
+                if entry[2] is None:
                     return
-                try:
-                    # (Re)connect lazily: a failed connect fails this job, not the thread.
-                    conn = conn if conn is not None else self._engine.connect()
-                    with conn.begin():
-                        result = job(conn)
-                except BaseException as exc:  # handed to the awaiting coroutine
-                    if conn is not None and conn.invalidated:
-                        conn.close()
-                        conn = None
-                    _reply(loop, _fail, future, exc)
-                else:
-                    _reply(loop, _succeed, future, result)
+                group = [entry, *self._more_urgent()] if entry[0] == 0 else [entry]
+                conn = self._run_group(conn, group)
         finally:
             self._stopped.set()
             checkpointer.join()
             if conn is not None:
                 conn.close()
-            self._engine.dispose()
+            self.engine.dispose()
+
+    def _more_urgent(self) -> list[_Entry]:
+        # Only this thread takes from the queue, so an urgent head stays there until taken.
+        taken: list[_Entry] = []
+        waiting = self._jobs.queue
+        while len(taken) < GROUP_MAX - 1 and waiting and waiting[0][0] == 0:
+            taken.append(self._jobs.get_nowait())
+        return taken
+
+    def _run_group(self, conn: Connection | None, group: list[_Entry]) -> Connection | None:
+        """Run the group in one transaction; on failure, each job alone. Return the connection."""
+        if group[0][0] == 0:
+            self.group_stats.count(len(group))
+        try:
+            # (Re)connect lazily: a failed connect fails this group, not the thread.
+            conn = conn if conn is not None else self.engine.connect()
+            with conn.begin():
+                results = run_jobs([e[2] for e in group], conn)
+        except BaseException as exc:  # handed to the awaiting coroutines
+            if conn is not None and conn.invalidated:
+                conn.close()
+                conn = None
+            if len(group) == 1:
+                _reply(group[0][4], _fail_all, [(group[0][3], exc)])
+                return conn
+            self.group_stats.split += 1
+            _LOGGER.debug("Recorder group of %d failed (%s); running each alone", len(group), exc)
+            for entry in group:
+                conn = self._run_group(conn, [entry])
+            return conn
+        # One wake-up per event loop for the whole group.
+        by_loop: dict[asyncio.AbstractEventLoop, list[tuple[Any, Any]]] = {}
+        for entry, result in zip(group, results, strict=True):
+            by_loop.setdefault(entry[4], []).append((entry[3], result))
+        for loop, replies in by_loop.items():
+            _reply(loop, _succeed_all, replies)
+        return conn
 
     def _checkpoint_loop(self) -> None:
         mode = "PASSIVE"
@@ -167,7 +269,7 @@ class ThreadSqlWriter:
             if stopping:
                 mode = "TRUNCATE"  # leave a small WAL behind
             try:
-                with self._engine.connect() as conn:
+                with self.engine.connect() as conn:
                     conn.exec_driver_sql(f"PRAGMA wal_checkpoint({mode})").all()
             except Exception as exc:  # the next round tries again
                 _LOGGER.warning("Recorder WAL checkpoint failed: %s", exc)
@@ -196,6 +298,16 @@ def _succeed(future: asyncio.Future[Any], result: Any) -> None:
 def _fail(future: asyncio.Future[Any], exc: BaseException) -> None:
     if not future.done():
         future.set_exception(exc)
+
+
+def _succeed_all(replies: list[tuple[asyncio.Future[Any], Any]]) -> None:
+    for future, result in replies:
+        _succeed(future, result)
+
+
+def _fail_all(replies: list[tuple[asyncio.Future[Any], BaseException]]) -> None:
+    for future, exc in replies:
+        _fail(future, exc)
 
 
 def make_writer_blocking(db: Database) -> SqlWriter:

@@ -21,8 +21,10 @@ from ..incidents.model import (
     Priority,
     TimelineStep,
 )
+from ..jsonutil import dumps
 from .db import Database
-from .models import IncidentRow, IncidentStepRow, OutboxRow, OutboxStatus
+from .models import IncidentRow, OutboxStatus
+from .rowsql import store_sql
 from .sqlwriter import AsyncSqlWriter, SqlWriter
 
 _LOGGER = logging.getLogger(__name__)
@@ -54,17 +56,14 @@ class DatabaseIncidentStore:
 
     async def save(self, incident: Incident, step: TimelineStep, outbox: list[OutboxItem]) -> None:
         """Write the incident, its new step and its outbox items; return once committed."""
-        # Statements are built here, on the loop, from the incident as it is now.
-        statements: list[tuple[Any, Any]] = [
-            (_upsert_incident(self.db, incident), None),
-            (
-                insert_ignore(self.db, IncidentStepRow.__table__, ("incident_id", "seq")),
-                [_step_values(incident.id, _seq_of(incident, step), step)],
-            ),
-        ]
-        if outbox:
-            statements.append(_outbox_insert(self.db, outbox))
-        await self.writer.run(functools.partial(_execute_all, statements), urgent=True)
+        # Rows are encoded here, on the loop, from the incident as it is now; the writer may
+        # commit this save together with others waiting at the same time (group commit).
+        rows = (
+            _incident_row(incident),
+            _step_row(incident.id, _seq_of(incident, step), step),
+            _outbox_tuples(outbox),
+        )
+        await self.writer.run(functools.partial(_save_blocking, rows), urgent=True)
         if outbox:
             self.notify_outbox({item.destination for item in outbox})
 
@@ -113,9 +112,16 @@ class DatabaseIncidentStore:
         return [incident_from_row(rows[i]) for i in ids if i in rows]
 
 
-def _execute_all(statements: list[tuple[Any, Any]], conn: Connection) -> None:
-    for statement, params in statements:
-        conn.execute(statement, params)
+_SaveRows = tuple[tuple[Any, ...], tuple[Any, ...], list[tuple[Any, ...]]]
+
+
+def _save_blocking(rows: _SaveRows, conn: Connection) -> None:
+    incident, step, outbox = rows
+    sql = store_sql(conn.dialect)
+    conn.exec_driver_sql(sql.upsert_incident, incident)
+    conn.exec_driver_sql(sql.insert_step, step)
+    if outbox:
+        conn.exec_driver_sql(sql.insert_outbox, outbox)
 
 
 def outbox_rows(items: Sequence[OutboxItem]) -> list[dict[str, Any]]:
@@ -139,9 +145,25 @@ def outbox_rows(items: Sequence[OutboxItem]) -> list[dict[str, Any]]:
     ]
 
 
-def _outbox_insert(db: Database, items: Sequence[OutboxItem]) -> tuple[Any, Any]:
-    stmt = insert_ignore(db, OutboxRow.__table__, ("destination", "idempotency_key"))
-    return stmt, outbox_rows(items)
+def _outbox_tuples(items: Sequence[OutboxItem]) -> list[tuple[Any, ...]]:
+    now = time.time()
+    pending = OutboxStatus.PENDING
+    return [
+        (
+            i.destination,
+            i.incident_id or None,
+            i.revision,
+            i.idempotency_key,
+            dumps(i.payload),
+            pending,
+            0,
+            now,
+            None,
+            now,
+            None,
+        )
+        for i in items
+    ]
 
 
 def _seq_of(incident: Incident, step: TimelineStep) -> int:
@@ -152,41 +174,31 @@ def _seq_of(incident: Incident, step: TimelineStep) -> int:
     return len(incident.timeline)
 
 
-def _upsert_incident(db: Database, incident: Incident) -> Any:
-    values = {
-        "id": incident.id,
-        "category": incident.category,
-        "priority": int(incident.priority),
-        "site": incident.site,
-        "message": incident.message,
-        "source": incident.source,
-        "gate": incident.gate,
-        "cameras": list(incident.cameras),
-        "snapshots": list(incident.snapshots),
-        "data": dict(incident.data),
-        "status": str(incident.status),
-        "classification": incident.classification,
-        "test": incident.test,
-        "created_at": incident.created_at,
-        "updated_at": incident.updated_at,
-        "revision": incident.revision,
-    }
-    dialect = sqlite if db.is_sqlite else postgresql
-    stmt = dialect.insert(IncidentRow.__table__).values(values)
-    changed = {k: getattr(stmt.excluded, k) for k in values if k not in ("id", "created_at")}
-    return stmt.on_conflict_do_update(index_elements=["id"], set_=changed)
+def _incident_row(incident: Incident) -> tuple[Any, ...]:
+    """Return the incident's row in INCIDENT_COLUMNS order, JSON encoded."""
+    return (
+        incident.id,
+        incident.category,
+        int(incident.priority),
+        incident.site,
+        incident.message,
+        incident.source,
+        incident.gate,
+        dumps(incident.cameras),
+        dumps(incident.snapshots),
+        dumps(incident.data),
+        str(incident.status),
+        incident.classification,
+        incident.test,
+        incident.created_at,
+        incident.updated_at,
+        incident.revision,
+    )
 
 
-def _step_values(incident_id: str, seq: int, step: TimelineStep) -> dict[str, Any]:
-    return {
-        "incident_id": incident_id,
-        "seq": seq,
-        "action": step.action,
-        "actor": step.actor,
-        "at": step.at,
-        "note": step.note,
-        "data": dict(step.data),
-    }
+def _step_row(incident_id: str, seq: int, step: TimelineStep) -> tuple[Any, ...]:
+    """Return the step's row in STEP_COLUMNS order, JSON encoded."""
+    return (incident_id, seq, step.action, step.actor, step.at, step.note, dumps(step.data))
 
 
 def incident_from_row(row: IncidentRow) -> Incident:

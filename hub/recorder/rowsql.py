@@ -1,0 +1,105 @@
+"""The incident store's INSERTs as driver SQL, built once per dialect.
+
+An incident save is three small statements. Built with SQLAlchemy Core per call, each cost
+more Python time than the database did (the upsert's `excluded` columns, compile-cache
+lookups, bind processing). Here the SQL text is built once per dialect and runs through
+`exec_driver_sql` with plain tuples, JSON already encoded by the caller.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy.engine import Dialect
+
+__all__ = ["INCIDENT_COLUMNS", "OUTBOX_COLUMNS", "STEP_COLUMNS", "StoreSql", "store_sql"]
+
+# Column order of the row tuples the store builds.
+INCIDENT_COLUMNS = (
+    "id",
+    "category",
+    "priority",
+    "site",
+    "message",
+    "source",
+    "gate",
+    "cameras",
+    "snapshots",
+    "data",
+    "status",
+    "classification",
+    "test",
+    "created_at",
+    "updated_at",
+    "revision",
+)
+STEP_COLUMNS = ("incident_id", "seq", "action", "actor", "at", "note", "data")
+OUTBOX_COLUMNS = (
+    "destination",
+    "incident_id",
+    "revision",
+    "idempotency_key",
+    "payload",
+    "status",
+    "attempts",
+    "next_attempt_at",
+    "last_error",
+    "created_at",
+    "delivered_at",
+)
+_KEEP_ON_UPDATE = ("id", "created_at")
+
+
+@dataclass(frozen=True, slots=True)
+class StoreSql:
+    """The three statements of a save, in one dialect's parameter style."""
+
+    upsert_incident: str  # insert, or update every column but id and created_at
+    insert_step: str  # skipped when (incident_id, seq) exists: a retried save
+    insert_outbox: str  # skipped when (destination, idempotency_key) exists
+
+
+_CACHE: dict[tuple[str, str], StoreSql] = {}
+
+
+def store_sql(dialect: Dialect) -> StoreSql:
+    """Return the statements for this dialect (built on first use)."""
+    key = (dialect.name, str(dialect.paramstyle))
+    found = _CACHE.get(key)
+    if found is None:
+        found = _CACHE[key] = _build(dialect)
+    return found
+
+
+def _build(dialect: Dialect) -> StoreSql:
+    quote = dialect.identifier_preparer.quote
+    updates = ", ".join(
+        f"{quote(c)} = excluded.{quote(c)}" for c in INCIDENT_COLUMNS if c not in _KEEP_ON_UPDATE
+    )
+    return StoreSql(
+        upsert_incident=_insert(dialect, "incidents", INCIDENT_COLUMNS)
+        + f" ON CONFLICT ({quote('id')}) DO UPDATE SET {updates}",
+        insert_step=_insert(dialect, "incident_steps", STEP_COLUMNS)
+        + f" ON CONFLICT ({quote('incident_id')}, {quote('seq')}) DO NOTHING",
+        insert_outbox=_insert(dialect, "outbox", OUTBOX_COLUMNS)
+        + f" ON CONFLICT ({quote('destination')}, {quote('idempotency_key')}) DO NOTHING",
+    )
+
+
+def _insert(dialect: Dialect, table: str, columns: Sequence[str]) -> str:
+    quote = dialect.identifier_preparer.quote
+    names = ", ".join(quote(c) for c in columns)
+    marks = ", ".join(_marks(str(dialect.paramstyle), len(columns)))
+    return f"INSERT INTO {quote(table)} ({names}) VALUES ({marks})"
+
+
+def _marks(style: str, count: int) -> list[str]:
+    if style == "qmark":
+        return ["?"] * count
+    if style in ("numeric_dollar", "numeric"):
+        sign = "$" if style == "numeric_dollar" else ":"
+        return [f"{sign}{n}" for n in range(1, count + 1)]
+    if style in ("format", "pyformat"):
+        return ["%s"] * count
+    raise ValueError(f"recorder: no positional parameters for paramstyle {style}")
