@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from hub import Hub
 from hub.config import validate_config
-from hub.entity import Entity
 from hub.manifest import Manifest
 from hub.plugins import PluginRegistry
 
@@ -78,8 +77,3 @@ async def until(done: Callable[[], bool], timeout: float = 60.0) -> None:
         if time.monotonic() > deadline:
             raise TimeoutError("the bench waited 60 s for listeners: events were lost")
         await asyncio.sleep(0)
-
-
-def entities_created(hub: Hub) -> Sequence[Entity]:
-    """Return the hub's entities (the startup scenario checks their count)."""
-    return list(hub.entities.values())
