@@ -66,7 +66,9 @@ class CoarseStage:
     def candidates(self, n: int, query: F32, count: int) -> npt.NDArray[np.intp]:
         """Return the `count` rows with the best coarse scores (unordered)."""
         assert self.basis is not None
-        scores = self.rows[:n] @ (self.basis.T @ query)
+        # einsum runs single-threaded SIMD: on shared cores it beats threaded BLAS here
+        # (100k x 96: 1.6 ms vs 6.6 ms median under load, bench/README.md).
+        scores = np.einsum("ij,j->i", self.rows[:n], self.basis.T @ query)
         if count >= n:
             return np.arange(n)
         return np.argpartition(-scores, count - 1)[:count]
