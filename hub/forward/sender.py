@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import bisect
+import contextlib
 import logging
 import random
 import time
@@ -313,8 +314,26 @@ class Sender:
             await self._flush_steps()
 
     async def _flush_steps(self) -> None:
+        # Steps of different incidents are written concurrently, so the recorder commits
+        # them together (group commit); one incident's steps stay in order.
         while self._steps:
-            item, action, note, data = self._steps[0]
+            batch = list(self._steps)
+            chains: dict[str, list[tuple[QueuedItem, str, str, dict[str, Any]]]] = {}
+            for entry in batch:
+                chains.setdefault(entry[0].incident_id, []).append(entry)
+            written: list[tuple[QueuedItem, str, str, dict[str, Any]]] = []
+            try:
+                await asyncio.gather(*(self._write_steps(chain, written)
+                                       for chain in chains.values()))
+            finally:  # after the write: a cancelled write is retried by flush()
+                for entry in written:
+                    with contextlib.suppress(ValueError):  # a concurrent flush() took it
+                        self._steps.remove(entry)
+
+    async def _write_steps(self, chain: list[tuple[QueuedItem, str, str, dict[str, Any]]],
+                           written: list[tuple[QueuedItem, str, str, dict[str, Any]]]) -> None:
+        for entry in chain:
+            item, action, note, data = entry
             step_data = {"destination": self.name, "idempotency_key": item.idempotency_key,
                          "revision": item.revision, **data}
             try:
@@ -327,7 +346,7 @@ class Sender:
             except Exception:
                 _LOGGER.exception("Police destination %s: timeline step not recorded",
                                   self.name)
-            self._steps.popleft()  # after the write: a cancelled write is retried by flush()
+            written.append(entry)
 
     async def flush(self) -> None:
         """Write pending delivery marks and timeline steps now (before the hub stops)."""

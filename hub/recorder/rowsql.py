@@ -10,10 +10,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy.engine import Dialect
+from sqlalchemy.engine import Connection, Dialect
 
-__all__ = ["INCIDENT_COLUMNS", "OUTBOX_COLUMNS", "STEP_COLUMNS", "StoreSql", "store_sql"]
+__all__ = [
+    "INCIDENT_COLUMNS",
+    "OUTBOX_COLUMNS",
+    "STEP_COLUMNS",
+    "SaveJob",
+    "StoreSql",
+    "store_sql",
+]
 
 # Column order of the row tuples the store builds.
 INCIDENT_COLUMNS = (
@@ -103,3 +111,42 @@ def _marks(style: str, count: int) -> list[str]:
     if style in ("format", "pyformat"):
         return ["%s"] * count
     raise ValueError(f"recorder: no positional parameters for paramstyle {style}")
+
+
+Row = tuple[Any, ...]
+
+
+class SaveJob:
+    """One incident save for the writer; saves committed in one group share statements.
+
+    `run_many` is the writer's hook for jobs of one kind queued next to each other: every
+    incident row of the group goes in one executemany, then every step, then every outbox
+    item (a pipelined round trip each on PostgreSQL instead of one per row). Rows keep the
+    group's order, so two saves of one incident apply in order.
+    """
+
+    __slots__ = ("incident", "outbox", "step")
+
+    def __init__(self, incident: Row, step: Row, outbox: list[Row]) -> None:
+        self.incident = incident
+        self.step = step
+        self.outbox = outbox
+
+    def __call__(self, conn: Connection) -> None:
+        """Write this save alone."""
+        SaveJob.run_many([self], conn)
+
+    @staticmethod
+    def run_many(jobs: Sequence[SaveJob], conn: Connection) -> list[None]:
+        """Write several saves in the caller's transaction; one result per job."""
+        sql = store_sql(conn.dialect)
+        if len(jobs) == 1:
+            conn.exec_driver_sql(sql.upsert_incident, jobs[0].incident)
+            conn.exec_driver_sql(sql.insert_step, jobs[0].step)
+        else:
+            conn.exec_driver_sql(sql.upsert_incident, [job.incident for job in jobs])
+            conn.exec_driver_sql(sql.insert_step, [job.step for job in jobs])
+        outbox = [row for job in jobs for row in job.outbox]
+        if outbox:
+            conn.exec_driver_sql(sql.insert_outbox, outbox)
+        return [None] * len(jobs)

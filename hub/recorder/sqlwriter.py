@@ -76,8 +76,18 @@ class GroupStats:
 
 
 def run_jobs(jobs: Sequence[Job], conn: Connection) -> list[Any]:
-    """Run jobs one after another on one connection (inside the caller's transaction)."""
-    return [job(conn) for job in jobs]
+    """Run jobs in order on one connection (inside the caller's transaction).
+
+    Neighbouring jobs with the same `run_many(jobs, conn) -> results` static method (the
+    incident store's saves) run through it together, so they can share statements.
+    """
+    results: list[Any] = []
+    for run_many, same in itertools.groupby(jobs, key=lambda job: getattr(job, "run_many", None)):
+        if run_many is None:
+            results.extend(job(conn) for job in same)
+        else:
+            results.extend(run_many(list(same), conn))
+    return results
 
 
 class AsyncSqlWriter:

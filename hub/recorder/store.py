@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import logging
 import time
 from collections.abc import Callable, Sequence
@@ -10,7 +9,6 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Connection
 from sqlalchemy.orm import selectinload
 
 from ..incidents.model import (
@@ -24,7 +22,7 @@ from ..incidents.model import (
 from ..jsonutil import dumps
 from .db import Database
 from .models import IncidentRow, OutboxStatus
-from .rowsql import store_sql
+from .rowsql import SaveJob
 from .sqlwriter import AsyncSqlWriter, SqlWriter
 
 _LOGGER = logging.getLogger(__name__)
@@ -58,12 +56,12 @@ class DatabaseIncidentStore:
         """Write the incident, its new step and its outbox items; return once committed."""
         # Rows are encoded here, on the loop, from the incident as it is now; the writer may
         # commit this save together with others waiting at the same time (group commit).
-        rows = (
+        job = SaveJob(
             _incident_row(incident),
             _step_row(incident.id, _seq_of(incident, step), step),
             _outbox_tuples(outbox),
         )
-        await self.writer.run(functools.partial(_save_blocking, rows), urgent=True)
+        await self.writer.run(job, urgent=True)
         if outbox:
             self.notify_outbox({item.destination for item in outbox})
 
@@ -110,18 +108,6 @@ class DatabaseIncidentStore:
         async with self.db.session() as session:
             rows = {row.id: row for row in (await session.scalars(stmt)).all()}
         return [incident_from_row(rows[i]) for i in ids if i in rows]
-
-
-_SaveRows = tuple[tuple[Any, ...], tuple[Any, ...], list[tuple[Any, ...]]]
-
-
-def _save_blocking(rows: _SaveRows, conn: Connection) -> None:
-    incident, step, outbox = rows
-    sql = store_sql(conn.dialect)
-    conn.exec_driver_sql(sql.upsert_incident, incident)
-    conn.exec_driver_sql(sql.insert_step, step)
-    if outbox:
-        conn.exec_driver_sql(sql.insert_outbox, outbox)
 
 
 def outbox_rows(items: Sequence[OutboxItem]) -> list[dict[str, Any]]:

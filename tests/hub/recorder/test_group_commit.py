@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from typing import Any
 
 import pytest
@@ -127,3 +128,22 @@ async def test_sqlite_history_job_is_not_grouped(
     assert results[-1] == 1
     assert store.writer.group_stats.jobs == 10
     assert commits[0] == store.writer.group_stats.groups + 1
+
+
+async def test_saves_of_one_incident_in_a_group_apply_in_order(
+    db: Database, store: DatabaseIncidentStore
+) -> None:
+    """Two saves of one incident committed together keep both steps and the later row."""
+    incident = _incident(1)
+    first = store.save(incident, incident.timeline[0], [])
+    later = dataclasses.replace(
+        incident, timeline=list(incident.timeline), revision=2, message="updated"
+    )
+    step = TimelineStep("acknowledged", "guard-anna")
+    later.timeline.append(step)
+    await asyncio.gather(first, store.save(later, step, []))
+    assert store.writer.group_stats.groups == 1
+    loaded = await store.load(incident.id)
+    assert loaded is not None
+    assert (loaded.revision, loaded.message) == (2, "updated")
+    assert [s.action for s in loaded.timeline] == ["raised", "acknowledged"]
