@@ -10,9 +10,7 @@ import signal
 import time
 from collections.abc import Awaitable, Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, TypeVar
-
-import aiohttp
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from .alarm import ALARM_SERVICES
 from .bus import Context, EventBus
@@ -28,6 +26,9 @@ from .services import ServiceCall, ServiceRegistry
 from .snapshots import SnapshotStore
 from .speaker import SPEAKER_SERVICES
 from .states import StateMachine
+
+if TYPE_CHECKING:
+    import aiohttp
 
 _LOGGER = logging.getLogger(__name__)
 _T = TypeVar("_T")
@@ -99,6 +100,8 @@ class Hub:
     def client_session(self) -> aiohttp.ClientSession:
         """Return the one shared HTTP client session plugins use."""
         if self._client_session is None or self._client_session.closed:
+            import aiohttp  # imported on first use: a hub without HTTP devices starts faster
+
             self._client_session = aiohttp.ClientSession()
         return self._client_session
 
