@@ -24,6 +24,26 @@ def _component(hub: Hub, name: str) -> Any:
     return component
 
 
+def _configured_addresses(hub: Hub) -> set[tuple[str, int | None]]:
+    """Return (host, port) of every configured device that names a host."""
+    out: set[tuple[str, int | None]] = set()
+    for device in hub.config.devices:
+        host = getattr(device, "host", None)
+        if isinstance(host, str):
+            port = getattr(device, "port", None)
+            out.add((host.lower(), port if isinstance(port, int) else None))
+    return out
+
+
+def _is_configured(host: object, port: object,
+                   configured: set[tuple[str, int | None]]) -> bool:
+    # Host and port: several devices often share one address (an NVR, simulators on loopback).
+    if not isinstance(host, str):
+        return False
+    return any(host.lower() == h and (p is None or port is None or port == p)
+               for h, p in configured)
+
+
 def extra_routes(hub: Hub) -> list[Route]:
     """Return the automation, webhook and discovery routes."""
 
@@ -42,9 +62,10 @@ def extra_routes(hub: Hub) -> list[Route]:
         _component(hub, "discovery")
         from ..discovery import discovered_devices, yaml_snippet
 
-        configured = {getattr(d, "host", None) for d in hub.config.devices} - {None}
+        configured = _configured_addresses(hub)
         return [{**item, "yaml": yaml_snippet(item["proposed"]) if item["proposed"] else ""}
-                for item in discovered_devices(hub) if item.get("host") not in configured]
+                for item in discovered_devices(hub)
+                if not _is_configured(item.get("host"), item.get("port"), configured)]
 
     async def webhook(request: web.Request) -> Any:
         _component(hub, "automation")

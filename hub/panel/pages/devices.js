@@ -16,6 +16,8 @@ class DevicesPage extends HTMLElement {
     let discovered = null;
     try { discovered = await api("GET", "/api/discovery"); } catch { discovered = null; }
     if (!this.isConnected) return;
+    // The page refreshes every few seconds: keep the YAML the user opened open.
+    const open = new Set([...this.querySelectorAll("details[open]")].map((d) => d.dataset.key));
     this.innerHTML = html`<section class="card"><h2>${t("devices")}</h2>
       <table class="devices"><thead><tr><th>${t("name")}</th><th>${t("platform")}</th><th>${t("gate")}</th>
         <th>${t("state")}</th><th>${t("last_seen")}</th><th>${t("battery")}</th><th>${t("tamper")}</th></tr></thead>
@@ -27,7 +29,8 @@ class DevicesPage extends HTMLElement {
       ${discovered ? html`<section class="card"><h2>${t("discovered")}</h2>
         ${discovered.map((d) => html`<article class="found"><h3>${d.name || d.host || d.key}</h3>
           <p class="muted">${d.manufacturer || ""} ${d.model || ""} ${d.host || ""}${d.port ? `:${d.port}` : ""} (${d.via}) ${d.platforms.length ? `→ ${d.platforms.join(", ")}` : ""}</p>
-          ${d.yaml ? html`<details><summary>${t("add_yaml")}</summary><pre>${d.yaml}</pre></details>` : ""}</article>`)}</section>` : ""}`.toString();
+          ${d.yaml ? html`<details data-key="${d.key}" ${open.has(d.key) ? "open" : ""}><summary>${t("add_yaml")}</summary><pre class="yaml">${d.yaml}</pre></details>` : ""}</article>`)}
+        ${discovered.length === 0 ? html`<p class="empty">${t("nothing_discovered")}</p>` : ""}</section>` : ""}`.toString();
   }
 }
 
