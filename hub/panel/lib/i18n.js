@@ -42,6 +42,7 @@ const TEXTS = {
     repeated: "Repeated", snapshot_step: "Snapshot", note_step: "Note",
     add_person: "Add a person", group_hint: "Group (staff, student, parent; police category)",
     nobody: "Nobody on this list yet.", add_photo: "Add photo",
+    nothing_discovered: "No unconfigured devices found on the network.",
   },
   zh: {
     app: "校园安防中心", login: "登录", name: "用户名", password: "密码", logout: "退出",
@@ -78,7 +79,7 @@ const TEXTS = {
     police_dead_letter: "推送公安已放弃", police_requeued: "重新推送公安", repeated: "重复报警",
     snapshot_step: "抓拍", note_step: "备注",
     add_person: "添加人员", group_hint: "分组（教职工、学生、家长；布控类别）", nobody: "名单暂无人员。",
-    add_photo: "添加照片",
+    add_photo: "添加照片", nothing_discovered: "网络上没有发现未配置的设备。",
   },
 };
 
