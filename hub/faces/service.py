@@ -112,13 +112,14 @@ class FaceService:
             return []
         self.frames_processed += 1
         decisions = []
+        frame = _FrameJpeg(image)  # encoded once, and only if a report needs a capture
         for face in faces:
             decision = self.matcher.decide(face, self.gallery.by_id)
             decisions.append(decision)
-            await self._report(decision, face, image, camera, gate, now)
+            await self._report(decision, face, frame, camera, gate, now)
         return decisions
 
-    async def _report(self, decision: Decision, face: RecognizedFace, image: Image,
+    async def _report(self, decision: Decision, face: RecognizedFace, image: _FrameJpeg,
                       camera: str, gate: str | None, now: float) -> None:
         person = decision.person
         if person is not None and self.offpost is not None and camera == self.offpost.camera \
@@ -142,7 +143,7 @@ class FaceService:
         }
         self.hub.bus.fire(EVENT_FACE_RECOGNIZED, dict(data))
 
-    async def _unknown(self, decision: Decision, image: Image, camera: str,
+    async def _unknown(self, decision: Decision, image: _FrameJpeg, camera: str,
                        gate: str | None) -> None:
         snap = await self._save(image, camera, SNAPSHOT_KIND_UNKNOWN)
         data: FaceUnknownData = {
@@ -151,7 +152,7 @@ class FaceService:
         }
         self.hub.bus.fire(EVENT_FACE_UNKNOWN, dict(data))
 
-    async def _watchlist(self, decision: Decision, image: Image, camera: str,
+    async def _watchlist(self, decision: Decision, image: _FrameJpeg, camera: str,
                          gate: str | None) -> None:
         person = decision.person
         assert person is not None and decision.score is not None
@@ -180,15 +181,31 @@ class FaceService:
             if snap is not None:
                 await self.hub.incidents.attach_snapshot(incident.id, snap, camera)
 
-    async def _save(self, image: Image, camera: str, kind: str,
+    async def _save(self, image: _FrameJpeg, camera: str, kind: str,
                     incident_id: str | None = None) -> str | None:
         try:
-            jpeg = image if isinstance(image, bytes) else await asyncio.to_thread(_jpeg, image)
+            jpeg = await image.get()
             return await self.hub.snapshots.save(jpeg, camera, incident_id=incident_id,
                                                  kind=kind)
         except Exception as exc:  # a full disk must not stop recognition
             _LOGGER.warning("%s: could not store the face capture: %s", camera, exc)
             return None
+
+
+class _FrameJpeg:
+    """A frame's JPEG, made on first use (off the loop) and shared by its faces."""
+
+    def __init__(self, image: Image) -> None:
+        self._image = image
+        self._jpeg: bytes | None = image if isinstance(image, bytes) else None
+
+    async def get(self) -> bytes:
+        """Return the JPEG bytes."""
+        if self._jpeg is None:
+            assert not isinstance(self._image, bytes)
+            self._jpeg = jpeg = await asyncio.to_thread(_jpeg, self._image)
+            return jpeg
+        return self._jpeg
 
 
 def _jpeg(image: np.ndarray[Any, Any]) -> bytes:
