@@ -234,3 +234,42 @@ async def test_missing_models_disable_recognition_but_not_the_hub(hub_factory, t
     assert "recognition" not in harness.hub.components
     assert "campus-hub models fetch" in harness.hub.components["recognition_error"]
     assert "Recognition disabled" in caplog.text
+
+
+async def test_compreface_is_selected_by_config_and_gives_the_same_events(hub_factory,
+                                                                         models_dir, faces):
+    """`platform: compreface` sends frames to the CompreFace API; allow and watch still work."""
+    from aiohttp import web
+
+    from plugins.recognition.onnx_face.models import default_model_set
+    from plugins.recognition.onnx_face.pipeline import FacePipeline, QualityGates
+
+    from ...plugins.recognition.compreface_server import API_KEY, FakeCompreFace
+
+    pipeline = await asyncio.to_thread(FacePipeline, default_model_set(models_dir),
+                                       QualityGates())
+    fake = FakeCompreFace(pipeline)
+    runner = web.AppRunner(fake.app())
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    url = f"http://127.0.0.1:{runner.addresses[0][1]}"
+    try:
+        harness = await hub_factory(f"""
+recognition:
+  platform: compreface
+  options: {{url: "{url}", api_key: "{API_KEY}"}}
+""")
+        service: FaceService = harness.hub.components["recognition"]
+        assert service.recognizer.platform == "compreface"
+        staff = await service.gallery.create_person("Dick Cheney", "allow", "staff")
+        for path in person_photos(faces, "Dick_Cheney")[:2]:
+            await service.gallery.enroll(staff.id, await _read(path))
+        assert len(fake.faces) == 2  # the faces live in the service
+        frame = await _read(person_photos(faces, "Dick_Cheney")[3])
+        assert [d.kind for d in await service.process(frame, "camera.gate")] == ["allow"]
+        [event] = harness.of_type("face_recognized")
+        assert event.data["score"] >= service.matcher.thresholds["allow"] > 0.7
+        await service.gallery.remove_person(staff.id)
+        assert fake.faces == {}
+    finally:
+        await runner.cleanup()
