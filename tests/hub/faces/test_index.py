@@ -106,4 +106,5 @@ def test_coarse_stage_follows_removals():
     for i in range(0, 1200, 3):
         index.remove(f"f{i}")
     for i in range(1, 1200, 3):
-        assert index.search(gallery[i], 1)[0] == (f"f{i}", pytest.approx(1.0, abs=1e-4))
+        subject, score = index.search(gallery[i], 1)[0]
+        assert subject == f"f{i}" and score == pytest.approx(1.0, abs=1e-4)
