@@ -97,6 +97,7 @@ def make_cameras(options: SiteOptions) -> tuple[dict[str, SimDevice], str]:
             serial=f"SIM{index:04d}",
             mac=f"02:00:00:00:00:{index:02x}",
             location="gate",
+            faces_dir=options.faces_dir if index == 1 else None,
         )
         cameras[name] = SiteCamera(camera_cls(config))
     return cameras, ""

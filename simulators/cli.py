@@ -75,6 +75,8 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--cameras", type=int, default=1, help="number of ONVIF cameras")
     run.add_argument("--only", action="append", default=None, help="run only this device")
     run.add_argument("--port", action="append", default=[], help="NAME=PORT for one device")
+    run.add_argument("--faces", type=Path, default=None,
+                     help="folder of face photos the gate camera shows (e.g. ../shared/faces)")
     run.add_argument("--log-level", default="INFO")
     press = sub.add_parser("press", help="press an input (panic_1, ...)")
     press.add_argument("input")
@@ -122,6 +124,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             cameras=args.cameras,
             only=args.only,
             ports=_ports(args.port),
+            faces_dir=args.faces,
         )
         with contextlib.suppress(KeyboardInterrupt):
             asyncio.run(run_site(options, _site_file(args)))
