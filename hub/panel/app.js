@@ -1,7 +1,7 @@
 // The panel shell: login, navigation by role, the alarm banner, and the page router.
 import { api, setCsrf } from "./lib/api.js";
 import { html, fmtTime, formData, throttleFrame } from "./lib/html.js";
-import { t, setLanguage, language, hasChosenLanguage, category } from "./lib/i18n.js";
+import { t, setLanguage, language, hasChosenLanguage, category, roleName } from "./lib/i18n.js";
 import { live } from "./lib/live.js";
 import "./pages/incidents.js";
 
@@ -73,7 +73,7 @@ class CampusApp extends HTMLElement {
       <header class="top">
         <strong class="site">${this.info.name}</strong>
         <nav>${pages.map((p) => html`<a href="#/${p.id}" data-page="${p.id}">${t(p.id)}</a>`)}</nav>
-        <span class="who">${this.user.display_name || this.user.name} (${this.user.role})</span>
+        <span class="who">${this.user.display_name || this.user.name} (<span class="role">${roleName(this.user.role)}</span>)</span>
         <button type="button" data-lang="${language() === "zh" ? "en" : "zh"}">${language() === "zh" ? "English" : "中文"}</button>
         <button type="button" data-action="logout">${t("logout")}</button>
       </header>

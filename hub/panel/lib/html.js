@@ -1,4 +1,6 @@
 // Safe HTML templates: every interpolated value is escaped unless it is itself html``.
+import { t, language } from "./i18n.js";
+
 class Safe {
   constructor(text) { this.text = text; }
   toString() { return this.text; }
@@ -29,18 +31,20 @@ export function fmtTime(seconds) {
   if (!seconds) return "–";
   const d = new Date(seconds * 1000);
   const now = new Date();
-  const time = d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false });
+  const locale = language() === "zh" ? "zh-CN" : "en-GB";
+  const time = d.toLocaleTimeString(locale, { hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false });
   if (d.toDateString() === now.toDateString()) return time;
-  return `${d.toLocaleDateString()} ${time}`;
+  return `${d.toLocaleDateString(locale)} ${time}`;
 }
 
 export function ago(seconds) {
   if (!seconds) return "–";
   const s = Math.max(0, Math.round(Date.now() / 1000 - seconds));
-  if (s < 60) return `${s}s`;
-  if (s < 3600) return `${Math.floor(s / 60)}m`;
-  if (s < 86400) return `${Math.floor(s / 3600)}h`;
-  return `${Math.floor(s / 86400)}d`;
+  const sep = language() === "zh" ? "" : " ";
+  if (s < 60) return `${s}${sep}${t("unit_s")}`;
+  if (s < 3600) return `${Math.floor(s / 60)}${sep}${t("unit_m")}`;
+  if (s < 86400) return `${Math.floor(s / 3600)}${sep}${t("unit_h")}`;
+  return `${Math.floor(s / 86400)}${sep}${t("unit_d")}`;
 }
 
 // Re-render at most once per animation frame.

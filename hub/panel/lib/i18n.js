@@ -43,6 +43,9 @@ const TEXTS = {
     add_person: "Add a person", group_hint: "Group (staff, student, parent; police category)",
     nobody: "Nobody on this list yet.", add_photo: "Add photo",
     nothing_discovered: "No unconfigured devices found on the network.",
+    metal_col: "Metal detector", person_name: "Name", item_name: "Name", system: "hub", tamper_ok: "ok", steps: "steps",
+    role_admin: "admin", role_guard: "guard", role_police: "police", role_viewer: "viewer",
+    unit_s: "s", unit_m: "min", unit_h: "h", unit_d: "d",
   },
   zh: {
     app: "校园安防中心", login: "登录", name: "用户名", password: "密码", logout: "退出",
@@ -80,12 +83,26 @@ const TEXTS = {
     snapshot_step: "抓拍", note_step: "备注",
     add_person: "添加人员", group_hint: "分组（教职工、学生、家长；布控类别）", nobody: "名单暂无人员。",
     add_photo: "添加照片", nothing_discovered: "网络上没有发现未配置的设备。",
+    metal_col: "安检门", person_name: "姓名", item_name: "名称", system: "系统", tamper_ok: "正常", steps: "个步骤",
+    role_admin: "管理员", role_guard: "保安", role_police: "公安", role_viewer: "只读用户",
+    unit_s: "秒", unit_m: "分钟", unit_h: "小时", unit_d: "天",
   },
 };
 
 const CATEGORIES = {
   zh: { panic: "一键报警", watchlist_match: "布控人员", intrusion: "入侵", tamper: "防拆报警",
         metal_detected: "金属探测报警", guard_off_post: "保安离岗", device_offline: "设备离线", visitor: "访客" },
+};
+
+// Entity states, incident classifications and automation results, as the hub names them.
+const STATES = {
+  zh: { open: "已开启", closed: "已关闭", opening: "正在开启", closing: "正在关闭", stopped: "已停止",
+        held_open: "常开", fault: "故障", unknown: "未知", idle: "正常", streaming: "直播中",
+        recording: "录像中", triggered: "报警中", unavailable: "离线", playing: "播放中",
+        on: "开", off: "关", armed: "布防", disarmed: "撤防",
+        real: "真实警情", test: "测试", false_alarm: "误报",
+        finished: "已完成", running: "运行中", queued: "排队中", skipped: "已跳过",
+        cancelled: "已取消", condition_failed: "条件不满足", error: "出错" },
 };
 
 let lang = localStorage.getItem("campus-lang") || "en";
@@ -100,6 +117,11 @@ export function setLanguage(value, remember = false) {
 export function hasChosenLanguage() { return localStorage.getItem("campus-lang") !== null; }
 export function language() { return lang; }
 export function t(key) { return TEXTS[lang][key] ?? TEXTS.en[key] ?? key; }
+export function stateName(state) {
+  const text = String(state ?? "");
+  return STATES[lang]?.[text] ?? text.replace(/_/g, " ");
+}
+export function roleName(role) { return t(`role_${role}`); }
 export function category(name) {
   const text = String(name || "").replace(/_/g, " ");
   return CATEGORIES[lang]?.[name] ?? text.charAt(0).toUpperCase() + text.slice(1);

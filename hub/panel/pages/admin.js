@@ -1,7 +1,7 @@
 // Admin: users and roles, API tokens, the audit log.
 import { api } from "../lib/api.js";
 import { html, fmtTime, formData } from "../lib/html.js";
-import { t } from "../lib/i18n.js";
+import { t, roleName } from "../lib/i18n.js";
 
 const ROLES = ["admin", "guard", "police", "viewer"];
 
@@ -26,17 +26,17 @@ class AdminPage extends HTMLElement {
       <section class="card"><h2>${t("users")}</h2>
         <table><thead><tr><th>${t("name")}</th><th>${t("display_name")}</th><th>${t("role")}</th><th></th></tr></thead>
         <tbody>${users.map((u) => html`<tr class="${u.disabled ? "down" : ""}"><td>${u.name}</td><td>${u.display_name}</td>
-          <td><select data-role-of="${u.name}">${ROLES.map((r) => html`<option ${r === u.role ? "selected" : ""}>${r}</option>`)}</select></td>
+          <td><select data-role-of="${u.name}">${ROLES.map((r) => html`<option value="${r}" ${r === u.role ? "selected" : ""}>${roleName(r)}</option>`)}</select></td>
           <td><button data-action="${u.disabled ? "enable" : "disable"}" data-name="${u.name}">${u.disabled ? t("enable") : t("disable")}</button></td></tr>`)}</tbody></table>
         <form class="inline" data-form="user"><input name="name" placeholder="${t("name")}" required pattern="[A-Za-z0-9_.@-]+">
-          <input name="display_name" placeholder="${t("display_name")}"><select name="role">${ROLES.map((r) => html`<option>${r}</option>`)}</select>
+          <input name="display_name" placeholder="${t("display_name")}"><select name="role">${ROLES.map((r) => html`<option value="${r}">${roleName(r)}</option>`)}</select>
           <input name="password" type="password" placeholder="${t("password")}" minlength="8" required autocomplete="new-password">
           <button type="submit">${t("create")}</button></form></section>
       <section class="card"><h2>${t("tokens")}</h2>
-        <table><thead><tr><th>${t("name")}</th><th>${t("user")}</th><th>${t("created")}</th><th></th></tr></thead>
+        <table><thead><tr><th>${t("item_name")}</th><th>${t("user")}</th><th>${t("created")}</th><th></th></tr></thead>
         <tbody>${tokens.map((k) => html`<tr class="${k.revoked_at ? "down" : ""}"><td>${k.name}</td><td>${k.user}</td><td>${k.created_at.slice(0, 19).replace("T", " ")}</td>
           <td>${k.revoked_at ? t("revoked") : html`<button data-action="revoke" data-id="${k.id}">${t("revoke")}</button>`}</td></tr>`)}</tbody></table>
-        <form class="inline" data-form="token"><input name="name" placeholder="${t("name")}" required>
+        <form class="inline" data-form="token"><input name="name" placeholder="${t("item_name")}" required>
           <select name="user">${users.map((u) => html`<option>${u.name}</option>`)}</select><button type="submit">${t("create")}</button></form></section>
       <section class="card"><h2>${t("audit")}</h2>
         <form class="inline" data-form="audit"><input name="user" placeholder="${t("user")}" value="${this.auditUser}"><button type="submit">${t("search")}</button></form>

@@ -1,7 +1,7 @@
 // Automations with their last traces: why did it fire, or not.
 import { api, callService } from "../lib/api.js";
 import { html, fmtTime } from "../lib/html.js";
-import { t } from "../lib/i18n.js";
+import { t, stateName } from "../lib/i18n.js";
 
 class AutomationsPage extends HTMLElement {
   connectedCallback() {
@@ -18,10 +18,10 @@ class AutomationsPage extends HTMLElement {
       return;
     }
     this.innerHTML = html`<section class="card"><h2>${t("automations")}</h2>
-      <table><thead><tr><th>${t("name")}</th><th>${t("enabled")}</th><th>${t("last_triggered")}</th><th>${t("result")}</th><th></th></tr></thead>
+      <table><thead><tr><th>${t("item_name")}</th><th>${t("enabled")}</th><th>${t("last_triggered")}</th><th>${t("result")}</th><th></th></tr></thead>
       <tbody>${items.map((a) => html`<tr><td>${a.alias || a.id}<br><small>${a.id} · ${(a.triggers || []).join(", ")}</small></td>
         <td>${a.enabled === false ? "✗" : "✓"}</td><td>${fmtTime(a.last_triggered)}</td>
-        <td>${a.last_run ? a.last_run.result || "" : "–"}</td>
+        <td class="state-text">${a.last_run ? stateName(a.last_run.result || "") : "–"}</td>
         <td><button data-action="traces" data-id="${a.id}">${t("traces")}</button>
             <button data-action="trigger" data-id="${a.entity_id || a.id}">${t("trigger")}</button></td></tr>`)}</tbody></table>
       <div class="traces-box"></div><pre class="traces" hidden></pre></section>`.toString();
@@ -50,10 +50,10 @@ class AutomationsPage extends HTMLElement {
 // Why did it fire, or not: the trigger, each condition's result, the steps run.
 function traceList(traces) {
   return html`<ol class="timeline">${traces.map((tr) => html`<li><time>${fmtTime(tr.started)}</time>
-    <strong>${tr.result || "running"}</strong> ${tr.trigger?.description || ""}
+    <strong>${stateName(tr.result || "running")}</strong> ${tr.trigger?.description || ""}
     ${tr.conditions.map((c) => html`<span class="data">${c.path}: ${c.result ? "✓" : "✗"}${c.error ? ` (${c.error})` : ""}</span>`)}
     ${tr.error ? html`<span class="data">${tr.error}</span>` : ""}
-    <span class="data">${tr.steps.length} step(s)</span></li>`)}</ol>`;
+    <span class="data">${tr.steps.length} ${t("steps")}</span></li>`)}</ol>`;
 }
 
 customElements.define("page-automations", AutomationsPage);

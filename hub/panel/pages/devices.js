@@ -1,7 +1,7 @@
 // Devices: health of every device; discovered devices with the YAML to add them.
 import { api } from "../lib/api.js";
 import { html, ago, fmtTime } from "../lib/html.js";
-import { t } from "../lib/i18n.js";
+import { t, stateName } from "../lib/i18n.js";
 
 class DevicesPage extends HTMLElement {
   connectedCallback() {
@@ -19,13 +19,13 @@ class DevicesPage extends HTMLElement {
     // The page refreshes every few seconds: keep the YAML the user opened open.
     const open = new Set([...this.querySelectorAll("details[open]")].map((d) => d.dataset.key));
     this.innerHTML = html`<section class="card"><h2>${t("devices")}</h2>
-      <table class="devices"><thead><tr><th>${t("name")}</th><th>${t("platform")}</th><th>${t("gate")}</th>
+      <table class="devices"><thead><tr><th>${t("item_name")}</th><th>${t("platform")}</th><th>${t("gate")}</th>
         <th>${t("state")}</th><th>${t("last_seen")}</th><th>${t("battery")}</th><th>${t("tamper")}</th></tr></thead>
       <tbody>${devices.map((d) => html`<tr class="${d.available ? "" : "down"}">
         <td>${d.name}<br><small>${d.entity_id}</small></td><td>${d.platform}</td><td>${d.gate || "–"}</td>
-        <td><span class="dot ${d.available ? "ok" : "bad"}"></span>${d.available ? d.state : `${t("unavailable")}: ${d.unavailable_reason || ""}`}</td>
-        <td title="${fmtTime(d.last_seen)}">${ago(d.last_seen)}</td>
-        <td>${d.battery ?? "–"}</td><td>${d.tamper === undefined || d.tamper === null ? "–" : d.tamper ? "⚠" : "ok"}</td></tr>`)}</tbody></table></section>
+        <td><span class="dot ${d.available ? "ok" : "bad"}"></span><span class="state-text">${d.available ? stateName(d.state) : t("unavailable")}</span>${d.available || !d.unavailable_reason ? "" : `: ${d.unavailable_reason}`}</td>
+        <td title="${fmtTime(d.last_seen)}" class="ago">${ago(d.last_seen)}</td>
+        <td>${d.battery ?? "–"}</td><td>${d.tamper === undefined || d.tamper === null ? "–" : d.tamper ? "⚠" : t("tamper_ok")}</td></tr>`)}</tbody></table></section>
       ${discovered ? html`<section class="card"><h2>${t("discovered")}</h2>
         ${discovered.map((d) => html`<article class="found"><h3>${d.name || d.host || d.key}</h3>
           <p class="muted">${d.manufacturer || ""} ${d.model || ""} ${d.host || ""}${d.port ? `:${d.port}` : ""} (${d.via}) ${d.platforms.length ? `→ ${d.platforms.join(", ")}` : ""}</p>

@@ -1,7 +1,7 @@
 // Gates: open, close, hold open each barrier; the state follows live.
 import { callService } from "../lib/api.js";
 import { html, ago, throttleFrame } from "../lib/html.js";
-import { t } from "../lib/i18n.js";
+import { t, stateName } from "../lib/i18n.js";
 import { live } from "../lib/live.js";
 
 class GatesPage extends HTMLElement {
@@ -27,8 +27,8 @@ class GatesPage extends HTMLElement {
       <div class="gates">${gates.map((g) => html`
         <article class="gate" data-gate="${g.entity_id}">
           <h3>${g.attributes.friendly_name || g.entity_id}</h3>
-          <p class="gate-state st-${g.state}" data-state="${g.state}">${g.state === "unavailable" ? t("unavailable") : g.state.replace("_", " ")}</p>
-          <p class="muted">${g.attributes.gate ? `${t("gate")}: ${g.attributes.gate} · ` : ""}${ago(g.last_changed)}</p>
+          <p class="gate-state st-${g.state}" data-state="${g.state}">${stateName(g.state)}</p>
+          <p class="muted">${g.attributes.gate ? `${t("gate")}: ${g.attributes.gate} · ` : ""}<span class="ago">${ago(g.last_changed)}</span></p>
           <div class="actions">
             <button class="primary" data-action="open" data-id="${g.entity_id}">${t("open")}</button>
             <button data-action="close" data-id="${g.entity_id}">${t("close")}</button>

@@ -1,7 +1,7 @@
 // Incidents: open ones newest first with priority colours; the selected one's timeline and actions.
 import { api, callService } from "../lib/api.js";
 import { html, fmtTime, throttleFrame, formData } from "../lib/html.js";
-import { t, category } from "../lib/i18n.js";
+import { t, category, stateName } from "../lib/i18n.js";
 import { live } from "../lib/live.js";
 
 const RESPONDERS = ["admin", "guard", "police"];
@@ -93,7 +93,7 @@ class IncidentsPage extends HTMLElement {
       <h2><span class="prio p${i.priority}">${t(`p${i.priority}`)}</span> ${category(i.category)}</h2>
       <p class="message">${i.message}</p>
       <dl class="facts">
-        <dt>${t("status")}</dt><dd><span class="status s-${i.status}">${t(i.status)}</span>${i.classification ? ` (${i.classification})` : ""}</dd>
+        <dt>${t("status")}</dt><dd><span class="status s-${i.status}">${t(i.status)}</span>${i.classification ? ` (${stateName(i.classification)})` : ""}</dd>
         <dt>${t("source")}</dt><dd>${i.source || "–"}</dd>
         <dt>${t("gate")}</dt><dd>${i.gate || "–"}</dd>
         <dt>${t("time")}</dt><dd>${fmtTime(i.created_at)}</dd>
@@ -115,7 +115,7 @@ class IncidentsPage extends HTMLElement {
         html`<a href="/api/snapshots/${s}" target="_blank" rel="noopener"><img src="/api/snapshots/${s}" alt="${t("snapshot")}" loading="lazy"></a>`)}</div>` : ""}
       <h3>${t("timeline")}</h3>
       <ol class="timeline">${[...i.timeline].reverse().map((s) => html`
-        <li><time>${fmtTime(s.at)}</time> <strong>${t(STEP_KEYS[s.action] || s.action)}</strong> <span class="actor">${s.actor}</span>
+        <li><time>${fmtTime(s.at)}</time> <strong>${t(STEP_KEYS[s.action] || s.action)}</strong> <span class="actor">${s.actor === "hub" ? t("system") : s.actor}</span>
         ${s.note ? html`<span class="note">${s.note}</span>` : ""}${stepData(s)}</li>`)}</ol>`;
   }
 

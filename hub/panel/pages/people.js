@@ -24,7 +24,7 @@ class PeoplePage extends HTMLElement {
     }
     this.innerHTML = html`<p class="error" role="alert">${this.error}</p>
       <form class="card inline" data-form="person"><h2>${t("add_person")}</h2>
-        <input name="name" placeholder="${t("name")}" aria-label="${t("name")}" required maxlength="128">
+        <input name="name" placeholder="${t("person_name")}" aria-label="${t("person_name")}" required maxlength="128">
         <select name="list" aria-label="${t("list")}">${LISTS.map((l) => html`<option value="${l}">${t(`${l}list`)}</option>`)}</select>
         <input name="group" placeholder="${t("group_hint")}" aria-label="${t("group")}" required maxlength="64">
         <button type="submit" class="primary">${t("create")}</button></form>
@@ -34,7 +34,7 @@ class PeoplePage extends HTMLElement {
   table(list, people) {
     return html`<section class="card" data-list="${list}"><h2>${t(`${list}list`)}</h2>
       ${people.length === 0 ? html`<p class="empty">${t("nobody")}</p>` : html`
-      <table class="people"><thead><tr><th>${t("name")}</th><th>${t("group")}</th><th>${t("photos")}</th><th></th></tr></thead>
+      <table class="people"><thead><tr><th>${t("person_name")}</th><th>${t("group")}</th><th>${t("photos")}</th><th></th></tr></thead>
       <tbody>${people.map((p) => html`<tr data-person-id="${p.person_id}"><td>${p.name}</td><td>${p.group}</td>
         <td><span class="count" data-photos>${p.photos.length}</span>
           <label class="upload button">${t("add_photo")}<input type="file" accept="image/jpeg" data-person="${p.person_id}"></label></td>

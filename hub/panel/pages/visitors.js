@@ -33,7 +33,7 @@ class VisitorsPage extends HTMLElement {
       <form class="card visitor-form" data-form="checkin">
         <h2>${t("visitor_check")}</h2>
         <fieldset><legend>${t("step_identity")}</legend>
-          <label>${t("name")}<input name="name" required maxlength="128"></label>
+          <label>${t("person_name")}<input name="name" required maxlength="128"></label>
           <label>${t("id_number")}<input name="id_number" maxlength="64"></label>
           <label>${t("phone")}<input name="phone" maxlength="32"></label></fieldset>
         <fieldset><legend>${t("step_visit")}</legend>
@@ -60,8 +60,8 @@ class VisitorsPage extends HTMLElement {
         <form class="search" data-form="search"><input name="q" placeholder="${t("search")}" value="${this.query || ""}">
           <select name="status"><option value="all">${t("all")}</option><option value="in">${t("in_school")}</option><option value="out">${t("left")}</option></select>
           <button type="submit">${t("search")}</button></form>
-        <table class="visitors"><thead><tr><th>${t("name")}</th><th>${t("host")}</th><th>${t("reason")}</th>
-          <th>${t("step_metal")}</th><th>${t("locker")}</th><th>${t("checked_in")}</th><th></th></tr></thead>
+        <table class="visitors"><thead><tr><th>${t("person_name")}</th><th>${t("host")}</th><th>${t("reason")}</th>
+          <th>${t("metal_col")}</th><th>${t("locker")}</th><th>${t("checked_in")}</th><th></th></tr></thead>
           <tbody data-log></tbody></table></section>`.toString();
     this.pollMetal();
     this.loadLog();
