@@ -1,7 +1,9 @@
 """Automations in Home Assistant's shape (trigger / condition / action) and school calendars.
 
 `hub.components['automation']` is an `AutomationComponent`; `hub.components['schedules']` a
-`Schedules` mapping. The HTTP layer fires webhook triggers with `fire_webhook`.
+`Schedules` mapping. The HTTP layer fires webhook triggers with `fire_webhook`. Triggers attach
+when the hub fires `hub_started` (as HA's at `homeassistant_started`), so the state changes of
+start-up run no automation; automations reloaded later attach at once.
 """
 
 from __future__ import annotations

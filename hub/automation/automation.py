@@ -39,6 +39,9 @@ class Automation:
         self.traces: deque[Trace] = deque(maxlen=config.trace.stored_traces)
         self.last_triggered: float | None = None
         self.runs: dict[asyncio.Task[None], Trace] = {}
+        #: triggers refused by the mode (already running, queue full, max runs), ever
+        self.skipped = 0
+        self._skipped_in_burst = 0  # refused since the automation was last idle
         self._queue: deque[tuple[Trace, dict[str, Any]]] = deque()
         self._removers: list[Callable[[], None]] = []
         self._variables = config.variables
@@ -113,7 +116,11 @@ class Automation:
         return trace
 
     def _refuse(self, trace: Trace, why: str) -> Trace:
-        if self._log_level:
+        # Why: a burst of triggers (1,000 at once in the core bench) must not log 1,000 lines;
+        # the first refusal of a burst is logged, the rest are counted (see `_finished`).
+        self.skipped += 1
+        self._skipped_in_burst += 1
+        if self._log_level and self._skipped_in_burst == 1:
             _LOGGER.log(self._log_level, "Automation %s not run: %s", self.name, why)
         trace.finish("skipped", why)
         return trace
@@ -149,6 +156,12 @@ class Automation:
         if self._queue and not self.runs and self.component.running:
             next_trace, variables = self._queue.popleft()
             self._start(next_trace, variables)
+        if not self.runs and self._skipped_in_burst:
+            if self._log_level and self._skipped_in_burst > 1:
+                # debug: at info, 1,000 automations refused in one burst would flood again
+                _LOGGER.debug("Automation %s: %d triggers not run while it was busy",
+                              self.name, self._skipped_in_burst)
+            self._skipped_in_burst = 0
 
     # ------------------------------------------------------------------ views
 
@@ -166,5 +179,6 @@ class Automation:
             "max": self.config.max, "enabled": self.enabled,
             "triggers": [t.platform for t in self.config.trigger],
             "last_triggered": self.last_triggered, "running": len(self.runs),
-            "queued": len(self._queue), "last_run": last.summary() if last else None,
+            "queued": len(self._queue), "skipped": self.skipped,
+            "last_run": last.summary() if last else None,
         }

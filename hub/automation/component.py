@@ -7,10 +7,12 @@ import gc
 import logging
 from typing import TYPE_CHECKING, Any
 
+from ..bus import Event
 from ..config import validate_config
 from ..config.yaml_loader import YDict, load_yaml
 from ..entity import slugify
 from ..exceptions import ConfigError
+from ..hub import EVENT_HUB_STARTED
 from .automation import Automation
 from .conditions import ConditionCompiler
 from .config import AutomationsConfig, check_automations
@@ -42,6 +44,13 @@ class AutomationComponent:
         self.template_globals: dict[str, Any] = template_globals(hub.states, self.tz)
         self.automations: dict[str, Automation] = {}
         self.running = True
+        # Why: triggers attach once the hub has started, as HA attaches at
+        # homeassistant_started. Attached earlier, each device's first states during start-up
+        # (unavailable -> its real state) ran every automation watching it: a boot storm of
+        # runs and "already running" lines (found by bench/bench_core.py).
+        self.started = hub.state == "running"
+        self._unlisten_started = (
+            None if self.started else hub.bus.listen(EVENT_HUB_STARTED, self._on_hub_started))
 
     # ------------------------------------------------------------------ loading
 
@@ -66,10 +75,27 @@ class AutomationComponent:
                 continue
             automation = Automation(self, automation_id, config)
             self.automations[automation_id] = automation
-            automation.attach()
+            if self.started:
+                automation.attach()
             self._write_state(automation)
         if self.automations:
-            _LOGGER.info("Automations: %d loaded", len(self.automations))
+            _LOGGER.info("Automations: %d loaded%s", len(self.automations),
+                         "" if self.started else "; triggers attach when the hub has started")
+
+    def _on_hub_started(self, _event: Event) -> None:
+        """Attach every automation's triggers: start-up's state changes are over."""
+        self._stop_listening_started()
+        if not self.running or self.started:
+            return
+        self.started = True
+        for automation in self.automations.values():
+            automation.attach()
+        _LOGGER.debug("Automations: triggers of %d attached", len(self.automations))
+
+    def _stop_listening_started(self) -> None:
+        if self._unlisten_started is not None:
+            self._unlisten_started()
+            self._unlisten_started = None
 
     def unload(self) -> None:
         """Detach every automation, cancel its runs and remove its state."""
@@ -163,6 +189,7 @@ class AutomationComponent:
     async def stop(self) -> None:
         """Detach everything and cancel runs (the hub is stopping)."""
         self.running = False
+        self._stop_listening_started()
         for automation in self.automations.values():
             automation.detach()
             automation.cancel_runs()

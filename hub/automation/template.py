@@ -1,16 +1,16 @@
-"""Jinja2 templates in a sandbox: parsed when the config is validated, compiled once, cached."""
+"""Jinja2 templates in a sandbox: parsed when the config is validated, compiled once, cached.
+
+Jinja2 itself is imported on the first template (see `sandbox`): a site whose automations hold
+no template never imports it.
+"""
 
 from __future__ import annotations
 
 import ast
 import datetime as dt
-import operator
 from collections.abc import Callable, Mapping
+from types import ModuleType
 from typing import TYPE_CHECKING, Any
-
-import jinja2
-from jinja2.exceptions import SecurityError
-from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 if TYPE_CHECKING:
     from ..states import StateMachine
@@ -18,36 +18,24 @@ if TYPE_CHECKING:
 __all__ = ["SecurityError", "Template", "TemplateError", "is_template", "render_complex",
            "template_globals"]
 
-_MAX_RESULT = 100_000  # characters or items a single * or ** may produce
-
 
 class TemplateError(Exception):
     """A template failed to render; the message names the template."""
 
 
-class _Sandbox(ImmutableSandboxedEnvironment):
-    """The sandbox: no attribute starting with _, no mutation, bounded * and **."""
-
-    intercepted_binops = frozenset({"*", "**"})
-
-    def call_binop(self, context: jinja2.runtime.Context, operator_name: str,
-                   left: Any, right: Any) -> Any:
-        """Refuse products and powers that would eat the hub's memory or time."""
-        if operator_name == "**":
-            if isinstance(right, int | float) and abs(right) > 100:
-                raise SecurityError("exponent too large")
-            return operator.pow(left, right)
-        sized = left if isinstance(left, str | list | tuple) else right
-        count = right if sized is left else left
-        if isinstance(sized, str | list | tuple) and isinstance(count, int) and (
-                len(sized) * count > _MAX_RESULT):
-            raise SecurityError("result too large")
-        return operator.mul(left, right)
+class SecurityError(TemplateError):
+    """The sandbox refused an access (private attribute, mutation, giant result)."""
 
 
-ENV = _Sandbox(undefined=jinja2.StrictUndefined, autoescape=False)
 _PARSED: set[str] = set()
-_COMPILED: dict[str, jinja2.Template] = {}
+_COMPILED: dict[str, Callable[[Mapping[str, Any]], str]] = {}
+
+
+def _sandbox() -> ModuleType:
+    """Return the sandbox module; the first call imports Jinja2."""
+    from . import sandbox
+
+    return sandbox
 
 
 def is_template(value: object) -> bool:
@@ -62,13 +50,10 @@ class Template:
 
     def __init__(self, source: str) -> None:
         if source not in _PARSED:
-            try:
-                ENV.parse(source)
-            except jinja2.TemplateSyntaxError as exc:
-                raise ValueError(f"template syntax error: {exc.message} in {source!r}") from None
+            _sandbox().parse(source)
             _PARSED.add(source)
         self.source = source
-        self._compiled: jinja2.Template | None = None
+        self._compiled: Callable[[Mapping[str, Any]], str] | None = None
 
     def __repr__(self) -> str:
         return f"Template({self.source!r})"
@@ -85,16 +70,12 @@ class Template:
         if compiled is None:
             compiled = _COMPILED.get(self.source)
             if compiled is None:
-                compiled = _COMPILED[self.source] = ENV.from_string(self.source)
+                compiled = _COMPILED[self.source] = _sandbox().compile_template(self.source)
             self._compiled = compiled
         try:
-            return compiled.render(variables)
-        except SecurityError:
-            raise
-        except jinja2.TemplateError as exc:
-            raise TemplateError(f"{self.source!r}: {exc}") from None
+            return compiled(variables)
         except Exception as exc:
-            raise TemplateError(f"{self.source!r}: {type(exc).__name__}: {exc}") from None
+            raise _sandbox().render_error(self.source, exc) from None
 
     def render_native(self, variables: Mapping[str, Any]) -> Any:
         """Render and turn a result that looks like a number, bool, list or dict into one."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import textwrap
 from collections.abc import Awaitable, Callable
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -28,6 +29,11 @@ devices:
 """
 
 Site = Callable[..., Awaitable[HubHarness]]
+
+# Why: make_hub validates hub.time_zone with ZoneInfo() on the event loop, and the first load
+# of a zone reads the tz database (blockbuster fails the test). Loaded once here, off the loop,
+# every test file of this folder also runs alone (test_modes.py alone failed before).
+ZoneInfo("Asia/Shanghai")
 
 
 @pytest.fixture
