@@ -186,3 +186,21 @@ async def test_broadcast_preset_through_speaker(browser: Browser, hub_factory: A
         await context.close()
     finally:
         await sim.stop()
+
+
+async def test_expired_session_returns_the_panel_to_login(browser: Browser, hub_factory: Any,
+                                                          tmp_path: Path,
+                                                          register_plugin: Any) -> None:
+    """When the session expires the hub closes the panel's WebSocket and the panel shows the
+    login form by itself (no click needed), so an unattended screen stops showing live data."""
+    register_test_devices(register_plugin)
+    site = SITE.replace("    argon2_time_cost: 1\n",
+                        f"    argon2_time_cost: 1\n    session_hours: {4 / 3600}\n")
+    api = await start_api(hub_factory, tmp_path, site)
+    context = await browser.new_context(viewport=VIEWPORT)
+    page = await context.new_page()
+    await page.goto(api.url + "/")
+    await login(page, "guard")
+    await page.wait_for_selector("form.login", timeout=10000)
+    assert await page.locator("header.top").count() == 0
+    await context.close()
