@@ -57,9 +57,25 @@ TRANSITIONS: dict[IncidentStatus, frozenset[IncidentStatus]] = {
 }
 
 
+_last_ms = 0
+_seq = 0
+
+
 def new_id() -> str:
-    """Return a time-ordered unique id (48-bit ms timestamp + 80 random bits, hex)."""
-    return f"{int(time.time() * 1000):012x}{os.urandom(10).hex()}"
+    """Return a unique id that sorts in creation order within this process.
+
+    48-bit millisecond timestamp, a 16-bit sequence for ids made in the same millisecond
+    (so newest-first lists and id cursors stay ordered), then 64 random bits; 32 hex digits.
+    """
+    global _last_ms, _seq
+    now = int(time.time() * 1000)
+    if now > _last_ms:
+        _last_ms, _seq = now, 0
+    else:  # same millisecond, or the clock stepped back: keep counting from the last id
+        _seq += 1
+        if _seq > 0xFFFF:
+            _last_ms, _seq = _last_ms + 1, 0
+    return f"{_last_ms:012x}{_seq:04x}{os.urandom(8).hex()}"
 
 
 @dataclass(slots=True)

@@ -122,3 +122,12 @@ async def test_concurrent_repeats_open_one_incident(hub_factory) -> None:
     await h.hub.services.call("incident", "resolve", {"incident_id": results[0].id})
     fresh = await h.hub.incidents.raise_incident("panic", source="alarm.a")
     assert fresh.id != results[0].id
+
+
+def test_incident_ids_sort_in_creation_order() -> None:
+    """Ids made in the same millisecond still sort in the order they were made."""
+    from hub.incidents import new_id
+
+    ids = [new_id() for _ in range(5000)]
+    assert ids == sorted(ids) and len(set(ids)) == len(ids)
+    assert all(len(i) == 32 for i in ids)
