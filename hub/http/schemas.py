@@ -30,7 +30,12 @@ class PageQuery(BaseModel):
 
 def page_offset(q: PageQuery) -> int:
     """Return the offset an in-memory list's cursor stands for (cursors are hex offsets)."""
-    return int(q.cursor, 16) if q.cursor else 0
+    # A forged, huge cursor must not overflow the database's 64-bit OFFSET (fuzzing found it):
+    # anything past the end simply gives an empty page.
+    return min(int(q.cursor, 16), _MAX_OFFSET) if q.cursor else 0
+
+
+_MAX_OFFSET = 2**62
 
 
 def page(items: list[Any], q: PageQuery, total: int | None = None,
