@@ -188,6 +188,12 @@ async def run(args: argparse.Namespace) -> None:
         print(_row(f"burst of {burst['n']}: raised -> received", burst["latency"]))
         print(f"hub process CPU per incident in the burst (raise, store, sign, send, mark, "
               f"timeline step): {burst['cpu_ms']:.2f} ms")
+        recorder = hub.components.get("recorder")
+        if recorder is not None:
+            groups = recorder.sql.group_stats
+            print(f"incident-store writes (saves, delivery steps, marks): {groups.jobs} in "
+                  f"{groups.groups} transactions ({groups.jobs / max(1, groups.groups):.1f} "
+                  f"per commit, largest {groups.largest})")
         await hub.stop()
     parent.send("stop")
     proc.join(5)
