@@ -7,7 +7,9 @@ from enum import Enum
 from pathlib import Path
 from typing import Any
 
-__all__ = ["dumps", "to_jsonable"]
+import orjson
+
+__all__ = ["dumps", "dumps_fast", "to_jsonable"]
 
 
 def to_jsonable(value: Any) -> Any:
@@ -28,3 +30,20 @@ def to_jsonable(value: Any) -> Any:
 def dumps(value: Any) -> str:
     """Serialise to compact JSON, understanding hub objects."""
     return json.dumps(value, default=to_jsonable, separators=(",", ":"), ensure_ascii=False)
+
+
+_STDLIB_ENCODE = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False,
+                                  default=to_jsonable).encode
+# Dataclasses pass through to to_jsonable (their as_dict), so both encoders agree.
+_ORJSON_OPTIONS = orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_DATACLASS
+
+
+def dumps_fast(value: Any) -> str:
+    """Serialise like `dumps`, with orjson (about 10x faster) on the recorder's hot path.
+
+    Values orjson refuses (integers past 64 bits, for example) fall back to the stdlib.
+    """
+    try:
+        return orjson.dumps(value, default=to_jsonable, option=_ORJSON_OPTIONS).decode()
+    except (orjson.JSONEncodeError, TypeError):
+        return _STDLIB_ENCODE(value)

@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import functools
 import itertools
-import json
 import logging
 import time
 from collections import deque
@@ -27,7 +26,7 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 from ..bus import Event
 from ..hub import EVENT_AUDIT_LOGGED
-from ..jsonutil import to_jsonable
+from ..jsonutil import dumps_fast
 from ..states import EVENT_STATE_CHANGED, State
 from .config import RecorderConfig
 from .db import Database
@@ -50,7 +49,7 @@ _SQLITE_ROWS = 100
 # Rows per insert block; between blocks a waiting incident save may cut the batch short.
 _BLOCK = 100
 _SQL: dict[tuple[str, int, int], str] = {}
-_encode = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, default=to_jsonable).encode
+_encode = dumps_fast
 _Row = tuple[Any, ...]
 _Item = tuple[int, _Row]
 
