@@ -169,8 +169,7 @@ class AsyncSqlWriter:
     async def close(self) -> None:
         """Let queued urgent jobs commit, then close their connection."""
         while self._drainer is not None and not self._drainer.done():
-            with contextlib.suppress(Exception):
-                await self._drainer
+            await asyncio.wait([self._drainer])  # its callers hear about its failures
         await self._drop_urgent()
 
     def urgent_waiting(self) -> bool:
