@@ -27,7 +27,8 @@ async def main(config_path: str, mode: str, count: int) -> None:
             incident = await hub.incidents.raise_incident(
                 "panic", source=f"alarm.panic_{n}", gate="main")
             # The incident (and its outbox items) is committed once raise_incident returns.
-            print("RAISED", incident.id, flush=True)
+            # One write: the test runs this unbuffered, and SIGKILL may land between writes.
+            print(f"RAISED {incident.id}", flush=True)
         print("BURST_DONE", flush=True)
     stop = asyncio.Event()
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)

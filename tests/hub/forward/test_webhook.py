@@ -203,7 +203,8 @@ async def test_tls_verified_against_configured_ca(
         trusted = await hub_factory(webhook_yaml(receiver.url, ca_file=str(ca_file)))
         incident = await trusted.hub.incidents.raise_incident("panic", source="b")
         await wait_for(lambda: _steps(incident, ACTION_DELIVERED))
-        assert receiver.messages[-1]["incident"]["id"] == incident.id
+        # The refused hub's message is pending in the same database and may arrive after it.
+        assert incident.id in [m["incident"]["id"] for m in receiver.messages]
     finally:
         await runner.cleanup()
 
