@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import time
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -17,7 +18,7 @@ if TYPE_CHECKING:
 __all__ = ["PatternWatch", "TimeWatch"]
 
 
-class _ClockWatch:
+class _ClockWatch(ABC):
     """Re-arms a wall-clock timer after each firing until cancelled."""
 
     def __init__(self, hub: Hub, callback: Callable[[dict[str, Any]], None],
@@ -31,13 +32,13 @@ class _ClockWatch:
         self._cancelled = False
         self._arm(time.time())
 
+    @abstractmethod
     def next_after(self, after: float) -> float:
         """Return the next firing time after `after`."""
-        raise NotImplementedError
 
+    @abstractmethod
     def describe(self, target: float) -> dict[str, Any]:
         """Return the trigger variables for a firing at `target`."""
-        raise NotImplementedError
 
     def _arm(self, after: float) -> None:
         if not self._cancelled:
