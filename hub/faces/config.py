@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from ..incidents.config import PriorityValue
 from ..incidents.model import Priority
 
 __all__ = [
@@ -27,22 +28,10 @@ class WatchCategory(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    priority: Priority = Priority.HIGH
+    priority: PriorityValue = Priority.HIGH
     instructions: str = ""
     #: Overrides the watch-list threshold for this category.
     threshold: float | None = None
-
-    @field_validator("priority", mode="before")
-    @classmethod
-    def _priority(cls, value: object) -> Priority:
-        if isinstance(value, Priority):
-            return value
-        if isinstance(value, int | str):
-            try:
-                return Priority.parse(value)
-            except (KeyError, ValueError):
-                pass
-        raise ValueError("expected 1-4 or one of critical, high, medium, low")
 
 
 class WatchCamera(BaseModel):

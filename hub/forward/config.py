@@ -16,6 +16,7 @@ from pydantic import (
 )
 
 from ..incidents import Priority
+from ..incidents.config import PriorityValue
 
 __all__ = [
     "DestinationConfig",
@@ -48,21 +49,9 @@ class DestinationConfig(_Model):
 
     name: str = Field(min_length=1, max_length=64, pattern=_NAME)
     categories: list[str] | None = None
-    min_priority: Priority = Priority.LOW
+    min_priority: PriorityValue = Priority.LOW
     include_tests: bool = True
     retry: RetryConfig | None = None
-
-    @field_validator("min_priority", mode="before")
-    @classmethod
-    def _parse_priority(cls, value: object) -> Priority:
-        if isinstance(value, Priority):
-            return value
-        if isinstance(value, int | str):
-            try:
-                return Priority.parse(value)
-            except (KeyError, ValueError):
-                pass
-        raise ValueError("expected 1-4 or one of critical, high, medium, low")
 
 
 class WebhookConfig(DestinationConfig):

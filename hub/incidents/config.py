@@ -2,11 +2,28 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from typing import Annotated
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from .model import Priority
 
-__all__ = ["DEFAULT_CATEGORIES", "CategoryConfig", "IncidentsConfig"]
+__all__ = ["DEFAULT_CATEGORIES", "CategoryConfig", "IncidentsConfig", "PriorityValue"]
+
+
+def _coerce_priority(value: object) -> Priority:
+    if isinstance(value, Priority):
+        return value
+    if isinstance(value, int | str):
+        try:
+            return Priority.parse(value)
+        except (KeyError, ValueError):
+            pass
+    raise ValueError("expected 1-4 or one of critical, high, medium, low")
+
+
+#: A priority in YAML: 1-4 or a name (critical, high, medium, low).
+PriorityValue = Annotated[Priority, BeforeValidator(_coerce_priority)]
 
 
 class CategoryConfig(BaseModel):
@@ -14,22 +31,10 @@ class CategoryConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    priority: Priority = Priority.MEDIUM
+    priority: PriorityValue = Priority.MEDIUM
     title: str = ""
     forward: bool = False
     instructions: str = ""
-
-    @field_validator("priority", mode="before")
-    @classmethod
-    def _parse_priority(cls, value: object) -> Priority:
-        if isinstance(value, Priority):
-            return value
-        if isinstance(value, int | str):
-            try:
-                return Priority.parse(value)
-            except (KeyError, ValueError):
-                pass
-        raise ValueError("expected 1-4 or one of critical, high, medium, low")
 
 
 DEFAULT_CATEGORIES: dict[str, CategoryConfig] = {
