@@ -157,11 +157,24 @@ class OnvifCamera(Camera):
             data: CameraEventData = {"entity_id": self.entity_id, "source": event.source,
                                      "value": event.value, "topic": event.topic}  # fmt: skip
             self.hub.bus.fire(_EVENT_TYPES[event.kind], dict(data))
-        if event.kind == "tamper" and event.value and self.cfg.tamper_incident:
+        if event.kind == "tamper" and self.cfg.tamper_incident and changed:
+            await self._tamper_incident(event)
+
+    async def _tamper_incident(self, event: CameraEvent) -> None:
+        if event.value:
             await self.hub.incidents.raise_incident(
                 INCIDENT_TAMPER, source=self.entity_id, gate=self.cfg.gate,
                 message=f"{self.name}: camera tampered with ({event.source})",
                 cameras=[self.entity_id], data={"topic": event.topic},
+            )  # fmt: skip
+            return
+        # The scene is back: tell the guard on the timeline, but leave the incident open. A
+        # covered or turned camera is for a person to check, not to resolve by itself.
+        incident = self.hub.incidents.find_open(INCIDENT_TAMPER, self.entity_id)
+        if incident is not None:
+            await self.hub.incidents.add_step(
+                incident.id, "tamper_cleared", note=f"{self.name} reports its view is back",
+                data={"topic": event.topic},
             )  # fmt: skip
 
     # -- camera services ------------------------------------------------------------------------

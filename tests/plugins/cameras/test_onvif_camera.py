@@ -45,7 +45,7 @@ async def test_media1_when_media2_is_off(
 async def test_events_become_hub_events_and_tamper_incident(
     hub_factory: HubFactory, onvif_sim: CameraSimulator
 ) -> None:
-    """Motion and digital inputs fire plugin events; tamper also raises a tamper incident."""
+    """Motion and inputs fire plugin events; tamper raises an incident, its end adds a step."""
     h = await hub_factory(onvif_yaml(onvif_sim))
     await wait_for_state(h.hub, ENTITY, "streaming")
     await wait_for(lambda: onvif_sim.ctx.events.subscriptions)
@@ -59,6 +59,11 @@ async def test_events_become_hub_events_and_tamper_incident(
     [raised] = await wait_for(lambda: h.of_type("incident_raised"))
     assert raised.data["category"] == "tamper"
     assert state_of(h, ENTITY).attributes["tamper"] is True
+    onvif_sim.trigger("tamper", False)
+    incident = h.hub.incidents.find_open("tamper", ENTITY)
+    assert incident is not None
+    await wait_for(lambda: incident.timeline[-1].action == "tamper_cleared")
+    assert incident.is_open and state_of(h, ENTITY).attributes["tamper"] is False
 
 
 async def test_ptz_continuous_relative_and_preset(
