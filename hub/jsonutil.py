@@ -27,13 +27,16 @@ def to_jsonable(value: Any) -> Any:
     raise TypeError(f"{type(value).__name__} is not JSON serialisable")
 
 
-def dumps(value: Any) -> str:
-    """Serialise to compact JSON, understanding hub objects."""
-    return json.dumps(value, default=to_jsonable, separators=(",", ":"), ensure_ascii=False)
-
-
+# Built once: json.dumps with options builds a new encoder on every call (HTTP, WebSocket).
 _STDLIB_ENCODE = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False,
                                   default=to_jsonable).encode
+
+
+def dumps(value: Any) -> str:
+    """Serialise to compact JSON, understanding hub objects."""
+    return _STDLIB_ENCODE(value)
+
+
 # Dataclasses pass through to to_jsonable (their as_dict), so both encoders agree.
 _ORJSON_OPTIONS = orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_DATACLASS
 

@@ -12,6 +12,7 @@ from pydantic import BaseModel, ValidationError
 
 from .bus import Context, EventBus
 from .exceptions import ServiceNotFound, ServiceValidationError
+from .fieldpath import format_path
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -58,13 +59,7 @@ class Service:
 
 def format_errors(exc: ValidationError) -> list[tuple[str, str]]:
     """Turn a pydantic error into (field path, message) pairs."""
-    out = []
-    for err in exc.errors():
-        path = ""
-        for part in err["loc"]:
-            path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
-        out.append((path or "(data)", err["msg"]))
-    return out
+    return [(format_path(err["loc"]) or "(data)", err["msg"]) for err in exc.errors()]
 
 
 class ServiceRegistry:

@@ -1,7 +1,8 @@
 """Configuration: YAML with locations, validation, and error rendering."""
 
+from ..fieldpath import format_path
 from .models import CoreConfig, HubConfig
-from .validate import CORE_SECTIONS, check_config, format_path, load_config, validate_config
+from .validate import CORE_SECTIONS, check_config, load_config, validate_config
 from .yaml_loader import YamlError, load_yaml, location_of
 
 __all__ = [

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ValidationError
 from ..components import COMPONENTS, resolve
 from ..entity import DeviceConfig
 from ..exceptions import ConfigError
+from ..fieldpath import format_path
 from ..incidents import IncidentsConfig
 from .models import CoreConfig, HubConfig
 from .yaml_loader import YamlError, load_yaml, location_of
@@ -18,14 +19,6 @@ from .yaml_loader import YamlError, load_yaml, location_of
 __all__ = ["CORE_SECTIONS", "check_config", "load_config", "validate_config"]
 
 CORE_SECTIONS = ("hub", "incidents", "devices")
-
-
-def format_path(loc: tuple[str | int, ...]) -> str:
-    """Render ('devices', 2, 'port') as 'devices[2].port'."""
-    out = ""
-    for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out
 
 
 class _Problems:
