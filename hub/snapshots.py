@@ -57,21 +57,35 @@ class SnapshotStore:
 
     async def purge(self, older_than_days: float, keep_incidents: bool = True) -> int:
         """Delete snapshots older than the limit (those of incidents stay); return how many."""
-        return await self._hub.run_blocking(self._purge_blocking, older_than_days, keep_incidents)
+        removed = await self.purge_ids(older_than_days, keep_incidents=keep_incidents)
+        if removed:
+            _LOGGER.info("Retention: deleted %d snapshots older than %s days", len(removed),
+                         older_than_days)
+        return len(removed)
 
-    def _purge_blocking(self, days: float, keep_incidents: bool) -> int:
+    async def purge_ids(self, older_than_days: float, *, kind: str | None = None,
+                        keep_incidents: bool = True) -> list[str]:
+        """Delete old snapshots (only of `kind`, if given); return the deleted ids."""
+        return await self._hub.run_blocking(self._purge_blocking, older_than_days, kind,
+                                            keep_incidents)
+
+    def _purge_blocking(self, days: float, kind: str | None, keep_incidents: bool) -> list[str]:
         if not self.root.exists():
-            return 0
-        limit, removed = time.time() - days * 86400, 0
-        for meta_path in self.root.glob("*.json"):
-            meta = json.loads(meta_path.read_text())
-            if meta["at"] >= limit or (keep_incidents and meta.get("incident_id")):
+            return []
+        limit, removed = time.time() - days * 86400, []
+        for meta_path in sorted(self.root.glob("*.json")):
+            try:
+                meta = json.loads(meta_path.read_text())
+            except (OSError, ValueError):  # a half-written or foreign file: leave it alone
+                continue
+            if kind is not None and meta.get("kind") != kind:
+                continue
+            if float(meta.get("at", time.time())) >= limit or (
+                    keep_incidents and meta.get("incident_id")):
                 continue
             meta_path.with_suffix(".jpg").unlink(missing_ok=True)
-            meta_path.unlink()
-            removed += 1
-        if removed:
-            _LOGGER.info("Retention: deleted %d snapshots older than %s days", removed, days)
+            meta_path.unlink(missing_ok=True)
+            removed.append(meta_path.stem)
         return removed
 
 
