@@ -1,4 +1,11 @@
-"""Retention: delete events and state history older than N days; never incidents or audit."""
+"""Retention: delete events and state history older than N days; never incidents or audit.
+
+Events are found through their time index. State rows have no index on time alone (it
+slowed every history write), so they are deleted in id order, oldest first: ids grow with
+time, and the walk stops at the first chunk with nothing old left in it. A row written with
+an older time after newer ones (a clock set back) is deleted by a later purge once the walk
+reaches it.
+"""
 
 from __future__ import annotations
 
@@ -26,7 +33,7 @@ async def purge_history(sql: SqlWriter, keep_days: int) -> dict[str, Any]:
     cutoff = time.time() - keep_days * _DAY
     removed = {
         "events": await _purge_table(sql, EventRow, EventRow.time_fired, cutoff),
-        "states": await _purge_table(sql, StateRow, StateRow.last_updated, cutoff),
+        "states": await _purge_in_id_order(sql, cutoff),
     }
     _LOGGER.info(
         "Recorder purge: removed %d events and %d states older than %d days",
@@ -52,4 +59,29 @@ async def _purge_table(sql: SqlWriter, model: Any, column: Any, cutoff: float) -
         removed = await sql.run(purge_chunk)
         total += removed
         if removed < _CHUNK:
+            return total
+
+
+async def _purge_in_id_order(sql: SqlWriter, cutoff: float) -> int:
+    total, after = 0, -1
+    while True:
+        chunk = (
+            select(StateRow.id, StateRow.last_updated)
+            .where(StateRow.id > after)
+            .order_by(StateRow.id)
+            .limit(_CHUNK)
+        )
+
+        def purge_chunk(
+            conn: Connection, chunk: Any = chunk, after: int = after
+        ) -> tuple[int, int, int]:
+            rows = conn.execute(chunk).all()
+            old = [row_id for row_id, updated in rows if updated < cutoff]
+            if old:
+                conn.execute(delete(StateRow).where(StateRow.id.in_(old)))
+            return len(rows), len(old), rows[-1][0] if rows else after
+
+        seen, removed, after = await sql.run(purge_chunk)
+        total += removed
+        if seen < _CHUNK or removed == 0:
             return total

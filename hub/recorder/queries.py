@@ -15,7 +15,7 @@ from sqlalchemy.orm import selectinload
 
 from ..incidents.model import Incident
 from .db import Database
-from .models import AuditRow, EventRow, IncidentRow, StateRow
+from .models import AuditRow, EventRow, IncidentRow, StateRow, StatesMetaRow
 from .store import incident_from_row
 
 __all__ = ["MAX_LIMIT", "Page", "Queries"]
@@ -67,10 +67,11 @@ class Queries:
         cursor: str | None = None,
     ) -> Page[dict[str, Any]]:
         """Return the recorded states of one entity, newest first."""
-        stmt = select(StateRow).where(StateRow.entity_id == entity_id)
+        key = select(StatesMetaRow.id).where(StatesMetaRow.entity_id == entity_id)
+        stmt = select(StateRow).where(StateRow.metadata_id == key.scalar_subquery())
         stmt = _between(stmt, StateRow.last_updated, start, end)
         rows, nxt = await self._page(stmt, StateRow.id, limit, cursor)
-        return Page([_state(r) for r in rows], nxt)
+        return Page([_state(entity_id, r) for r in rows], nxt)
 
     async def events(
         self,
@@ -190,9 +191,9 @@ def _between(stmt: Select[Any], column: Any, start: float | None, end: float | N
     return stmt
 
 
-def _state(row: StateRow) -> dict[str, Any]:
+def _state(entity_id: str, row: StateRow) -> dict[str, Any]:
     return {
-        "entity_id": row.entity_id,
+        "entity_id": entity_id,
         "state": row.state,
         "attributes": row.attributes,
         "last_changed": row.last_changed,

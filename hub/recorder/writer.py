@@ -6,7 +6,8 @@ appends it to a deque. Queuing plain rows instead of events lets the events be f
 once, which keeps Python's cyclic garbage collector from rescanning a growing backlog.
 
 The writer task wakes every `commit_interval` (or when `max_batch` rows wait) and writes
-transactions of at most `CHUNK` rows, so an incident save waits for one chunk at most.
+transactions of at most `CHUNK` rows; between blocks of `_BLOCK` rows a waiting incident save
+cuts the transaction short, so it waits for one block at most.
 """
 
 from __future__ import annotations
@@ -30,19 +31,22 @@ from ..jsonutil import dumps_fast
 from ..states import EVENT_STATE_CHANGED, State
 from .config import RecorderConfig
 from .db import Database
+from .entity_keys import EntityKeys
 from .sqlwriter import SqlWriter
 
 _LOGGER = logging.getLogger(__name__)
 
 __all__ = ["CHUNK", "HistoryWriter", "WriterStats"]
 
-CHUNK = 2000
+# Rows per transaction. Big transactions write far more rows per second on SQLite (each
+# commit rewrites the index pages it touched); an incident save still waits one block only.
+CHUNK = 10_000
 _RETRY_MAX = 30.0
 _EVENTS, _STATES, _AUDIT = 0, 1, 2
 _TABLES = ("events", "states", "audit_log")
 _COLUMNS = (
     ("event_type", "time_fired", "data", "user_id", "origin"),
-    ("entity_id", "state", "attributes", "last_changed", "last_updated", "user_id"),
+    ("metadata_id", "state", "attributes", "last_changed", "last_updated", "user_id"),
     ("time", "user", "action", "target", "details", "origin"),
 )
 _SQLITE_ROWS = 100
@@ -94,6 +98,7 @@ class HistoryWriter:
         self._task: asyncio.Task[None] | None = None
         self._flush_lock = asyncio.Lock()
         self._attributes: dict[str, tuple[Mapping[str, Any], str]] = {}
+        self._keys = EntityKeys()
 
     @property
     def queued(self) -> int:
@@ -222,9 +227,11 @@ class HistoryWriter:
             try:
                 written = await self._sql.run(functools.partial(self._write_blocking, batch))
             except (OperationalError, InterfaceError, OSError, TimeoutError):
+                self._keys.forget()  # states_meta rows of the failed transaction are gone
                 queue.extendleft(reversed(batch))
                 raise
             except DBAPIError:
+                self._keys.forget()
                 # The database refused some row (too long for PostgreSQL, say): keep the rest.
                 await self._write_one_by_one(batch)
                 continue
@@ -237,8 +244,10 @@ class HistoryWriter:
             try:
                 await self._sql.run(functools.partial(self._write_blocking, [item]))
             except (OperationalError, InterfaceError):
+                self._keys.forget()
                 raise
             except DBAPIError as exc:
+                self._keys.forget()
                 self._skip(_TABLES[item[0]], exc.orig or exc)
 
     def _write_blocking(self, batch: list[_Item], conn: Connection) -> int:
@@ -247,10 +256,13 @@ class HistoryWriter:
         started = time.perf_counter()
         written = 0
         stats = self.stats
+        keys = self._keys.resolve(conn, {row[0] for table, row in batch if table == _STATES})
         while written < len(batch):
             block = batch[written : written + _BLOCK]
             tables: tuple[list[_Row], list[_Row], list[_Row]] = ([], [], [])
             for table, row in block:
+                if table == _STATES:
+                    row = (keys[row[0]], *row[1:])
                 tables[table].append(row)
             for table, rows in enumerate(tables):
                 if rows:

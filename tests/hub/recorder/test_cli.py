@@ -24,10 +24,11 @@ def test_upgrade_status_and_purge(tmp_path: Path, capsys: pytest.CaptureFixture[
     db_file = tmp_path / "data" / "campus-hub.db"
     with sqlite3.connect(db_file) as con:
         old, new = time.time() - 40 * 86400, time.time()
+        con.execute("INSERT INTO states_meta (id, entity_id) VALUES (7, 'gate.north')")
         for at in (old, new):
             con.execute(
-                "INSERT INTO states (entity_id, state, attributes, last_changed, "
-                "last_updated) VALUES ('gate.north', 'open', '{}', ?, ?)",
+                "INSERT INTO states (metadata_id, state, attributes, last_changed, "
+                "last_updated) VALUES (7, 'open', '{}', ?, ?)",
                 (at, at),
             )
     assert main(["db", "-c", config, "status"]) == 0
@@ -56,7 +57,7 @@ def test_status_on_a_database_never_migrated(
     assert main(["db", "-c", str(config), "status"]) == 1
     out = capsys.readouterr().out
     assert "incidents    (no table yet)" in out
-    assert "pending" in out and "recorder_0002" in out
+    assert "pending" in out and "recorder_0003" in out
     assert main(["db", "-c", str(config), "upgrade"]) == 0
     assert main(["db", "-c", str(config), "status"]) == 0
     assert "pending" not in capsys.readouterr().out

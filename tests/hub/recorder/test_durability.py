@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from hub.recorder.db import Database
-from hub.recorder.models import StateRow
+from hub.recorder.models import StateRow, StatesMetaRow
 from hub.recorder.store import DatabaseIncidentStore
 
 CHILD = Path(__file__).with_name("crash_child.py")
@@ -77,17 +77,18 @@ async def test_kill_9_loses_no_incident_and_at_most_one_window(
     assert set(raised) <= open_ids
 
     database: Database = store.db
+    burst = select(StatesMetaRow.id).where(StatesMetaRow.entity_id == "sensor.burst")
     async with database.session() as session:
         count, newest = (
             await session.execute(
                 select(func.count(), func.max(StateRow.last_updated)).where(
-                    StateRow.entity_id == "sensor.burst"
+                    StateRow.metadata_id == burst.scalar_subquery()
                 )
             )
         ).one()
         values = (
             await session.scalars(
-                select(StateRow.state).where(StateRow.entity_id == "sensor.burst")
+                select(StateRow.state).where(StateRow.metadata_id == burst.scalar_subquery())
             )
         ).all()
     numbers = sorted(int(str(v)) for v in values)

@@ -75,12 +75,17 @@ async def test_upgrade_from_frozen_first_schema_keeps_data(tmp_path: Path) -> No
     assert await _schema_diff(url) == []
     database = await asyncio.to_thread(Database, url)
     async with database.engine.connect() as conn:
-        state = await conn.execute(text("SELECT entity_id, state, attributes FROM states"))
+        state = await conn.execute(
+            text(
+                "SELECT m.entity_id, s.state, s.attributes "
+                "FROM states s JOIN states_meta m ON m.id = s.metadata_id"
+            )
+        )
         assert [tuple(r) for r in state] == [
             ("gate.north", "open", '{"friendly_name": "North gate"}')
         ]
         versions = {r[0] for r in await conn.execute(text("SELECT * FROM alembic_version"))}
-        assert "recorder_0002" in versions
+        assert "recorder_0003" in versions
     await database.close()
 
 
