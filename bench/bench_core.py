@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.core.report import integrity_lines, table
 from bench.core.runner import run_bench
-from bench.core.sides import ensure_ha_venv, ha_side, our_side
+from bench.core.sides import compile_our_sources, ensure_ha_venv, ha_side, our_side
 from bench.core.spec import Sizes
 
 
@@ -43,6 +43,7 @@ def main() -> None:
     sizes = Sizes.quick() if args.quick else Sizes()
     runs = 1 if args.quick else args.runs
     version = ensure_ha_venv()
+    compile_our_sources()
     print(
         f"Campus Hub vs Home Assistant {version}: {runs} runs, {os.cpu_count()} CPUs, "
         f"Python {platform.python_version()}, {dt.date.today()}",

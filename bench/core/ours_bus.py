@@ -152,13 +152,14 @@ async def _settled_count(hub: Hub, table: str, pattern: str, expected: int) -> i
 async def _count_rows(hub: Hub, table: str, pattern: str) -> int:
     from sqlalchemy import func, select
 
-    from hub.recorder.models import EventRow, IncidentRow, StateRow
+    from hub.recorder.models import EventRow, IncidentRow, StateRow, StatesMetaRow
 
     recorder = hub.components["recorder"]
     if table == "events":
         stmt = select(func.count()).select_from(EventRow).where(EventRow.event_type == pattern)
     elif table == "states":
-        stmt = select(func.count()).select_from(StateRow).where(StateRow.entity_id.like(pattern))
+        keys = select(StatesMetaRow.id).where(StatesMetaRow.entity_id.like(pattern))
+        stmt = select(func.count()).select_from(StateRow).where(StateRow.metadata_id.in_(keys))
     else:
         stmt = select(func.count()).select_from(IncidentRow)
     async with recorder.db.session() as session:
