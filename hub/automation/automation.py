@@ -57,7 +57,8 @@ class Automation:
         index = self.component.index
         for idx, trigger in enumerate(self.config.trigger):
             if trigger.enabled:
-                self._removers.append(index.attach(trigger, idx, self.on_trigger))
+                self._removers.append(index.attach(trigger, idx, self.on_trigger,
+                                                   self.on_trigger_error))
 
     def detach(self) -> None:
         """Stop listening; running runs go on (see `cancel_runs`)."""
@@ -77,6 +78,14 @@ class Automation:
         """A trigger fired: check conditions now, then run according to the mode."""
         if self.enabled:
             self.run(trigger)
+
+    def on_trigger_error(self, trigger: dict[str, Any], message: str) -> None:
+        """A trigger matched but could not fire: keep a trace saying why (no run)."""
+        where = f"trigger[{trigger.get('idx')}]."
+        _LOGGER.warning("Automation %s: %s%s", self.name, where, message)
+        trace = Trace(self.id, trigger)
+        self.traces.append(trace)
+        trace.finish("error", where + message)
 
     def run(self, trigger: dict[str, Any], skip_condition: bool = False,
             extra: dict[str, Any] | None = None) -> Trace:

@@ -8,7 +8,14 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 from pydantic import AliasChoices, BeforeValidator, Field, RootModel, field_validator
 
 from ..entity import slugify
-from .config_actions import Actions, ChooseAction, WaitForTriggerAction
+from .config_actions import (
+    Actions,
+    ChooseAction,
+    ParallelAction,
+    RepeatAction,
+    SequenceAction,
+    WaitForTriggerAction,
+)
 from .config_common import Data, StepModel
 from .config_conditions import (
     AndCondition,
@@ -139,5 +146,15 @@ def _action_refs(actions: list[Any], loc: Loc) -> Iterator[tuple[Loc, str]]:
         elif isinstance(action, WaitForTriggerAction):
             for j, trigger in enumerate(action.wait_for_trigger):
                 yield from _trigger_refs(trigger, (*where, "wait_for_trigger", j))
+        elif isinstance(action, RepeatAction):
+            spec = action.repeat
+            for key, conditions in (("while", spec.while_), ("until", spec.until)):
+                for k, condition in enumerate(conditions or ()):
+                    yield from _condition_refs(condition, (*where, "repeat", key, k))
+            yield from _action_refs(spec.sequence, (*where, "repeat", "sequence"))
+        elif isinstance(action, ParallelAction):
+            yield from _action_refs(action.parallel, (*where, "parallel"))
+        elif isinstance(action, SequenceAction):
+            yield from _action_refs(action.sequence, (*where, "sequence"))
         else:
             yield from _condition_refs(action, where)

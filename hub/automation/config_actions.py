@@ -1,4 +1,5 @@
-"""Action models: service, delay, wait_for_trigger, choose, condition, stop, event, variables."""
+"""Action models: service, delay, wait_for_trigger, choose, condition, stop, event, variables,
+repeat, parallel, sequence."""
 
 from __future__ import annotations
 
@@ -17,11 +18,11 @@ from pydantic import (
     model_validator,
 )
 
-from .config_common import Data, Duration, DurationOrTemplate, StepModel, unknown_kind
+from .config_common import Data, DurationOrTemplate, StepModel, unknown_kind
 from .config_conditions import Condition, Conditions
 from .config_triggers import Trigger
-from .errors import invalid
-from .template import compile_complex
+from .errors import checked, invalid
+from .template import Template, compile_complex, is_template
 
 __all__ = [
     "ACTION_KINDS",
@@ -31,6 +32,10 @@ __all__ = [
     "ChooseOption",
     "DelayAction",
     "EventAction",
+    "ParallelAction",
+    "RepeatAction",
+    "RepeatSpec",
+    "SequenceAction",
     "ServiceAction",
     "StopAction",
     "VariablesAction",
@@ -38,6 +43,9 @@ __all__ = [
 ]
 
 _SERVICE = re.compile(r"^[a-z0-9_]+\.[a-z0-9_]+$")
+
+#: The most rounds one repeat may run (HA stops while/until loops at 10,000 too).
+REPEAT_LIMIT = 10_000
 
 
 class _Action(StepModel):
@@ -89,7 +97,7 @@ class WaitForTriggerAction(_Action):
 
     wait_for_trigger: Annotated[list[Trigger], BeforeValidator(
         lambda v: [v] if isinstance(v, dict) else v)]
-    timeout: Duration | None = None
+    timeout: DurationOrTemplate | None = None
     continue_on_timeout: bool = True
 
 
@@ -130,11 +138,73 @@ class VariablesAction(_Action):
     variables: Data
 
 
+def _count(value: Any) -> int | Template:
+    if is_template(value):
+        return Template(value)
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(f"expected a whole number or a template, got {value!r}")
+    if not 0 <= value <= REPEAT_LIMIT:
+        raise ValueError(f"expected 0 to {REPEAT_LIMIT}, got {value}")
+    return value
+
+
+def _items(value: Any) -> list[Any] | Template:
+    if is_template(value):
+        return Template(value)
+    items = value if isinstance(value, list) else [value]  # HA's ensure_list
+    if len(items) > REPEAT_LIMIT:
+        raise ValueError(f"at most {REPEAT_LIMIT} items, got {len(items)}")
+    compiled: list[Any] = compile_complex(items)
+    return compiled
+
+
+class RepeatSpec(StepModel):
+    """How to repeat: exactly one of count, while, until, for_each; and the sequence."""
+
+    count: Annotated[int | Template, PlainValidator(checked(_count))] | None = None
+    while_: Conditions | None = Field(default=None, alias="while")
+    until: Conditions | None = None
+    for_each: Annotated[list[Any] | Template, PlainValidator(checked(_items))] | None = None
+    sequence: Actions
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> RepeatSpec:
+        given = [k for k in ("count", "while_", "until", "for_each")
+                 if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise invalid("give exactly one of count, while, until, for_each"
+                          + (f" (got {', '.join(k.rstrip('_') for k in given)})" if given
+                             else ""))
+        return self
+
+
+class RepeatAction(_Action):
+    """Run a sequence again and again: count times, while/until conditions, for each item."""
+
+    repeat: RepeatSpec
+
+
+class ParallelAction(_Action):
+    """Run actions (or `- sequence: [...]`) at the same time; done when all are done."""
+
+    parallel: Annotated[list[Action], BeforeValidator(
+        lambda v: [v] if isinstance(v, dict) else v), Field(min_length=1)]
+
+
+class SequenceAction(_Action):
+    """Run a group of actions in order (a parallel branch of several steps)."""
+
+    sequence: Actions
+
+
 _KEYS = {"action": "service", "service": "service", "delay": "delay",
          "wait_for_trigger": "wait_for_trigger", "choose": "choose", "condition": "condition",
-         "stop": "stop", "event": "event", "variables": "variables"}
+         "stop": "stop", "event": "event", "variables": "variables", "repeat": "repeat",
+         "parallel": "parallel", "sequence": "sequence"}
 ACTION_KINDS = ["action (a service call)", "delay", "wait_for_trigger", "choose", "condition",
-                "stop", "event", "variables"]
+                "stop", "event", "variables", "repeat", "parallel", "sequence"]
 
 
 def _pick(value: Any) -> str | None:
@@ -165,11 +235,15 @@ Action = Annotated[
     | Annotated[StopAction, Tag("action[stop]")]
     | Annotated[EventAction, Tag("action[event]")]
     | Annotated[VariablesAction, Tag("action[variables]")]
+    | Annotated[RepeatAction, Tag("action[repeat]")]
+    | Annotated[ParallelAction, Tag("action[parallel]")]
+    | Annotated[SequenceAction, Tag("action[sequence]")]
     | Annotated[_UnknownAction, Tag("action[?]")],
     Discriminator(_pick, custom_error_type="invalid_action",
                   custom_error_message="an action is a mapping such as {action: gate.open}"),
 ]
 Actions = Annotated[list[Action], BeforeValidator(lambda v: [v] if isinstance(v, dict) else v)]
 
-for _model in (ChooseOption, ChooseAction):
+for _model in (ChooseOption, ChooseAction, RepeatSpec, RepeatAction, ParallelAction,
+               SequenceAction):
     _model.model_rebuild()

@@ -10,8 +10,9 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Pla
 from pydantic_core import PydanticCustomError
 
 from ..incidents import Priority
+from .duration import DurationTemplate, parse_duration_or_template
 from .errors import checked, invalid
-from .template import Template, compile_complex, is_template
+from .template import Template, compile_complex
 from .timeparse import parse_duration, parse_time_of_day, parse_weekdays
 
 __all__ = [
@@ -70,12 +71,6 @@ def _template(value: Any) -> Template:
     return Template(value)
 
 
-def _duration_or_template(value: Any) -> float | Template:
-    if is_template(value):
-        return Template(value)
-    return parse_duration(value)
-
-
 def _priority(value: Any) -> int:
     try:
         return int(Priority.parse(value))
@@ -89,7 +84,8 @@ Names = Annotated[tuple[str, ...], BeforeValidator(_as_list)]
 StateValues = Annotated[tuple[str, ...] | None, BeforeValidator(_state_values)]
 TemplateValue = Annotated[Template, PlainValidator(checked(_template))]
 Duration = Annotated[float, PlainValidator(checked(parse_duration))]
-DurationOrTemplate = Annotated[float | Template, PlainValidator(checked(_duration_or_template))]
+DurationOrTemplate = Annotated[float | DurationTemplate,
+                               PlainValidator(checked(parse_duration_or_template))]
 TimeOfDay = Annotated[int, PlainValidator(checked(parse_time_of_day))]
 Weekdays = Annotated[frozenset[int], PlainValidator(checked(parse_weekdays))]
 PriorityValue = Annotated[int, PlainValidator(checked(_priority))]

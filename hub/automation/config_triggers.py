@@ -29,8 +29,8 @@ from .config_common import (
     tagged,
     unknown_kind,
 )
+from .duration import DurationTemplate, parse_duration_or_template
 from .errors import checked, invalid
-from .timeparse import parse_duration
 
 __all__ = [
     "TRIGGER_PLATFORMS",
@@ -56,10 +56,22 @@ class _Trigger(StepModel):
 
 
 class ForSpec(StepModel):
-    """How long a state must hold; with `schedule`, only time inside that schedule counts."""
+    """How long a state must hold; with `schedule`, only time inside that schedule counts.
+
+    `template` (a templated duration) is rendered with the trigger's variables when the state
+    matches; it then replaces `seconds`.
+    """
 
     seconds: float = 0.0
     schedule: str | None = None
+    template: DurationTemplate | None = None
+
+
+def _spec(value: Any, schedule: str | None = None) -> ForSpec:
+    duration = parse_duration_or_template(value)
+    if isinstance(duration, DurationTemplate):
+        return ForSpec(template=duration, schedule=schedule)
+    return ForSpec(seconds=duration, schedule=schedule)
 
 
 def _for_spec(value: Any) -> ForSpec:
@@ -69,9 +81,9 @@ def _for_spec(value: Any) -> ForSpec:
         return ForSpec(schedule=value)
     if isinstance(value, dict) and "schedule" in value:
         rest = {k: v for k, v in value.items() if k != "schedule"}
-        return ForSpec(seconds=parse_duration(rest) if rest else 0.0,
-                       schedule=str(value["schedule"]))
-    return ForSpec(seconds=parse_duration(value))
+        return _spec(rest, str(value["schedule"])) if rest else ForSpec(
+            schedule=str(value["schedule"]))
+    return _spec(value)
 
 
 ForValue = Annotated[ForSpec, PlainValidator(checked(_for_spec))]

@@ -4,51 +4,35 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ..bus import Context
 from .config_actions import (
     ChooseAction,
     DelayAction,
     EventAction,
+    ParallelAction,
+    RepeatAction,
+    SequenceAction,
     ServiceAction,
     StopAction,
     VariablesAction,
     WaitForTriggerAction,
 )
-from .template import Template, has_template, render_complex
-from .timeparse import parse_duration
+from .duration import seconds_of
+from .run import Body, Run, Step, Stopped
+from .script_flow import compile_parallel, compile_repeat, compile_sequence
+from .template import has_template, render_complex
 
 if TYPE_CHECKING:
     from ..hub import Hub
     from .conditions import ConditionCompiler
-    from .trace import Trace
     from .triggers import TriggerIndex
 
-__all__ = ["Run", "ScriptCompiler", "Step", "Stopped"]
+__all__ = ["Run", "ScriptCompiler", "Step", "Stopped", "TriggerFailed"]
 
 
-class Stopped(Exception):
-    """Ends a run early: a stop action, a failed condition step, a wait that timed out."""
-
-    def __init__(self, result: str, reason: str = "") -> None:
-        self.result = result
-        self.reason = reason
-        super().__init__(reason or result)
-
-
-@dataclass(slots=True)
-class Run:
-    """One run's state: its variables, trace and the context its service calls carry."""
-
-    variables: dict[str, Any]
-    trace: Trace
-    context: Context
-
-
-Step = Callable[[Run], Awaitable[None]]
+class TriggerFailed(Exception):
+    """A trigger of wait_for_trigger matched but could not fire (its `for` template failed)."""
 
 
 class ScriptCompiler:
@@ -89,7 +73,7 @@ class ScriptCompiler:
 
         return step
 
-    def _body(self, cfg: Any, path: str) -> tuple[str, Callable[[Run], Awaitable[Any]]]:
+    def _body(self, cfg: Any, path: str) -> tuple[str, Body]:
         if isinstance(cfg, ServiceAction):
             return "service", self._service(cfg)
         if isinstance(cfg, DelayAction):
@@ -104,9 +88,15 @@ class ScriptCompiler:
             return "event", self._event(cfg)
         if isinstance(cfg, VariablesAction):
             return "variables", self._variables(cfg)
+        if isinstance(cfg, RepeatAction):
+            return "repeat", compile_repeat(self, cfg, path)
+        if isinstance(cfg, ParallelAction):
+            return "parallel", compile_parallel(self, cfg, path)
+        if isinstance(cfg, SequenceAction):
+            return "sequence", compile_sequence(self, cfg, path)
         return "condition", self._condition(cfg, path)
 
-    def _service(self, cfg: ServiceAction) -> Callable[[Run], Awaitable[Any]]:
+    def _service(self, cfg: ServiceAction) -> Body:
         domain, name = cfg.service_name
         data: dict[str, Any] = dict(cfg.data)
         targets = cfg.target.get("entity_id") if cfg.target else cfg.entity_id
@@ -124,29 +114,36 @@ class ScriptCompiler:
 
         return service
 
-    def _delay(self, cfg: DelayAction) -> Callable[[Run], Awaitable[Any]]:
+    def _delay(self, cfg: DelayAction) -> Body:
         delay = cfg.delay
 
         async def wait(run: Run) -> Any:
-            seconds = (parse_duration(delay.render_native(run.variables))
-                       if isinstance(delay, Template) else delay)
+            seconds = seconds_of(delay, run.variables, "delay")
             await asyncio.sleep(seconds)
             return {"delay": seconds}
 
         return wait
 
-    def _wait(self, cfg: WaitForTriggerAction) -> Callable[[Run], Awaitable[Any]]:
+    def _wait(self, cfg: WaitForTriggerAction) -> Body:
         triggers = [t for t in cfg.wait_for_trigger if t.enabled]
-        timeout, keep_going = cfg.timeout, cfg.continue_on_timeout
+        timeout_value, keep_going = cfg.timeout, cfg.continue_on_timeout
 
         async def wait(run: Run) -> Any:
+            timeout = (None if timeout_value is None
+                       else seconds_of(timeout_value, run.variables, "timeout"))
             future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
 
             def fired(variables: dict[str, Any]) -> None:
                 if not future.done():
                     future.set_result(variables)
 
-            removers = [self.triggers.attach(t, i, fired) for i, t in enumerate(triggers)]
+            def failed(variables: dict[str, Any], message: str) -> None:
+                if not future.done():
+                    future.set_exception(TriggerFailed(
+                        f"wait_for_trigger[{variables.get('idx')}].{message}"))
+
+            removers = [self.triggers.attach(t, i, fired, failed)
+                        for i, t in enumerate(triggers)]
             started = time.monotonic()
             try:
                 async with asyncio.timeout(timeout):
@@ -166,7 +163,7 @@ class ScriptCompiler:
 
         return wait
 
-    def _choose(self, cfg: ChooseAction, path: str) -> Callable[[Run], Awaitable[Any]]:
+    def _choose(self, cfg: ChooseAction, path: str) -> Body:
         options = [(self.conditions.compile_all(o.conditions, f"{path}/choose/{i}/conditions"),
                     self.compile(o.sequence, f"{path}/choose/{i}/sequence"))
                    for i, o in enumerate(cfg.choose)]
@@ -184,7 +181,7 @@ class ScriptCompiler:
 
         return choose
 
-    def _condition(self, cfg: Any, path: str) -> Callable[[Run], Awaitable[Any]]:
+    def _condition(self, cfg: Any, path: str) -> Body:
         check = self.conditions.compile(cfg, path)
 
         async def condition(run: Run) -> Any:
@@ -194,13 +191,13 @@ class ScriptCompiler:
 
         return condition
 
-    def _stop(self, cfg: StopAction) -> Callable[[Run], Awaitable[Any]]:
+    def _stop(self, cfg: StopAction) -> Body:
         async def stop(run: Run) -> Any:
             raise Stopped("error" if cfg.error else "stopped", cfg.stop)
 
         return stop
 
-    def _event(self, cfg: EventAction) -> Callable[[Run], Awaitable[Any]]:
+    def _event(self, cfg: EventAction) -> Body:
         event_type, data = cfg.event, cfg.event_data
         templated = has_template(data)
         fire = self.hub.bus.fire
@@ -212,7 +209,7 @@ class ScriptCompiler:
 
         return event
 
-    def _variables(self, cfg: VariablesAction) -> Callable[[Run], Awaitable[Any]]:
+    def _variables(self, cfg: VariablesAction) -> Body:
         values = cfg.variables
 
         async def variables(run: Run) -> Any:

@@ -3,31 +3,39 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from ..bus import Event
 from .clock import wait_in_schedule
 from .config_triggers import StateTrigger
+from .template import TemplateError
 
 if TYPE_CHECKING:
     from ..hub import Hub
     from .schedule import Schedule
 
-__all__ = ["StateWatch"]
+__all__ = ["StateWatch", "TriggerError"]
 
 _MISSING = object()
+
+#: Told (trigger variables, message) when a trigger cannot fire, e.g. its `for` template failed.
+TriggerError = Callable[[dict[str, Any], str], None]
 
 
 class StateWatch:
     """One state trigger attached to its callback; holds the pending `for` timers."""
 
-    __slots__ = ("attribute", "base", "callback", "config", "for_seconds", "from_", "hub",
-                 "not_from", "not_to", "only_state", "pending", "schedule", "to")
+    __slots__ = ("attribute", "base", "callback", "config", "for_seconds", "for_template",
+                 "from_", "globals", "hub", "not_from", "not_to", "on_error", "only_state",
+                 "pending", "schedule", "to")
 
     def __init__(self, hub: Hub, config: StateTrigger, callback: Callable[[dict[str, Any]], None],
-                 base: dict[str, Any], schedule: Schedule | None) -> None:
+                 base: dict[str, Any], schedule: Schedule | None, on_error: TriggerError,
+                 template_globals: Mapping[str, Any]) -> None:
         self.hub = hub
+        self.on_error = on_error
+        self.globals = template_globals
         self.config = config
         self.callback = callback
         self.base = base
@@ -39,6 +47,7 @@ class StateWatch:
         self.attribute = config.attribute
         self.only_state = not config.any_change
         self.for_seconds = config.for_.seconds if config.for_ is not None else None
+        self.for_template = config.for_.template if config.for_ is not None else None
         self.pending: dict[str, asyncio.TimerHandle | asyncio.Task[None]] | None = (
             {} if config.for_ is not None else None)
 
@@ -83,25 +92,35 @@ class StateWatch:
                      "description": f"state of {entity_id}"}
         if pending is None:
             self.callback(variables)
-        else:
-            self._start_for(entity_id, variables)
-
-    def _start_for(self, entity_id: str, variables: dict[str, Any]) -> None:
-        pending = self.pending
-        assert pending is not None
+            return
         previous = pending.pop(entity_id, None)
         if previous is not None:
             previous.cancel()
+        seconds = self.for_seconds or 0.0
+        if self.for_template is not None:
+            # As HA: `for` renders with the trigger's variables when the state matches.
+            try:
+                seconds = self.for_template.render({**self.globals, "trigger": variables}, "for")
+            except TemplateError as exc:
+                self.on_error(variables, str(exc))
+                return
+            variables["for"] = seconds
+        self._start_for(entity_id, variables, seconds)
+
+    def _start_for(self, entity_id: str, variables: dict[str, Any], seconds: float) -> None:
+        pending = self.pending
+        assert pending is not None
         if self.schedule is None:
             pending[entity_id] = asyncio.get_running_loop().call_later(
-                self.for_seconds or 0.0, self._done, entity_id, variables)
+                seconds, self._done, entity_id, variables)
             return
         pending[entity_id] = self.hub.create_task(
-            self._in_schedule(entity_id, variables), name=f"state for {entity_id}")
+            self._in_schedule(entity_id, variables, seconds), name=f"state for {entity_id}")
 
-    async def _in_schedule(self, entity_id: str, variables: dict[str, Any]) -> None:
+    async def _in_schedule(self, entity_id: str, variables: dict[str, Any],
+                           seconds: float) -> None:
         assert self.schedule is not None
-        if await wait_in_schedule(self.schedule, self.for_seconds or 0.0):
+        if await wait_in_schedule(self.schedule, seconds):
             self._done(entity_id, variables, ours=asyncio.current_task())
 
     def _done(self, entity_id: str, variables: dict[str, Any], ours: object = None) -> None:

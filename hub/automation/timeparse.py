@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Any
 
@@ -15,6 +16,8 @@ __all__ = [
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _CLOCK = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?$")
+# Durations are laxer, like HA's: "00:00:5" (a template's "00:00:{{ n }}") and "36:00".
+_SPAN = re.compile(r"^(\d+):(\d{1,2})(?::(\d{1,2})(?:\.(\d{1,6}))?)?$")
 _UNITS = {"days": 86400.0, "hours": 3600.0, "minutes": 60.0, "seconds": 1.0,
           "milliseconds": 0.001}
 
@@ -48,6 +51,8 @@ def parse_duration(value: Any) -> float:
         seconds = sum(_UNITS[key] * _number(key, amount) for key, amount in value.items())
     else:
         raise ValueError(f"expected a duration, got {type(value).__name__}")
+    if not math.isfinite(seconds):
+        raise ValueError(f"a duration must be finite, got {value!r}")
     if seconds < 0:
         raise ValueError("a duration cannot be negative")
     return seconds
@@ -64,7 +69,7 @@ def _duration_text(text: str) -> float:
         return float(text)
     except ValueError:
         pass
-    match = _CLOCK.match(text)
+    match = _SPAN.match(text)
     if match is None:
         raise ValueError(f"expected a duration (seconds, HH:MM or HH:MM:SS), got {text!r}")
     fraction = float(f"0.{match[4]}") if match[4] else 0.0

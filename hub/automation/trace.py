@@ -12,9 +12,11 @@ from typing import Any
 from ..jsonutil import to_jsonable
 from ..states import State
 
-__all__ = ["Trace", "jsonable"]
+__all__ = ["MAX_ENTRIES", "Trace", "jsonable"]
 
 _RUN_IDS = itertools.count(1)
+#: Steps (and conditions) one trace keeps; a long repeat's later rounds are only counted.
+MAX_ENTRIES = 5000
 
 
 def jsonable(value: Any) -> Any:
@@ -49,16 +51,27 @@ class Trace:
     conditions: list[tuple[str, bool, str | None]] = field(default_factory=list)
     steps: list[dict[str, Any]] = field(default_factory=list)
     variables: Mapping[str, Any] | None = None
+    #: steps and conditions not kept (past MAX_ENTRIES each)
+    dropped: int = 0
 
     def condition(self, path: str, result: bool, error: str | None = None) -> None:
         """Record one condition and whether it held."""
-        self.conditions.append((path, result, error))
+        if len(self.conditions) < MAX_ENTRIES:
+            self.conditions.append((path, result, error))
+        else:
+            self.dropped += 1
 
     def step(self, path: str, kind: str, started: float, result: Any = None,
-             error: str | None = None) -> None:
-        """Record one action: its path, kind, result or error, and duration."""
-        self.steps.append({"path": path, "kind": kind, "started": started,
-                           "duration": time.time() - started, "result": result, "error": error})
+             error: str | None = None) -> dict[str, Any] | None:
+        """Record one action: its path, kind, result or error, and duration; return the entry
+        (None when the trace is full)."""
+        if len(self.steps) >= MAX_ENTRIES:
+            self.dropped += 1
+            return None
+        entry = {"path": path, "kind": kind, "started": started,
+                 "duration": time.time() - started, "result": result, "error": error}
+        self.steps.append(entry)
+        return entry
 
     def finish(self, result: str, error: str | None = None) -> None:
         """Close the trace with how the run ended."""
@@ -87,6 +100,7 @@ class Trace:
             "conditions": [{"path": p, "result": r, "error": e}
                            for p, r, e in self.conditions],
             "steps": [jsonable(s) for s in self.steps],
+            "dropped": self.dropped,
             "variables": None if self.variables is None else jsonable(
                 {k: v for k, v in self.variables.items()
                  if k != "trigger" and not callable(v)}),

@@ -22,7 +22,8 @@ from .config_triggers import (
     TimeTrigger,
     WebhookTrigger,
 )
-from .state_watch import StateWatch
+from .state_watch import StateWatch, TriggerError
+from .template import template_globals
 from .timed import PatternWatch, TimeWatch
 
 if TYPE_CHECKING:
@@ -33,7 +34,7 @@ if TYPE_CHECKING:
 
 _LOGGER = logging.getLogger(__name__)
 
-__all__ = ["TriggerCallback", "TriggerIndex", "subset"]
+__all__ = ["TriggerCallback", "TriggerError", "TriggerIndex", "subset"]
 
 TriggerCallback = Callable[[dict[str, Any]], None]
 Remove = Callable[[], None]
@@ -72,12 +73,18 @@ class TriggerIndex:
         self._face: list[_Watch] = []
         self._webhook: dict[str, list[_Watch]] = {}
         self._listeners: dict[str, Remove] = {}
+        self._globals: dict[str, Any] | None = None
 
-    def attach(self, config: Any, idx: int, callback: TriggerCallback) -> Remove:
-        """Start watching for one trigger; return a function that stops it."""
+    def attach(self, config: Any, idx: int, callback: TriggerCallback,
+               on_error: TriggerError | None = None) -> Remove:
+        """Start watching for one trigger; return a function that stops it.
+
+        `on_error` hears of a trigger that matched but could not fire (a `for` template that
+        failed); without it the failure is logged.
+        """
         base = {"platform": config.platform, "id": config.id or str(idx), "idx": idx}
         if isinstance(config, StateTrigger):
-            return self._attach_state(config, callback, base)
+            return self._attach_state(config, callback, base, on_error or _log_error)
         if isinstance(config, TimeTrigger):
             return TimeWatch(self.hub, config, callback, base, self.tz).cancel
         if isinstance(config, TimePatternTrigger):
@@ -119,11 +126,14 @@ class TriggerIndex:
         return remove
 
     def _attach_state(self, config: StateTrigger, callback: TriggerCallback,
-                      base: dict[str, Any]) -> Remove:
+                      base: dict[str, Any], on_error: TriggerError) -> Remove:
         schedule = None
         if config.for_ is not None and config.for_.schedule is not None:
             schedule = self.schedules[config.for_.schedule]
-        watch = StateWatch(self.hub, config, callback, base, schedule)
+        if self._globals is None and config.for_ is not None and config.for_.template is not None:
+            self._globals = template_globals(self.hub.states, self.tz)
+        watch = StateWatch(self.hub, config, callback, base, schedule, on_error,
+                           self._globals or {})
         self._listen(EVENT_STATE_CHANGED, self._on_state)
         remove = self._attach_keys(self._state, config.entity_id, watch)
 
@@ -202,6 +212,10 @@ class TriggerIndex:
         return {"state_entities": len(self._state), "event_types": len(self._event),
                 "incident": sum(map(len, self._incident.values())), "face": len(self._face),
                 "webhook": len(self._webhook), "bus_listeners": len(self._listeners)}
+
+
+def _log_error(variables: dict[str, Any], message: str) -> None:
+    _LOGGER.error("Trigger %s did not fire: %s", variables.get("description"), message)
 
 
 def _incident_vars(data: dict[str, Any], raised: bool, step: str | None) -> dict[str, Any]:
