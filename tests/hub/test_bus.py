@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from typing import Any
+
+import pytest
 
 from hub.bus import MATCH_ALL, Event, EventBus
 
 
 async def test_listener_gets_only_its_type() -> None:
     """A listener receives events of its type and not others."""
-    bus, got = EventBus(), []
+    bus = EventBus()
+    got: list[Any] = []
     bus.listen("door_opened", got.append)
     bus.fire("door_opened", {"n": 1})
     bus.fire("window_opened", {"n": 2})
@@ -19,7 +23,8 @@ async def test_listener_gets_only_its_type() -> None:
 
 async def test_match_all_sees_everything() -> None:
     """A MATCH_ALL listener sees every event type."""
-    bus, got = EventBus(), []
+    bus = EventBus()
+    got: list[Any] = []
     bus.listen(MATCH_ALL, got.append)
     bus.fire("a")
     bus.fire("b")
@@ -38,9 +43,10 @@ async def test_async_listener_runs() -> None:
     await asyncio.wait_for(done.wait(), 1)
 
 
-async def test_failing_listener_isolated(caplog) -> None:
+async def test_failing_listener_isolated(caplog: pytest.LogCaptureFixture) -> None:
     """A listener that raises is logged by name and does not stop the others."""
-    bus, got = EventBus(), []
+    bus = EventBus()
+    got: list[Any] = []
 
     def broken(event: Event) -> None:
         raise RuntimeError("boom")
@@ -54,7 +60,8 @@ async def test_failing_listener_isolated(caplog) -> None:
 
 async def test_remove_listener() -> None:
     """The remover returned by listen() stops further calls."""
-    bus, got = EventBus(), []
+    bus = EventBus()
+    got: list[Any] = []
     remove = bus.listen("x", got.append)
     bus.fire("x")
     remove()

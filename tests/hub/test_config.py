@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -19,15 +20,17 @@ def _write(path: Path, text: str) -> Path:
 
 
 @pytest.fixture
-def models() -> dict:
+def models() -> dict[str, Any]:
     registry = PluginRegistry()
     registry.load_entry_points()
     return registry.config_models()
 
 
-def test_every_error_reported_with_file_and_line(tmp_path: Path, models: dict) -> None:
+def test_every_error_reported_with_file_and_line(tmp_path: Path, models: dict[str, Any]) -> None:
     """A broken file reports each problem with file:line and field path."""
-    path = _write(tmp_path / "site.yaml", """\
+    path = _write(
+        tmp_path / "site.yaml",
+        """\
         hub:
           site: ok
         devices:
@@ -39,7 +42,8 @@ def test_every_error_reported_with_file_and_line(tmp_path: Path, models: dict) -
           - platform: acme_button
             name: Panic
             colour: red
-        """)
+        """,
+    )
     with pytest.raises(ConfigError) as err:
         load_config(path, models)
     problems = err.value.problems
@@ -50,7 +54,7 @@ def test_every_error_reported_with_file_and_line(tmp_path: Path, models: dict) -
     assert problems[2].startswith(f"{path}:11: devices[2].colour: unknown option")
 
 
-def test_duplicate_key_rejected(tmp_path: Path, models: dict) -> None:
+def test_duplicate_key_rejected(tmp_path: Path, models: dict[str, Any]) -> None:
     """A key given twice is an error naming both lines."""
     path = _write(tmp_path / "site.yaml", "hub:\n  site: a\n  site: b\n")
     with pytest.raises(ConfigError) as err:
@@ -58,19 +62,25 @@ def test_duplicate_key_rejected(tmp_path: Path, models: dict) -> None:
     assert "3: duplicate key 'site' (first at line 2)" in err.value.problems[0]
 
 
-def test_secret_include_env(tmp_path: Path, models: dict, monkeypatch) -> None:
+def test_secret_include_env(
+    tmp_path: Path, models: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
     """!secret, !include and !env resolve; an included file keeps its own line numbers."""
     monkeypatch.setenv("SITE_ID", "north-school")
     _write(tmp_path / "secrets.yaml", "gate_name: Secret gate\n")
-    _write(tmp_path / "devices.yaml", """\
+    _write(
+        tmp_path / "devices.yaml",
+        """\
         - platform: acme_gate
           name: !secret gate_name
         - platform: acme_gate
           name: Other
           travel_seconds: -1
-        """)
-    path = _write(tmp_path / "site.yaml",
-                  "hub:\n  site: !env SITE_ID\ndevices: !include devices.yaml\n")
+        """,
+    )
+    path = _write(
+        tmp_path / "site.yaml", "hub:\n  site: !env SITE_ID\ndevices: !include devices.yaml\n"
+    )
     with pytest.raises(ConfigError) as err:
         load_config(path, models)
     where = f"{tmp_path / 'devices.yaml'}:5: devices[1].travel_seconds"
@@ -81,7 +91,7 @@ def test_secret_include_env(tmp_path: Path, models: dict, monkeypatch) -> None:
     assert config.devices[0].name == "Secret gate"
 
 
-def test_missing_secret_and_env(tmp_path: Path, models: dict) -> None:
+def test_missing_secret_and_env(tmp_path: Path, models: dict[str, Any]) -> None:
     """A missing secret or unset variable is an error with the line."""
     _write(tmp_path / "secrets.yaml", "a: 1\n")
     path = _write(tmp_path / "site.yaml", "hub:\n  name: !secret nope\n")
@@ -90,7 +100,7 @@ def test_missing_secret_and_env(tmp_path: Path, models: dict) -> None:
     assert ":2: !secret nope: not in secrets.yaml" in err.value.problems[0]
 
 
-def test_unknown_section_lists_known(tmp_path: Path, models: dict) -> None:
+def test_unknown_section_lists_known(tmp_path: Path, models: dict[str, Any]) -> None:
     """An unknown top-level section names the known ones."""
     path = _write(tmp_path / "site.yaml", "hubb: {}\n")
     with pytest.raises(ConfigError) as err:
@@ -99,7 +109,7 @@ def test_unknown_section_lists_known(tmp_path: Path, models: dict) -> None:
     assert "devices" in err.value.problems[0]
 
 
-def test_check_config_command(tmp_path: Path, capsys) -> None:
+def test_check_config_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """`campus-hub check-config` exits 1 and prints each problem; 0 for a valid file."""
     bad = _write(tmp_path / "bad.yaml", "devices:\n  - platform: acme_gate\n")
     assert main(["check-config", str(bad)]) == 1
@@ -108,7 +118,7 @@ def test_check_config_command(tmp_path: Path, capsys) -> None:
     assert main(["check-config", str(good)]) == 0
 
 
-def test_unknown_time_zone(tmp_path: Path, models: dict) -> None:
+def test_unknown_time_zone(tmp_path: Path, models: dict[str, Any]) -> None:
     """An unknown time zone is a config error with its line, not a silent fallback to UTC."""
     path = _write(tmp_path / "site.yaml", "hub:\n  name: X\n  time_zone: Mars/Olympus\n")
     with pytest.raises(ConfigError) as err:

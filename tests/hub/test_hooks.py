@@ -5,7 +5,9 @@ from __future__ import annotations
 import inspect
 import re
 import types
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from hub import (
     CategoryConfig,
@@ -19,8 +21,11 @@ from hub import (
 from hub.entity import DeviceConfig, Entity
 
 ROOT = Path(__file__).resolve().parents[2]
-HOOKS = sorted(name for name, fn in inspect.getmembers(hookspecs, inspect.isfunction)
-               if hasattr(fn, "campus_hub_spec"))
+HOOKS = sorted(
+    name
+    for name, fn in inspect.getmembers(hookspecs, inspect.isfunction)
+    if hasattr(fn, "campus_hub_spec")
+)
 
 
 class _Thermo(Entity):
@@ -28,15 +33,18 @@ class _Thermo(Entity):
     platform = "test_thermo"
 
 
-def _plugin(**hooks: object) -> types.ModuleType:
+def _plugin(**hooks: Callable[..., Any]) -> types.ModuleType:
     module = types.ModuleType("test_plugin")
     for name, fn in hooks.items():
-        setattr(module, name, hookimpl(fn))  # type: ignore[arg-type]
+        setattr(module, name, hookimpl(fn))
     return module
 
 
-async def test_hook_register_platforms(register_plugin, hub_factory) -> None:
+async def test_hook_register_platforms(
+    register_plugin: Callable[..., Any], hub_factory: Callable[..., Any]
+) -> None:
     """A registered platform validates its devices and its entity appears in the states."""
+
     def register_platforms() -> list[type[Platform]]:
         return [_Thermo]
 
@@ -45,13 +53,18 @@ async def test_hook_register_platforms(register_plugin, hub_factory) -> None:
     assert h.hub.states.get("sensor.hall").attributes["platform"] == "test_thermo"
 
 
-async def test_hook_register_services(register_plugin, hub_factory) -> None:
+async def test_hook_register_services(
+    register_plugin: Callable[..., Any], hub_factory: Callable[..., Any]
+) -> None:
     """A plugin service is callable with validated data and gets the hub."""
     calls = []
 
     def register_services() -> list[ServiceSpec]:
-        return [ServiceSpec("vendor", "reboot", lambda hub, call: calls.append(call.data),
-                            EntityServiceData)]
+        return [
+            ServiceSpec(
+                "vendor", "reboot", lambda hub, call: calls.append(call.data), EntityServiceData
+            )
+        ]
 
     register_plugin(_plugin(register_services=register_services), "vendor")
     h = await hub_factory()
@@ -59,8 +72,11 @@ async def test_hook_register_services(register_plugin, hub_factory) -> None:
     assert calls[0].entity_id == "gate.x"
 
 
-async def test_hook_register_incident_categories(register_plugin, hub_factory) -> None:
+async def test_hook_register_incident_categories(
+    register_plugin: Callable[..., Any], hub_factory: Callable[..., Any]
+) -> None:
     """A plugin's category brings its default priority; config still overrides."""
+
     def register_incident_categories() -> dict[str, CategoryConfig]:
         return {"vendor_fog": CategoryConfig(priority=2, title="Fog machine")}
 
@@ -70,8 +86,9 @@ async def test_hook_register_incident_categories(register_plugin, hub_factory) -
     assert int(inc.priority) == 2 and inc.message == "Fog machine"
 
 
-def test_hook_register_discovery(register_plugin, plugin_registry) -> None:
+def test_hook_register_discovery(register_plugin: Callable[..., Any], plugin_registry: Any) -> None:
     """Discovery declarations are collected from every plugin."""
+
     def register_discovery() -> list[DiscoveryMatcher]:
         return [DiscoveryMatcher("test_thermo", manufacturer="Thermo")]
 
@@ -80,7 +97,9 @@ def test_hook_register_discovery(register_plugin, plugin_registry) -> None:
     assert any(m.platform == "test_thermo" for m in found)
 
 
-async def test_hook_startup(register_plugin, hub_factory) -> None:
+async def test_hook_startup(
+    register_plugin: Callable[..., Any], hub_factory: Callable[..., Any]
+) -> None:
     """An async startup hook is awaited before devices are set up; a failing one is isolated."""
     seen = []
 
@@ -96,7 +115,9 @@ async def test_hook_startup(register_plugin, hub_factory) -> None:
     assert seen == ["starting"] and h.hub.state == "running"
 
 
-async def test_hook_shutdown(register_plugin, hub_factory) -> None:
+async def test_hook_shutdown(
+    register_plugin: Callable[..., Any], hub_factory: Callable[..., Any]
+) -> None:
     """The shutdown hook runs when the hub stops."""
     seen = []
     register_plugin(_plugin(shutdown=lambda hub: seen.append("bye")), "bye")

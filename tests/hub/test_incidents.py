@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import pytest
 
 from hub import Context
@@ -16,7 +19,7 @@ devices:
 """
 
 
-async def test_panic_press_raises_incident(hub_factory) -> None:
+async def test_panic_press_raises_incident(hub_factory: Callable[..., Any]) -> None:
     """Pressing a panic button raises a critical panic incident from that source."""
     h = await hub_factory(PANIC)
     await h.hub.services.call("acme", "press", {"entity_id": "alarm.panic_1"})
@@ -27,21 +30,24 @@ async def test_panic_press_raises_incident(hub_factory) -> None:
     assert h.hub.states.get("alarm.panic_1").attributes["incident_id"] == data["incident_id"]
 
 
-async def test_lifecycle_and_actors(hub_factory) -> None:
+async def test_lifecycle_and_actors(hub_factory: Callable[..., Any]) -> None:
     """Acknowledge then resolve: each step records who did it; status follows."""
     h = await hub_factory()
     inc = await h.hub.incidents.raise_incident("intrusion", source="alarm.fence")
     guard = Context(user_id="guard-anna")
     await h.hub.services.call("incident", "acknowledge", {"incident_id": inc.id}, guard)
-    await h.hub.services.call("incident", "resolve",
-                              {"incident_id": inc.id, "note": "cat", "classification": "real"},
-                              Context(user_id="admin-bo"))
+    await h.hub.services.call(
+        "incident",
+        "resolve",
+        {"incident_id": inc.id, "note": "cat", "classification": "real"},
+        Context(user_id="admin-bo"),
+    )
     steps = [(s.action, s.actor) for s in inc.timeline]
     assert steps == [("raised", "hub"), ("acknowledged", "guard-anna"), ("resolved", "admin-bo")]
     assert h.of_type("incident_updated")[-1].data["status"] == "resolved"
 
 
-async def test_resolve_twice_refused(hub_factory) -> None:
+async def test_resolve_twice_refused(hub_factory: Callable[..., Any]) -> None:
     """Resolving an already resolved incident is a clear validation error."""
     h = await hub_factory()
     inc = await h.hub.incidents.raise_incident("tamper")
@@ -50,7 +56,7 @@ async def test_resolve_twice_refused(hub_factory) -> None:
         await h.hub.services.call("incident", "resolve", {"incident_id": inc.id})
 
 
-async def test_unknown_incident_refused(hub_factory) -> None:
+async def test_unknown_incident_refused(hub_factory: Callable[..., Any]) -> None:
     """Acknowledging an unknown incident is a 4xx-style error naming incident_id."""
     h = await hub_factory()
     with pytest.raises(ServiceValidationError) as err:
@@ -58,7 +64,7 @@ async def test_unknown_incident_refused(hub_factory) -> None:
     assert err.value.errors[0][0] == "incident_id"
 
 
-async def test_false_alarm_classified(hub_factory) -> None:
+async def test_false_alarm_classified(hub_factory: Callable[..., Any]) -> None:
     """mark_false_alarm ends the incident classified as a false alarm."""
     h = await hub_factory()
     inc = await h.hub.incidents.raise_incident("metal_detected")
@@ -67,7 +73,7 @@ async def test_false_alarm_classified(hub_factory) -> None:
     assert not inc.is_open
 
 
-async def test_repeat_merges_into_open_incident(hub_factory) -> None:
+async def test_repeat_merges_into_open_incident(hub_factory: Callable[..., Any]) -> None:
     """A second raise of the same category and source while open adds a 'repeated' step."""
     h = await hub_factory()
     first = await h.hub.incidents.raise_incident("panic", source="alarm.p")
@@ -76,7 +82,7 @@ async def test_repeat_merges_into_open_incident(hub_factory) -> None:
     assert len(h.of_type("incident_raised")) == 1
 
 
-async def test_categories_configurable(hub_factory) -> None:
+async def test_categories_configurable(hub_factory: Callable[..., Any]) -> None:
     """A category's priority and instructions come from the incidents section."""
     h = await hub_factory("""
         incidents:
@@ -87,7 +93,7 @@ async def test_categories_configurable(hub_factory) -> None:
     assert int(inc.priority) == 1 and inc.data["instructions"] == "Hold the visitor"
 
 
-async def test_bad_priority_in_config(hub_factory) -> None:
+async def test_bad_priority_in_config(hub_factory: Callable[..., Any]) -> None:
     """An invalid priority names the field."""
     from hub.exceptions import ConfigError
 
@@ -95,7 +101,7 @@ async def test_bad_priority_in_config(hub_factory) -> None:
         await hub_factory("incidents:\n  categories:\n    panic: {priority: urgent}\n")
 
 
-async def test_supervised_entity_offline_incident(hub_factory) -> None:
+async def test_supervised_entity_offline_incident(hub_factory: Callable[..., Any]) -> None:
     """An alarm input that goes unavailable holds a device_offline incident; return resolves it."""
     h = await hub_factory(PANIC)
     button = h.hub.entities["alarm.panic_1"]
@@ -107,7 +113,7 @@ async def test_supervised_entity_offline_incident(hub_factory) -> None:
     assert inc.timeline[-1].action == "resolved"
 
 
-async def test_concurrent_repeats_open_one_incident(hub_factory) -> None:
+async def test_concurrent_repeats_open_one_incident(hub_factory: Callable[..., Any]) -> None:
     """Many raises from one source at once give one incident; other sources get their own."""
     import asyncio
 

@@ -6,7 +6,9 @@ import json
 import subprocess
 import sys
 import types
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -28,7 +30,7 @@ def test_example_plugin_loads_through_entry_point() -> None:
     assert {"acme_gate", "acme_button"} <= set(registry.platforms)
 
 
-async def test_example_gate_end_to_end(hub_factory) -> None:
+async def test_example_gate_end_to_end(hub_factory: Callable[..., Any]) -> None:
     """A gate from YAML opens via gate.open and its state follows through the cycle."""
     h = await hub_factory("""
         devices:
@@ -41,17 +43,20 @@ async def test_example_gate_end_to_end(hub_factory) -> None:
     await h.hub.services.call("gate", "open", {"entity_id": "gate.main_entrance"})
     await wait_for_state(h.hub, "gate.main_entrance", GateState.OPEN)
     await wait_for_state(h.hub, "gate.main_entrance", GateState.CLOSED)
-    seen = [e.data["new_state"].state for e in h.of_type("state_changed")
-            if e.data["entity_id"] == "gate.main_entrance"]
+    seen = [
+        e.data["new_state"].state
+        for e in h.of_type("state_changed")
+        if e.data["entity_id"] == "gate.main_entrance"
+    ]
     assert seen[-4:] == ["opening", "open", "closing", "closed"]
 
 
-def test_bad_plugin_is_skipped(register_plugin, plugin_registry) -> None:
+def test_bad_plugin_is_skipped(register_plugin: Callable[..., Any], plugin_registry: Any) -> None:
     """A plugin whose hook does not match the spec is refused with a clear error."""
     bad = types.ModuleType("bad")
 
     @hookimpl
-    def register_platforms(unknown_argument):  # type: ignore[no-untyped-def]
+    def register_platforms(unknown_argument: object) -> list[object]:
         return []
 
     bad.register_platforms = register_platforms  # type: ignore[attr-defined]
@@ -60,7 +65,9 @@ def test_bad_plugin_is_skipped(register_plugin, plugin_registry) -> None:
     assert "acme" in plugin_registry.loaded
 
 
-def test_plugin_raising_in_register_platforms_is_isolated(register_plugin, plugin_registry) -> None:
+def test_plugin_raising_in_register_platforms_is_isolated(
+    register_plugin: Callable[..., Any], plugin_registry: Any
+) -> None:
     """A plugin whose register_platforms raises is recorded as failed; others stay."""
     mod = types.ModuleType("broken")
 
@@ -77,20 +84,26 @@ def test_plugin_raising_in_register_platforms_is_isolated(register_plugin, plugi
 def test_bad_manifest(tmp_path: Path) -> None:
     """A manifest with a wrong field is a ManifestError naming the field."""
     path = tmp_path / "manifest.json"
-    path.write_text(json.dumps({"domain": "Bad-Name", "name": "x", "kinds": ["gate"],
-                                "version": "1"}))
+    path.write_text(
+        json.dumps({"domain": "Bad-Name", "name": "x", "kinds": ["gate"], "version": "1"})
+    )
     with pytest.raises(ManifestError, match="domain"):
         read_manifest(path)
 
 
 def test_plugins_command_lists_versions() -> None:
     """`campus-hub plugins` lists the plugin with its version and platforms."""
-    out = subprocess.run([sys.executable, "-m", "hub", "plugins"], capture_output=True,
-                         text=True, check=True, cwd=ROOT).stdout
+    out = subprocess.run(
+        [sys.executable, "-m", "hub", "plugins"],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+    ).stdout
     assert "acme" in out and "1.0.0" in out and "acme_gate" in out
 
 
-def test_load_plugins_env_restricts(monkeypatch) -> None:
+def test_load_plugins_env_restricts(monkeypatch: pytest.MonkeyPatch) -> None:
     """CAMPUS_HUB_LOAD_PLUGINS limits which plugins load."""
     monkeypatch.setenv("CAMPUS_HUB_LOAD_PLUGINS", "nothing_here")
     registry = PluginRegistry()

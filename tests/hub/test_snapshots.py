@@ -5,9 +5,11 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from collections.abc import Callable
+from typing import Any
 
 
-async def test_snapshot_retention_keeps_incident_snapshots(hub_factory) -> None:
+async def test_snapshot_retention_keeps_incident_snapshots(hub_factory: Callable[..., Any]) -> None:
     """Old snapshots are purged, except those attached to an incident; bad ids are refused."""
     h = await hub_factory()
     store = h.hub.snapshots

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from pydantic import BaseModel
 
@@ -14,7 +16,8 @@ from hub.states import StateMachine
 async def test_state_changed_carries_old_and_new() -> None:
     """Setting a new state fires state_changed with the old and the new state."""
     bus = EventBus()
-    states, got = StateMachine(bus), []
+    states = StateMachine(bus)
+    got: list[Any] = []
     bus.listen("state_changed", got.append)
     states.set("gate.main", "closed")
     states.set("gate.main", "open")
@@ -25,7 +28,8 @@ async def test_state_changed_carries_old_and_new() -> None:
 async def test_same_state_fires_nothing() -> None:
     """Writing the same state and attributes again fires no event."""
     bus = EventBus()
-    states, got = StateMachine(bus), []
+    states = StateMachine(bus)
+    got: list[Any] = []
     bus.listen("state_changed", got.append)
     states.set("gate.main", "closed", {"a": 1})
     states.set("gate.main", "closed", {"a": 1})
