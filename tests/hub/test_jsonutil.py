@@ -11,11 +11,23 @@ from hub.states import State
 
 def test_fast_and_standard_encoders_agree() -> None:
     """States, incidents, enums, unicode and int keys encode to the same JSON both ways."""
-    incident = Incident("i1", "panic", Priority.CRITICAL, "school", "报警", source="alarm.p",
-                        status=IncidentStatus.ACKNOWLEDGED,
-                        timeline=[TimelineStep("raised", "hub", at=1.5)])
-    value = {"state": State("gate.a", "open", {"n": 1}, 1.0, 2.0), "incident": incident,
-             "priority": Priority.HIGH, 3: "three", "list": [1.5, None, True]}
+    incident = Incident(
+        "i1",
+        "panic",
+        Priority.CRITICAL,
+        "school",
+        "报警",
+        source="alarm.p",
+        status=IncidentStatus.ACKNOWLEDGED,
+        timeline=[TimelineStep("raised", "hub", at=1.5)],
+    )
+    value = {
+        "state": State("gate.a", "open", {"n": 1}, 1.0, 2.0),
+        "incident": incident,
+        "priority": Priority.HIGH,
+        3: "three",
+        "list": [1.5, None, True],
+    }
     assert json.loads(dumps_fast(value)) == json.loads(dumps(value))
     assert json.loads(dumps_fast(value))["incident"]["priority_name"] == "critical"
 
