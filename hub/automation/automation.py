@@ -81,6 +81,8 @@ class Automation:
 
     def on_trigger_error(self, trigger: dict[str, Any], message: str) -> None:
         """A trigger matched but could not fire: keep a trace saying why (no run)."""
+        if not self.enabled:
+            return
         where = f"trigger[{trigger.get('idx')}]."
         _LOGGER.warning("Automation %s: %s%s", self.name, where, message)
         trace = Trace(self.id, trigger)
