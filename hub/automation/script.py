@@ -20,7 +20,7 @@ from .config_actions import (
 )
 from .duration import seconds_of
 from .run import Body, Run, Step, Stopped
-from .script_flow import compile_parallel, compile_repeat, compile_sequence
+from .script_flow import compile_parallel, compile_repeat, compile_sequence, run_nested
 from .template import has_template, render_complex
 
 if TYPE_CHECKING:
@@ -169,14 +169,14 @@ class ScriptCompiler:
                    for i, o in enumerate(cfg.choose)]
         default = self.compile(cfg.default, f"{path}/default") if cfg.default else None
 
+        # As in HA, the chosen sequence is a sub-script: a condition step that fails in it
+        # ends that sequence only, and the actions after the choose still run.
         async def choose(run: Run) -> Any:
             for i, (check, sequence) in enumerate(options):
                 if check(run.variables, run.trace):
-                    await sequence(run)
-                    return {"choice": i}
+                    return {"choice": i, "completed": await run_nested(sequence, run)}
             if default is not None:
-                await default(run)
-                return {"choice": "default"}
+                return {"choice": "default", "completed": await run_nested(default, run)}
             return {"choice": None}
 
         return choose

@@ -164,6 +164,26 @@ async def test_choose_first_matching_option_else_default(site: Site) -> None:
     assert fired(h, "chose") == [{"c": "one"}, {"c": "many"}, {"c": "none"}]
 
 
+async def test_condition_in_a_choose_branch_ends_only_that_branch(site: Site) -> None:
+    """A false condition inside the chosen sequence skips the rest of it, not the run."""
+    h = await site("""
+        automation:
+          - id: branch
+            trigger: {platform: event, event_type: go}
+            action:
+              - choose:
+                  - conditions: "{{ true }}"
+                    sequence:
+                      - condition: template
+                        value_template: "{{ false }}"
+                      - event: in_branch
+              - event: after_choose
+        """)
+    h.hub.bus.fire("go", {})
+    await wait_for(lambda: len(fired(h, "after_choose")) == 1)
+    assert fired(h, "in_branch") == []
+
+
 async def test_condition_action_and_stop(site: Site) -> None:
     """A condition step ends a run quietly when false; stop ends it, as an error if asked."""
     h = await site("""
