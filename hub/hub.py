@@ -20,6 +20,7 @@ from .config import HubConfig
 from .entity import Entity
 from .entity_services import register_entity_services
 from .gate import GATE_SERVICES
+from .heap import settle
 from .incidents import IncidentManager, register_incident_services
 from .plugins import PluginRegistry
 from .services import ServiceCall, ServiceRegistry
@@ -48,6 +49,7 @@ class Hub:
 
     def __init__(self, config: HubConfig | None = None,
                  plugins: PluginRegistry | None = None) -> None:
+        settle("created")  # imports and the site file: alive as long as the process
         self.config = config or HubConfig()
         self.bus = EventBus(spawn=self._spawn)
         self.states = StateMachine(self.bus)
@@ -133,6 +135,7 @@ class Hub:
         self.state = "running"
         self.started_at = time.time()
         self.bus.fire(EVENT_HUB_STARTED, {"seconds": round(time.monotonic() - started, 3)})
+        settle("started")  # entities, states, automations: alive until the hub stops
         _LOGGER.info("Campus Hub started: %d entities, %d plugins", len(self.entities),
                      len(self.plugins.loaded))
 
