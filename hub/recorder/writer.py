@@ -93,6 +93,7 @@ class HistoryWriter:
         self._queue: deque[_Item] = deque()
         self._exclude = frozenset(config.exclude_event_types)
         self._threshold = min(config.max_batch, config.max_queue)
+        self._max_queue = config.max_queue
         self._wake = asyncio.Event()
         self._stopping = False
         self._task: asyncio.Task[None] | None = None
@@ -112,47 +113,48 @@ class HistoryWriter:
             return
         try:
             if kind == EVENT_STATE_CHANGED:
-                new: State | None = event.data.get("new_state")
-                if new is not None:
-                    # Attributes rarely change while states do: reuse the last encoding.
-                    attributes = new.attributes
-                    cached = self._attributes.get(new.entity_id)
-                    if cached is None or cached[0] != attributes:
-                        cached = (attributes, _encode(attributes))
-                        self._attributes[new.entity_id] = cached
-                    item: _Item = (
-                        _STATES,
-                        (
-                            new.entity_id,
-                            new.state,
-                            cached[1],
-                            new.last_changed,
-                            new.last_updated,
-                            event.context.user_id,
-                        ),
-                    )
-                else:
-                    item = (_STATES, self._removed_row(event))
+                item = self._state_item(event)
             elif kind == EVENT_AUDIT_LOGGED:
                 item = (_AUDIT, _audit_row(event))
             else:
+                context = event.context
                 item = (
                     _EVENTS,
-                    (
-                        kind,
-                        event.time_fired,
-                        _encode(event.data),
-                        event.context.user_id,
-                        event.context.origin,
-                    ),
+                    (kind, event.time_fired, _encode(event.data), context.user_id, context.origin),
                 )
         except (TypeError, ValueError) as exc:
             self._skip(kind, exc)
             return
         queue = self._queue
         queue.append(item)
-        if len(queue) >= self._threshold:
+        # Wake the writer once, when the queue reaches the batch size (it then writes until
+        # the queue is empty); past max_queue, drop the oldest row.
+        queued = len(queue)
+        if queued == self._threshold or queued > self._max_queue:
             self._overflowing()
+
+    def _state_item(self, event: Event) -> _Item:
+        new: State | None = event.data["new_state"]
+        if new is None:
+            return (_STATES, self._removed_row(event))
+        # Attributes rarely change while states do: reuse the last encoding. The state
+        # machine keeps the same dict while they are unchanged, so identity decides first.
+        attributes = new.attributes
+        entity_id = new.entity_id
+        cached = self._attributes.get(entity_id)
+        if cached is None or (cached[0] is not attributes and cached[0] != attributes):
+            cached = self._attributes[entity_id] = (attributes, _encode(attributes))
+        return (
+            _STATES,
+            (
+                entity_id,
+                new.state,
+                cached[1],
+                new.last_changed,
+                new.last_updated,
+                event.context.user_id,
+            ),
+        )
 
     def _removed_row(self, event: Event) -> _Row:
         entity_id = event.data["entity_id"]
@@ -164,7 +166,7 @@ class HistoryWriter:
         _LOGGER.error("Recorder skipped a %s event it cannot store: %s", event_type, reason)
 
     def _overflowing(self) -> None:
-        if len(self._queue) > self.config.max_queue:
+        if len(self._queue) > self._max_queue:
             self._queue.popleft()
             if self.stats.dropped == 0:
                 _LOGGER.error(

@@ -14,6 +14,7 @@ from sqlalchemy.exc import OperationalError
 from hub.recorder.component import Recorder
 from hub.recorder.db import Database
 from hub.recorder.sqlwriter import ThreadSqlWriter
+from hub.testing import wait_for
 
 
 async def test_incident_save_overtakes_history_backlog(
@@ -57,6 +58,18 @@ async def test_full_queue_drops_oldest_history_and_says_so(
     kept = await recorder.events("flood", limit=1)
     assert kept.items[0]["data"] == {"n": 1499}
     assert (await recorder.store.load(incident.id)) is not None
+
+
+async def test_a_full_batch_is_written_before_the_commit_interval(
+    hub_factory: Callable[..., Any],
+) -> None:
+    """max_batch rows waiting wake the writer at once, long before a 60 s commit interval."""
+    h = await hub_factory("recorder:\n  commit_interval: 60\n  max_batch: 1000\n")
+    recorder: Recorder = h.hub.components["recorder"]
+    for index in range(2500):
+        h.hub.states.set(f"sensor.batch_{index % 10}", str(index))
+    await wait_for(lambda: recorder.writer.stats.states >= 2500, timeout=10)
+    assert await recorder.queries.count("states") >= 2500
 
 
 async def test_flush_waits_for_the_chunk_in_flight(hub_factory: Callable[..., Any]) -> None:
