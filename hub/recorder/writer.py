@@ -32,6 +32,7 @@ from ..states import EVENT_STATE_CHANGED, State
 from .config import RecorderConfig
 from .db import Database
 from .entity_keys import EntityKeys
+from .pgcopy import copy_rows, supports_copy
 from .sqlwriter import SqlWriter
 
 _LOGGER = logging.getLogger(__name__)
@@ -259,8 +260,11 @@ class HistoryWriter:
         written = 0
         stats = self.stats
         keys = self._keys.resolve(conn, {row[0] for table, row in batch if table == _STATES})
+        # SQLite has one writer: blocks let a waiting incident save in. PostgreSQL saves
+        # incidents on their own connection, so the whole batch goes in one COPY per table.
+        size = _BLOCK if conn.dialect.name == "sqlite" else len(batch)
         while written < len(batch):
-            block = batch[written : written + _BLOCK]
+            block = batch[written : written + size]
             tables: tuple[list[_Row], list[_Row], list[_Row]] = ([], [], [])
             for table, row in block:
                 if table == _STATES:
@@ -297,6 +301,9 @@ def _audit_row(event: Event) -> _Row:
 def _insert(conn: Connection, table: int, rows: list[_Row]) -> None:
     """Insert rows straight through the driver: tuples with JSON already encoded."""
     dialect = conn.dialect
+    if supports_copy(conn):
+        copy_rows(conn, _TABLES[table], _COLUMNS[table], rows)
+        return
     if dialect.name != "sqlite":
         conn.exec_driver_sql(_insert_sql(dialect, table, 1), rows)
         return

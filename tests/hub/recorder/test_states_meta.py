@@ -89,6 +89,24 @@ async def test_a_refused_row_does_not_leave_rolled_back_entity_ids(
     assert [i["state"] for i in (await recorder.history("sensor.first_new")).items] == ["c", "a"]
 
 
+async def test_a_refused_row_rolls_back_its_batch_before_the_retry(
+    hub_factory: Callable[..., Any], db_url: str
+) -> None:
+    """Rows written before the refused one in the same batch are stored once, not twice."""
+    h = await hub_factory(_yaml(db_url))
+    recorder: Recorder = h.hub.components["recorder"]
+    h.hub.states.set("sensor.known", "first")  # known entities: no states_meta insert
+    await recorder.flush()
+    await _refuse_state(recorder, "refuse-me", postgres=db_url.startswith("postgresql"))
+    h.hub.bus.fire("before_refusal", {"n": 1})
+    h.hub.states.set("sensor.known", "second")
+    h.hub.states.set("sensor.known", "refuse-me")
+    await recorder.flush()
+    assert len((await recorder.events("before_refusal")).items) == 1
+    states = [i["state"] for i in (await recorder.history("sensor.known")).items]
+    assert states == ["second", "first"]
+
+
 async def test_purge_walks_state_rows_in_id_order(
     hub_factory: Callable[..., Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
