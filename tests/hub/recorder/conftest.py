@@ -117,7 +117,7 @@ def postgres_server() -> Iterator[PostgresServer]:
 
 
 async def _admin(server: PostgresServer, sql: str) -> None:
-    import asyncpg  # type: ignore[import-untyped]
+    import asyncpg
 
     conn = await asyncpg.connect(
         host=server.host, port=server.port, user=server.user, database="postgres"
