@@ -11,6 +11,7 @@ from ..entity import slugify
 from .config_actions import (
     Actions,
     ChooseAction,
+    IfAction,
     ParallelAction,
     RepeatAction,
     SequenceAction,
@@ -156,5 +157,10 @@ def _action_refs(actions: list[Any], loc: Loc) -> Iterator[tuple[Loc, str]]:
             yield from _action_refs(action.parallel, (*where, "parallel"))
         elif isinstance(action, SequenceAction):
             yield from _action_refs(action.sequence, (*where, "sequence"))
+        elif isinstance(action, IfAction):
+            for k, condition in enumerate(action.if_):
+                yield from _condition_refs(condition, (*where, "if", k))
+            yield from _action_refs(action.then, (*where, "then"))
+            yield from _action_refs(action.else_, (*where, "else"))
         else:
             yield from _condition_refs(action, where)

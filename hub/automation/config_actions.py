@@ -1,5 +1,5 @@
-"""Action models: service, delay, wait_for_trigger, choose, condition, stop, event, variables,
-repeat, parallel, sequence."""
+"""Action models: service, delay, wait_for_trigger, wait_template, choose, if, condition, stop,
+event, variables, repeat, parallel, sequence."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from pydantic import (
     model_validator,
 )
 
-from .config_common import Data, DurationOrTemplate, StepModel, unknown_kind
+from .config_common import Data, DurationOrTemplate, StepModel, TemplateValue, unknown_kind
 from .config_conditions import Condition, Conditions
 from .config_triggers import Trigger
 from .errors import checked, invalid
@@ -32,6 +32,7 @@ __all__ = [
     "ChooseOption",
     "DelayAction",
     "EventAction",
+    "IfAction",
     "ParallelAction",
     "RepeatAction",
     "RepeatSpec",
@@ -40,6 +41,7 @@ __all__ = [
     "StopAction",
     "VariablesAction",
     "WaitForTriggerAction",
+    "WaitTemplateAction",
 ]
 
 _SERVICE = re.compile(r"^[a-z0-9_]+\.[a-z0-9_]+$")
@@ -101,6 +103,14 @@ class WaitForTriggerAction(_Action):
     continue_on_timeout: bool = True
 
 
+class WaitTemplateAction(_Action):
+    """Wait until a template renders true (checked now and on every state change)."""
+
+    wait_template: TemplateValue
+    timeout: DurationOrTemplate | None = None
+    continue_on_timeout: bool = True
+
+
 class ChooseOption(StepModel):
     """One branch of choose: its conditions and what to do."""
 
@@ -115,6 +125,14 @@ class ChooseAction(_Action):
     choose: Annotated[list[ChooseOption], BeforeValidator(
         lambda v: [v] if isinstance(v, dict) else v)]
     default: Actions = Field(default_factory=list)
+
+
+class IfAction(_Action):
+    """Run `then` when every condition holds, else `else` (HA's if/then/else)."""
+
+    if_: Conditions = Field(alias="if")
+    then: Actions
+    else_: Actions = Field(default_factory=list, alias="else")
 
 
 class StopAction(_Action):
@@ -200,11 +218,13 @@ class SequenceAction(_Action):
 
 
 _KEYS = {"action": "service", "service": "service", "delay": "delay",
-         "wait_for_trigger": "wait_for_trigger", "choose": "choose", "condition": "condition",
+         "wait_for_trigger": "wait_for_trigger", "wait_template": "wait_template",
+         "choose": "choose", "if": "if", "condition": "condition",
          "stop": "stop", "event": "event", "variables": "variables", "repeat": "repeat",
          "parallel": "parallel", "sequence": "sequence"}
-ACTION_KINDS = ["action (a service call)", "delay", "wait_for_trigger", "choose", "condition",
-                "stop", "event", "variables", "repeat", "parallel", "sequence"]
+ACTION_KINDS = ["action (a service call)", "delay", "wait_for_trigger", "wait_template", "choose",
+                "if", "condition", "stop", "event", "variables", "repeat", "parallel",
+                "sequence"]
 
 
 def _pick(value: Any) -> str | None:
@@ -230,7 +250,9 @@ Action = Annotated[
     Annotated[ServiceAction, Tag("action[service]")]
     | Annotated[DelayAction, Tag("action[delay]")]
     | Annotated[WaitForTriggerAction, Tag("action[wait_for_trigger]")]
+    | Annotated[WaitTemplateAction, Tag("action[wait_template]")]
     | Annotated[ChooseAction, Tag("action[choose]")]
+    | Annotated[IfAction, Tag("action[if]")]
     | Annotated[Condition, Tag("action[condition]")]
     | Annotated[StopAction, Tag("action[stop]")]
     | Annotated[EventAction, Tag("action[event]")]
@@ -244,6 +266,6 @@ Action = Annotated[
 ]
 Actions = Annotated[list[Action], BeforeValidator(lambda v: [v] if isinstance(v, dict) else v)]
 
-for _model in (ChooseOption, ChooseAction, RepeatSpec, RepeatAction, ParallelAction,
+for _model in (ChooseOption, ChooseAction, IfAction, RepeatSpec, RepeatAction, ParallelAction,
                SequenceAction):
     _model.model_rebuild()

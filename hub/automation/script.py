@@ -10,6 +10,7 @@ from .config_actions import (
     ChooseAction,
     DelayAction,
     EventAction,
+    IfAction,
     ParallelAction,
     RepeatAction,
     SequenceAction,
@@ -17,10 +18,18 @@ from .config_actions import (
     StopAction,
     VariablesAction,
     WaitForTriggerAction,
+    WaitTemplateAction,
 )
 from .duration import seconds_of
 from .run import Body, Run, Step, Stopped
-from .script_flow import compile_parallel, compile_repeat, compile_sequence, run_nested
+from .script_flow import (
+    compile_if,
+    compile_parallel,
+    compile_repeat,
+    compile_sequence,
+    run_nested,
+)
+from .script_wait import compile_wait_template
 from .template import has_template, render_complex
 
 if TYPE_CHECKING:
@@ -80,8 +89,12 @@ class ScriptCompiler:
             return "delay", self._delay(cfg)
         if isinstance(cfg, WaitForTriggerAction):
             return "wait_for_trigger", self._wait(cfg)
+        if isinstance(cfg, WaitTemplateAction):
+            return "wait_template", compile_wait_template(self.hub, cfg)
         if isinstance(cfg, ChooseAction):
             return "choose", self._choose(cfg, path)
+        if isinstance(cfg, IfAction):
+            return "if", compile_if(self, cfg, path)
         if isinstance(cfg, StopAction):
             return "stop", self._stop(cfg)
         if isinstance(cfg, EventAction):

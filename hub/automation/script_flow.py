@@ -1,5 +1,5 @@
 """Flow actions in Home Assistant's shape: repeat (count, while, until, for_each), parallel,
-sequence.
+sequence, if/then/else.
 
 As in HA, each nested sequence is a sub-script: a `condition` step that fails ends only that
 sequence (one round of a repeat, one parallel branch), while `stop`, errors and cancellation
@@ -13,7 +13,13 @@ import time
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from .config_actions import REPEAT_LIMIT, ParallelAction, RepeatAction, SequenceAction
+from .config_actions import (
+    REPEAT_LIMIT,
+    IfAction,
+    ParallelAction,
+    RepeatAction,
+    SequenceAction,
+)
 from .run import Body, Run, Step, Stopped
 from .template import Template, TemplateError, render_complex
 
@@ -21,7 +27,14 @@ if TYPE_CHECKING:
     from .conditions import Check
     from .script import ScriptCompiler
 
-__all__ = ["RepeatError", "compile_parallel", "compile_repeat", "compile_sequence", "run_nested"]
+__all__ = [
+    "RepeatError",
+    "compile_if",
+    "compile_parallel",
+    "compile_repeat",
+    "compile_sequence",
+    "run_nested",
+]
 
 _UNSET = object()
 
@@ -39,6 +52,22 @@ async def run_nested(sequence: Step, run: Run) -> bool:
             raise
         return False
     return True
+
+
+def compile_if(compiler: ScriptCompiler, cfg: IfAction, path: str) -> Body:
+    """Return the body of an `if:` action: `then` when the conditions hold, else `else`."""
+    check = compiler.conditions.compile_all(cfg.if_, f"{path}/if")
+    then = compiler.compile(cfg.then, f"{path}/then")
+    otherwise = compiler.compile(cfg.else_, f"{path}/else") if cfg.else_ else None
+
+    async def run_if(run: Run) -> Any:
+        if check(run.variables, run.trace):
+            return {"choice": "then", "completed": await run_nested(then, run)}
+        if otherwise is not None:
+            return {"choice": "else", "completed": await run_nested(otherwise, run)}
+        return {"choice": None}
+
+    return run_if
 
 
 def compile_sequence(compiler: ScriptCompiler, cfg: SequenceAction, path: str) -> Body:

@@ -73,8 +73,8 @@ def test_flow_errors_name_line_and_path(tmp_path: Path) -> None:
         "13: automation[0].action[1].repeat.count: expected 0 to 10000, got -1",
         "15: automation[0].action[2].repeat.sequence: Field required",
         "20: automation[0].action[3].repeat.sequence[0]: each action needs one of: action "
-        "(a service call), delay, wait_for_trigger, choose, condition, stop, event, variables, "
-        "repeat, parallel, sequence",
+        "(a service call), delay, wait_for_trigger, wait_template, choose, if, condition, stop, "
+        "event, variables, repeat, parallel, sequence",
         "21: automation[0].action[4].parallel: Value should have at least 1 item",
         "24: automation[0].action[5].parallel[0].sequence[0].delay: expected a duration",
         "26: automation[0].action[6].delay: a duration mapping takes days, hours, minutes, "
