@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import ConfigDict, Field, model_validator
+from pydantic import ConfigDict, Field, SecretStr, model_validator
 
 from hub import DeviceConfig
 
@@ -18,9 +18,10 @@ class HttpSpeakerConfig(DeviceConfig):
 
     platform: Literal["http_speaker"]
     url: str = Field(pattern=r"^https?://")
-    token: str | None = None
+    #: Secrets: shown as ********** in logs, reprs and the config API.
+    token: SecretStr | None = None
     username: str | None = None
-    password: str | None = None
+    password: SecretStr | None = None
     #: `local`: espeak-ng makes a WAV here and the speaker plays it; `device`: the
     #: speaker's own text-to-speech.
     tts: Literal["local", "device"] = "local"

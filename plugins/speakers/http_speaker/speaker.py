@@ -62,9 +62,9 @@ class HttpSpeaker(Speaker):
         self._client = SpeakerClient(
             self.hub.client_session,
             cfg.url,
-            token=cfg.token,
+            token=cfg.token.get_secret_value() if cfg.token else None,
             username=cfg.username,
-            password=cfg.password,
+            password=cfg.password.get_secret_value() if cfg.password else None,
             timeout=cfg.timeout,
         )
         try:

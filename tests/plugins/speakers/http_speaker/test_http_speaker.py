@@ -108,3 +108,14 @@ async def test_tts_bad_voice():
     """An unknown espeak-ng voice is a TTSError naming the problem."""
     with pytest.raises(TTSError, match="voice"):
         await synthesize("hello", language="xx-nope")
+
+
+async def test_token_and_password_never_show_in_config_dumps(hub_factory, speaker):
+    """The speaker's token and password are secrets: masked in repr and model dumps."""
+    for auth, secret in (("token: tok", "tok"), ("username: admin\n        password: pw", "pw")):
+        harness = await hub_factory(speaker_yaml(speaker.url, auth))
+        await wait_for_state(harness.hub, "speaker.gate_speaker", "idle")  # the secret works
+        config = harness.hub.entities["speaker.gate_speaker"].config
+        assert f"'{secret}'" not in repr(config)
+        assert f"'{secret}'" not in str(config.model_dump(mode="json"))
+        await harness.hub.stop()
