@@ -8,8 +8,8 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from ..bus import Event
-from ..config import validate_config
-from ..config.yaml_loader import YDict, load_yaml
+from ..config import load_yaml, validate_config
+from ..config.located import YDict
 from ..entity import slugify
 from ..exceptions import ConfigError
 from ..hub import EVENT_HUB_STARTED

@@ -1,9 +1,12 @@
 """Configuration: YAML with locations, validation, and error rendering."""
 
+from pathlib import Path
+from typing import Any
+
 from ..fieldpath import format_path
+from .located import YamlError, location_of
 from .models import CoreConfig, HubConfig
 from .validate import CORE_SECTIONS, check_config, load_config, validate_config
-from .yaml_loader import YamlError, load_yaml, location_of
 
 __all__ = [
     "CORE_SECTIONS",
@@ -17,3 +20,10 @@ __all__ = [
     "location_of",
     "validate_config",
 ]
+
+
+def load_yaml(path: str | Path) -> Any:
+    """Load a YAML file with locations; raise YamlError naming file:line on any problem."""
+    from .yaml_loader import load_yaml as load  # PyYAML is imported on the first read
+
+    return load(path)

@@ -13,8 +13,8 @@ from ..entity import DeviceConfig
 from ..exceptions import ConfigError
 from ..fieldpath import format_path
 from ..incidents import IncidentsConfig
+from .located import YamlError, location_of
 from .models import CoreConfig, HubConfig
-from .yaml_loader import YamlError, load_yaml, location_of
 
 __all__ = ["CORE_SECTIONS", "check_config", "load_config", "validate_config"]
 
@@ -132,6 +132,8 @@ def load_config(path: str | Path, platforms: Mapping[str, type[DeviceConfig]]) -
     """Read and validate a configuration file; raise ConfigError with every problem."""
     path = Path(path)
     try:
+        from .yaml_loader import load_yaml  # PyYAML only when a file is read
+
         raw = load_yaml(path)
     except YamlError as exc:
         raise ConfigError([str(exc)]) from None

@@ -8,27 +8,9 @@ from typing import Any
 
 import yaml
 
+from .located import Located, YamlError, YDict, YList, location_of
+
 __all__ = ["Located", "YDict", "YList", "YamlError", "load_yaml", "location_of"]
-
-Located = tuple[str, int]
-
-
-class YamlError(Exception):
-    """A YAML file could not be read; the message starts with file:line."""
-
-
-class YDict(dict[str, Any]):
-    """A mapping that knows its own location and the location of each key."""
-
-    loc: Located = ("?", 0)
-    key_locs: dict[str, Located]
-
-
-class YList(list[Any]):
-    """A sequence that knows its own location and the location of each item."""
-
-    loc: Located = ("?", 0)
-    item_locs: list[Located]
 
 
 class _Loader(yaml.SafeLoader):
@@ -56,8 +38,7 @@ def _mapping(loader: _Loader, node: yaml.MappingNode) -> YDict:
         where = _loc(loader, key_node)
         if key in result:
             first = result.key_locs[key][1]
-            raise YamlError(f"{where[0]}:{where[1]}: duplicate key '{key}' "
-                            f"(first at line {first})")
+            raise YamlError(f"{where[0]}:{where[1]}: duplicate key '{key}' (first at line {first})")
         result[key] = loader.construct_object(value_node, deep=True)
         result.key_locs[key] = where
     return result
@@ -76,8 +57,9 @@ def _secret(loader: _Loader, node: yaml.ScalarNode) -> Any:
     if loader.secrets is None:
         path = loader.config_dir / "secrets.yaml"
         if not path.exists():
-            raise YamlError(f"{where[0]}:{where[1]}: !secret {name}: no secrets.yaml in "
-                            f"{loader.config_dir}")
+            raise YamlError(
+                f"{where[0]}:{where[1]}: !secret {name}: no secrets.yaml in {loader.config_dir}"
+            )
         loaded = _load_file(path, None, loader.include_stack)
         loader.secrets = dict(loaded) if isinstance(loaded, dict) else {}
     if name not in loader.secrets:
@@ -140,20 +122,3 @@ def _load_file(path: Path, secrets: dict[str, Any] | None, stack: tuple[Path, ..
 def load_yaml(path: str | Path) -> Any:
     """Load a YAML file; raise YamlError naming file:line on any problem."""
     return _load_file(Path(path), None, ())
-
-
-def location_of(root: Any, path: tuple[str | int, ...]) -> Located | None:
-    """Return the file and line of the deepest part of `path` that exists in `root`."""
-    node, best = root, getattr(root, "loc", None)
-    for part in path:
-        if isinstance(node, YDict) and isinstance(part, str) and part in node:
-            best = node.key_locs.get(part, best)
-            node = node[part]
-        elif isinstance(node, YList) and isinstance(part, int) and 0 <= part < len(node):
-            best = node.item_locs[part]
-            node = node[part]
-        elif isinstance(node, YDict) and part == 0:
-            continue  # one mapping where a list is allowed (HA shorthand): it is item 0
-        else:
-            break
-    return best

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
-from ..config.yaml_loader import location_of
+from ..config.located import location_of
 from ..exceptions import ConfigError
 from ..recognition import Recognizer, RecognizerConfig
 from ..recorder import Database
