@@ -170,5 +170,4 @@ Condition = Annotated[
 ]
 Conditions = Annotated[list[Condition], BeforeValidator(_shorthand)]
 
-for _model in (AndCondition, OrCondition, NotCondition):
-    _model.model_rebuild()
+# and/or/not are completed by the model that holds them (see config_actions.py).
