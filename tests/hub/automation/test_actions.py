@@ -3,20 +3,10 @@
 from __future__ import annotations
 
 import time
-from typing import Any
 
-from hub.testing import HubHarness, wait_for, wait_for_state
+from hub.testing import wait_for, wait_for_state
 
-from .conftest import Site, fired
-
-
-async def _run(h: HubHarness, automation_id: str, timeout: float = 5.0) -> dict[str, Any]:
-    component = h.hub.components["automation"]
-    component.trigger(automation_id)
-    automation = component.get(automation_id)
-    await wait_for(lambda: automation.traces[-1].finished, timeout=timeout)
-    trace: dict[str, Any] = component.traces(automation_id)[0]
-    return trace
+from .conftest import Site, fired, run_automation
 
 
 async def test_service_action_both_spellings_target_data_context(site: Site) -> None:
@@ -69,10 +59,10 @@ async def test_service_error_stops_run_unless_continue_on_error(site: Site) -> N
                 continue_on_error: true
               - event: went_on
         """)
-    trace = await _run(h, "fails")
+    trace = await run_automation(h, "fails")
     assert trace["result"] == "error" and "gate.nowhere" in trace["error"]
     assert trace["steps"][0]["error"].startswith("ServiceValidationError")
-    assert (await _run(h, "goes_on"))["result"] == "finished"
+    assert (await run_automation(h, "goes_on"))["result"] == "finished"
     assert fired(h, "after_failure") == [] and len(fired(h, "went_on")) == 1
 
 
@@ -90,7 +80,7 @@ async def test_delay_and_template_delay(site: Site) -> None:
               - event: done
         """)
     started = time.monotonic()
-    trace = await _run(h, "slow")
+    trace = await run_automation(h, "slow")
     assert time.monotonic() - started >= 0.3
     assert [s["result"] for s in trace["steps"][:3]] == [
         {"delay": 0.1}, {"delay": 0.15}, {"delay": 0.05}]
@@ -130,9 +120,9 @@ async def test_wait_for_trigger_fires_or_times_out(site: Site) -> None:
     h.hub.bus.fire("badge", {"who": "anna"})
     await wait_for(lambda: fired(h, "resumed"))
     assert fired(h, "resumed") == [{"by": "anna"}]
-    assert (await _run(h, "gives_up"))["result"] == "finished"
+    assert (await run_automation(h, "gives_up"))["result"] == "finished"
     assert fired(h, "continued") == [{"timed_out": True}]
-    trace = await _run(h, "stops")
+    trace = await run_automation(h, "stops")
     assert trace["result"] == "timeout" and fired(h, "not_reached") == []
     assert component.index.stats()["event_types"] == 1  # only "never": the waits detached
 
@@ -206,12 +196,12 @@ async def test_condition_action_and_stop(site: Site) -> None:
               - stop: device missing
                 error: true
         """)
-    gated = await _run(h, "gated")
+    gated = await run_automation(h, "gated")
     assert gated["result"] == "condition_failed"
     assert gated["conditions"] == [{"path": "action/0", "result": False, "error": None}]
-    halts = await _run(h, "halts")
+    halts = await run_automation(h, "halts")
     assert (halts["result"], halts["error"]) == ("stopped", "nothing to do")
-    assert (await _run(h, "fails"))["result"] == "error"
+    assert (await run_automation(h, "fails"))["result"] == "error"
     assert fired(h, "not_reached") == []
 
 
@@ -230,7 +220,7 @@ async def test_event_and_variables_actions(site: Site) -> None:
               - event: announced
                 event_data: {label: "{{ label }}", count: "{{ count }}"}
         """)
-    trace = await _run(h, "vars")
+    trace = await run_automation(h, "vars")
     assert fired(h, "announced") == [{"label": "guard-7", "count": 6}]
     assert h.of_type("announced")[0].context.user_id == "automation:vars"
     assert trace["variables"]["label"] == "guard-7"
@@ -251,7 +241,7 @@ async def test_response_variable(site: Site) -> None:
                   incident_id: "{{ raised.id }}"
                   note: noted by automation
         """)
-    trace = await _run(h, "raise_and_note")
+    trace = await run_automation(h, "raise_and_note")
     assert trace["result"] == "finished", trace
     incident = h.hub.incidents.all()[0]
     assert incident.timeline[-1].note == "noted by automation"

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import textwrap
 from pathlib import Path
 
-import pytest
-
 from hub.config import load_config
-from hub.exceptions import ConfigError
 from hub.plugins import PluginRegistry
+
+from .conftest import config_problems
 
 BROKEN = """\
 schedules:
@@ -40,19 +38,10 @@ automation:
 """
 
 
-def _problems(tmp_path: Path, text: str) -> list[str]:
-    path = tmp_path / "site.yaml"
-    path.write_text(textwrap.dedent(text))
-    registry = PluginRegistry()
-    registry.load_entry_points()
-    with pytest.raises(ConfigError) as err:
-        load_config(path, registry.config_models())
-    return [p.removeprefix(f"{path}:") for p in err.value.problems]
-
 
 def test_every_error_with_line_and_path(tmp_path: Path) -> None:
     """Each broken field is reported with its line and path like automation[0].trigger[1]."""
-    problems = _problems(tmp_path, BROKEN)
+    problems = config_problems(tmp_path, BROKEN)
     expected = [
         ("4: schedules.school.hours.monday: unknown weekday 'monday'"),
         ("5: schedules.school.hours.tue: expected a time of day"),
@@ -72,7 +61,7 @@ def test_every_error_with_line_and_path(tmp_path: Path) -> None:
 
 def test_unknown_schedule_and_duplicate_id(tmp_path: Path) -> None:
     """An automation naming a missing schedule, or reusing an id, is a config error."""
-    problems = _problems(tmp_path, """\
+    problems = config_problems(tmp_path, """\
         schedules:
           school:
             hours: {mon-fri: ["07:30-17:00"]}
@@ -100,7 +89,7 @@ def test_unknown_schedule_and_duplicate_id(tmp_path: Path) -> None:
 
 def test_yaml_booleans_are_caught(tmp_path: Path) -> None:
     """`id: yes` (a YAML 1.1 boolean) is reported rather than silently turned into True."""
-    problems = _problems(tmp_path, """\
+    problems = config_problems(tmp_path, """\
         automation:
           - id: yes
             trigger: {platform: event, event_type: x}

@@ -9,18 +9,9 @@ from typing import Any
 import pytest
 
 from hub.automation.timeparse import parse_duration
-from hub.testing import HubHarness, wait_for
+from hub.testing import wait_for
 
-from .conftest import Site, fired
-
-
-async def _run(h: HubHarness, automation_id: str, timeout: float = 5.0) -> dict[str, Any]:
-    component = h.hub.components["automation"]
-    component.trigger(automation_id)
-    automation = component.get(automation_id)
-    await wait_for(lambda: automation.traces[-1].finished, timeout=timeout)
-    trace: dict[str, Any] = component.traces(automation_id)[0]
-    return trace
+from .conftest import Site, fired, run_automation
 
 
 @pytest.mark.parametrize(
@@ -59,7 +50,7 @@ async def test_delay_template_forms(site: Site) -> None:
               - delay: {milliseconds: "{{ ms }}", seconds: 0}
         """)
     started = time.monotonic()
-    trace = await _run(h, "waits")
+    trace = await run_automation(h, "waits")
     assert time.monotonic() - started >= 0.35
     assert trace["result"] == "finished", trace
     assert [s["result"] for s in trace["steps"]] == [
@@ -89,23 +80,23 @@ async def test_delay_template_that_is_not_a_duration(site: Site) -> None:
             action:
               - delay: "{{ missing }}"
         """)
-    bad = await _run(h, "bad")
+    bad = await run_automation(h, "bad")
     assert bad["result"] == "error"
     assert bad["error"] == (
         "DurationError: delay: the template gave 'soon', which is not a duration (expected a "
         "duration (seconds, HH:MM or HH:MM:SS), got 'soon')"
     )
     assert bad["steps"][0]["error"] == bad["error"]
-    negative = await _run(h, "negative")
+    negative = await run_automation(h, "negative")
     assert negative["error"] == (
         "DurationError: delay: the template gave {'seconds': -3}, which "
         "is not a duration (a duration cannot be negative)"
     )
-    undefined = await _run(h, "undefined")
+    undefined = await run_automation(h, "undefined")
     assert undefined["error"].startswith("DurationError: delay: ")
     assert "missing" in undefined["error"]
     assert fired(h, "not_reached") == []
-    assert (await _run(h, "bad"))["result"] == "error"  # the automation still runs
+    assert (await run_automation(h, "bad"))["result"] == "error"  # the automation still runs
 
 
 async def test_wait_for_trigger_templated_timeout(site: Site) -> None:
@@ -127,10 +118,10 @@ async def test_wait_for_trigger_templated_timeout(site: Site) -> None:
                 timeout: "{{ 'later' }}"
         """)
     started = time.monotonic()
-    trace = await _run(h, "short_wait")
+    trace = await run_automation(h, "short_wait")
     assert 0.2 <= time.monotonic() - started < 2
     assert trace["result"] == "finished" and fired(h, "waited") == [{"timed_out": True}]
-    bad = await _run(h, "bad_wait")
+    bad = await run_automation(h, "bad_wait")
     assert bad["result"] == "error"
     assert bad["error"].startswith("DurationError: timeout: the template gave 'later'")
 

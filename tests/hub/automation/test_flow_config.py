@@ -5,11 +5,10 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
-import pytest
-
 from hub.config import load_config
-from hub.exceptions import ConfigError
 from hub.plugins import PluginRegistry
+
+from .conftest import config_problems
 
 BROKEN = """\
 automation:
@@ -52,20 +51,11 @@ automation:
 """
 
 
-def _problems(tmp_path: Path, text: str) -> list[str]:
-    path = tmp_path / "site.yaml"
-    path.write_text(textwrap.dedent(text))
-    registry = PluginRegistry()
-    registry.load_entry_points()
-    with pytest.raises(ConfigError) as err:
-        load_config(path, registry.config_models())
-    return [p.removeprefix(f"{path}:") for p in err.value.problems]
-
 
 def test_flow_errors_name_line_and_path(tmp_path: Path) -> None:
     """Each broken repeat, parallel, sequence or duration field is reported at its line with a
     path such as automation[0].action[5].parallel[0].sequence[0].delay."""
-    problems = _problems(tmp_path, BROKEN)
+    problems = config_problems(tmp_path, BROKEN)
     expected = [
         "6: automation[0].trigger[0].for: template syntax error",
         "8: automation[0].action[0].repeat: give exactly one of count, while, until, for_each "
@@ -91,7 +81,7 @@ def test_flow_errors_name_line_and_path(tmp_path: Path) -> None:
 
 def test_unknown_schedule_inside_repeat_and_parallel(tmp_path: Path) -> None:
     """Schedules named in a repeat's while/until or inside parallel branches must exist."""
-    problems = _problems(
+    problems = config_problems(
         tmp_path,
         """\
         schedules:

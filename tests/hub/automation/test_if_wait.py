@@ -2,27 +2,11 @@
 
 from __future__ import annotations
 
-import textwrap
 from pathlib import Path
-from typing import Any
 
-import pytest
+from hub.testing import wait_for
 
-from hub.config import load_config
-from hub.exceptions import ConfigError
-from hub.plugins import PluginRegistry
-from hub.testing import HubHarness, wait_for
-
-from .conftest import Site, fired
-
-
-async def _run(h: HubHarness, automation_id: str, timeout: float = 5.0) -> dict[str, Any]:
-    component = h.hub.components["automation"]
-    component.trigger(automation_id)
-    automation = component.get(automation_id)
-    await wait_for(lambda: automation.traces[-1].finished, timeout=timeout)
-    trace: dict[str, Any] = component.traces(automation_id)[0]
-    return trace
+from .conftest import Site, config_problems, fired, run_automation
 
 
 async def test_if_runs_then_or_else_and_the_run_goes_on(site: Site) -> None:
@@ -73,7 +57,7 @@ async def test_if_without_else_does_nothing_when_false(site: Site) -> None:
                 then: {event: opened}
               - event: done
         """)
-    trace = await _run(h, "quiet")
+    trace = await run_automation(h, "quiet")
     assert trace["result"] == "finished"
     assert fired(h, "opened") == [] and len(fired(h, "done")) == 1
     step = next(s for s in trace["steps"] if s["kind"] == "if")
@@ -114,7 +98,7 @@ async def test_wait_template_already_true_does_not_wait(site: Site) -> None:
               - wait_template: "{{ true }}"
               - event: went_on
         """)
-    trace = await _run(h, "ready")
+    trace = await run_automation(h, "ready")
     assert trace["result"] == "finished" and len(fired(h, "went_on")) == 1
 
 
@@ -138,10 +122,10 @@ async def test_wait_template_timeout_goes_on_or_stops(site: Site) -> None:
               - event: not_reached
         """)
     before = h.hub.bus.listener_count().get("state_changed", 0)
-    trace = await _run(h, "goes_on")
+    trace = await run_automation(h, "goes_on")
     assert trace["result"] == "finished"
     assert fired(h, "after_wait") == [{"completed": False}]
-    trace = await _run(h, "stops")
+    trace = await run_automation(h, "stops")
     assert trace["result"] == "timeout" and fired(h, "not_reached") == []
     assert h.hub.bus.listener_count().get("state_changed", 0) == before  # waits detached
 
@@ -167,19 +151,10 @@ async def test_wait_template_render_error_fails_the_step(site: Site) -> None:
     assert "error" in step and fired(h, "not_reached") == []
 
 
-def _problems(tmp_path: Path, text: str) -> list[str]:
-    path = tmp_path / "site.yaml"
-    path.write_text(textwrap.dedent(text))
-    registry = PluginRegistry()
-    registry.load_entry_points()
-    with pytest.raises(ConfigError) as err:
-        load_config(path, registry.config_models())
-    return [p.removeprefix(f"{path}:") for p in err.value.problems]
-
 
 def test_if_and_wait_template_config_errors(tmp_path: Path) -> None:
     """A missing then and a broken wait template are reported with line and path."""
-    problems = _problems(tmp_path, """\
+    problems = config_problems(tmp_path, """\
         automation:
           - id: a
             trigger: {platform: event, event_type: x}
@@ -194,7 +169,7 @@ def test_if_and_wait_template_config_errors(tmp_path: Path) -> None:
 
 def test_unknown_schedules_inside_if(tmp_path: Path) -> None:
     """Schedules named in an if's conditions or inside then/else must exist."""
-    problems = _problems(tmp_path, """\
+    problems = config_problems(tmp_path, """\
         schedules:
           school:
             hours: {mon-fri: ["07:30-17:00"]}

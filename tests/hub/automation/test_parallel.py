@@ -5,20 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import time
-from typing import Any
 
-from hub.testing import HubHarness, wait_for
+from hub.testing import wait_for
 
-from .conftest import Site, fired
-
-
-async def _run(h: HubHarness, automation_id: str, timeout: float = 5.0) -> dict[str, Any]:
-    component = h.hub.components["automation"]
-    component.trigger(automation_id)
-    automation = component.get(automation_id)
-    await wait_for(lambda: automation.traces[-1].finished, timeout=timeout)
-    trace: dict[str, Any] = component.traces(automation_id)[0]
-    return trace
+from .conftest import Site, fired, run_automation
 
 
 async def test_branches_run_at_once_and_the_action_waits_for_all(site: Site) -> None:
@@ -43,7 +33,7 @@ async def test_branches_run_at_once_and_the_action_waits_for_all(site: Site) -> 
               - event: all_done
         """)
     started = time.monotonic()
-    trace = await _run(h, "both")
+    trace = await run_automation(h, "both")
     elapsed = time.monotonic() - started
     assert trace["result"] == "finished", trace
     assert elapsed >= 0.3  # waited for the slowest branch
@@ -85,7 +75,7 @@ async def test_a_failing_branch_lets_the_others_finish_then_fails_the_run(site: 
                       - event: other_branch_done
               - event: not_reached
         """)
-    trace = await _run(h, "one_fails")
+    trace = await run_automation(h, "one_fails")
     assert trace["result"] == "error" and "gate.nowhere" in trace["error"]
     assert len(fired(h, "other_branch_done")) == 1 and fired(h, "not_reached") == []
     by_path = {s["path"]: s for s in trace["steps"]}
@@ -123,12 +113,12 @@ async def test_condition_ends_a_branch_stop_ends_the_run(site: Site) -> None:
                       - event: still_finished
               - event: not_after_stop
         """)
-    conditioned = await _run(h, "conditioned")
+    conditioned = await run_automation(h, "conditioned")
     assert conditioned["result"] == "finished"
     assert fired(h, "not_reached") == [] and len(fired(h, "other")) == 1
     assert fired(h, "after") == [{"who": "outer"}]
     assert conditioned["steps"][-2]["result"] == {"branches": 2, "completed": [False, True]}
-    stopped = await _run(h, "stopped")
+    stopped = await run_automation(h, "stopped")
     assert (stopped["result"], stopped["error"]) == ("stopped", "enough")
     assert len(fired(h, "still_finished")) == 1 and fired(h, "not_after_stop") == []
 
@@ -197,7 +187,7 @@ async def test_sequence_action(site: Site) -> None:
                   - event: not_reached
               - event: after_group
         """)
-    trace = await _run(h, "grouped")
+    trace = await run_automation(h, "grouped")
     assert trace["result"] == "finished"
     assert len(fired(h, "first")) == len(fired(h, "after_group")) == 1
     assert fired(h, "not_reached") == []

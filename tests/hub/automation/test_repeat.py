@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from hub.automation.config_actions import REPEAT_LIMIT
-from hub.testing import HubHarness, wait_for
 
-from .conftest import Site, fired
+from .conftest import Site, fired, run_automation
 
 
 def _round(name: str) -> str:
@@ -18,14 +15,6 @@ def _round(name: str) -> str:
     )
     return "{event: " + name + ", event_data: {" + values + "}}"
 
-
-async def _run(h: HubHarness, automation_id: str, timeout: float = 10.0) -> dict[str, Any]:
-    component = h.hub.components["automation"]
-    component.trigger(automation_id)
-    automation = component.get(automation_id)
-    await wait_for(lambda: automation.traces[-1].finished, timeout=timeout)
-    trace: dict[str, Any] = component.traces(automation_id)[0]
-    return trace
 
 
 async def test_count_fixed_and_templated(site: Site) -> None:
@@ -50,7 +39,7 @@ async def test_count_fixed_and_templated(site: Site) -> None:
                     - event: templated_round
                       event_data: {{index: "{{{{ repeat.index }}}}"}}
         """)
-    trace = await _run(h, "three")
+    trace = await run_automation(h, "three", timeout=10.0)
     assert trace["result"] == "finished"
     assert fired(h, "round") == [
         {"index": 1, "first": True, "last": False},
@@ -59,7 +48,7 @@ async def test_count_fixed_and_templated(site: Site) -> None:
     ]
     assert trace["steps"][-1]["result"] == {"iterations": 3}
     assert "repeat" not in trace["variables"]  # only defined inside the sequence
-    await _run(h, "templated")
+    await run_automation(h, "templated", timeout=10.0)
     assert fired(h, "templated_round") == [{"index": 1}, {"index": 2}]
 
 
@@ -83,7 +72,7 @@ async def test_for_each_list_and_template(site: Site) -> None:
                     - event: templated_item
                       event_data: {item: "{{ repeat.item }}"}
         """)
-    trace = await _run(h, "gates")
+    trace = await run_automation(h, "gates", timeout=10.0)
     assert trace["result"] == "finished", trace
     assert fired(h, "item") == [
         {"item": "main", "last": False},
@@ -118,7 +107,7 @@ async def test_while_and_until(site: Site) -> None:
                   sequence:
                     - {_round("until_round")}
         """)
-    trace = await _run(h, "loops")
+    trace = await run_automation(h, "loops", timeout=10.0)
     assert trace["result"] == "finished", trace
     assert [e["index"] for e in fired(h, "while_round")] == [1, 2, 3]
     assert {e["last"] for e in fired(h, "while_round")} == {"none"}
@@ -140,7 +129,7 @@ async def test_each_round_is_traced(site: Site) -> None:
                   sequence:
                     - event: tick
         """)
-    trace = await _run(h, "traced")
+    trace = await run_automation(h, "traced", timeout=10.0)
     steps = [(s["path"], s["kind"], s["result"]) for s in trace["steps"]]
     assert steps[:4] == [
         ("action/0/repeat", "iteration", {"first": True, "index": 1, "last": False, "item": "x"}),
@@ -179,10 +168,10 @@ async def test_stop_ends_the_run_and_condition_ends_the_round(site: Site) -> Non
                       event_data: {index: "{{ repeat.index }}"}
               - event: after_skips
         """)
-    stopped = await _run(h, "stops")
+    stopped = await run_automation(h, "stops", timeout=10.0)
     assert (stopped["result"], stopped["error"]) == ("stopped", "second round is enough")
     assert len(fired(h, "before_stop")) == 2 and fired(h, "after_repeat") == []
-    skips = await _run(h, "skips")
+    skips = await run_automation(h, "skips", timeout=10.0)
     assert skips["result"] == "finished"
     assert fired(h, "even_round") == [{"index": 2}, {"index": 4}]
     assert len(fired(h, "after_skips")) == 1
@@ -208,7 +197,7 @@ async def test_nested_repeat_restores_outer_variable(site: Site) -> None:
                     - event: outer
                       event_data: {index: "{{ repeat.index }}"}
         """)
-    assert (await _run(h, "nested"))["result"] == "finished"
+    assert (await run_automation(h, "nested", timeout=10.0))["result"] == "finished"
     assert fired(h, "inner") == [{"item": "a"}, {"item": "b"}] * 2
     assert fired(h, "outer") == [{"index": 1}, {"index": 2}]
 
@@ -232,14 +221,14 @@ async def test_endless_loops_stop_at_the_limit(site: Site) -> None:
                   until: "{{ false }}"
                   sequence: []
         """)
-    trace = await _run(h, "forever", timeout=60)
+    trace = await run_automation(h, "forever", timeout=60)
     assert trace["result"] == "error"
     assert trace["error"] == (
         f"RepeatError: repeat.while: still true after {REPEAT_LIMIT} rounds; the run is stopped"
     )
     assert trace["variables"]["n"] == REPEAT_LIMIT and fired(h, "not_reached") == []
     assert trace["dropped"] > 0  # the trace keeps its first entries, counts the rest
-    until = await _run(h, "never_done", timeout=60)
+    until = await run_automation(h, "never_done", timeout=60)
     assert until["result"] == "error" and "repeat.until: still false after" in until["error"]
 
 
@@ -274,7 +263,7 @@ async def test_bad_count_and_for_each_values(site: Site) -> None:
                   sequence: {event: x}
         """)
     errors = {
-        a: (await _run(h, a))["error"]
+        a: (await run_automation(h, timeout=10.0, automation_id=a))["error"]
         for a in ("bad_count", "huge_count", "not_a_list", "undefined")
     }
     assert errors["bad_count"] == (
