@@ -115,8 +115,16 @@ class Gallery:
         return person
 
     async def refresh(self) -> tuple[int, int]:
-        """Pick up people enrolled or removed elsewhere (the CLI); return (added, removed)."""
+        """Pick up people enrolled or removed elsewhere (the CLI); return (added, removed).
+
+        People and photos are only ever added or deleted, never changed, so comparing ids
+        tells whether anything changed; only then are the rows and embeddings read again.
+        """
         async with self._lock:
+            photo_ids = frozenset(ph.id for p in self._people.values() for ph in p.photos)
+            known = (frozenset(self._people), photo_ids)
+            if await self.store.ids() == known:
+                return 0, 0
             people = await self.store.load()
             mine = self.recognizer.platform
             old = {ph.face_id for p in self._people.values() for ph in p.photos

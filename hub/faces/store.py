@@ -132,6 +132,13 @@ class GalleryStore:
             for p in persons
         ]
 
+    async def ids(self) -> tuple[frozenset[str], frozenset[str]]:
+        """Return the ids of every person and every photo: no embeddings, no row objects."""
+        async with self.db.session() as session:
+            persons = frozenset((await session.execute(select(Person.id))).scalars())
+            photos = frozenset((await session.execute(select(FacePhoto.id))).scalars())
+        return persons, photos
+
     async def read_photo(self, photo: PhotoInfo) -> bytes:
         """Return an enrolled photo's JPEG bytes."""
         return await asyncio.to_thread((self.photos_dir / photo.file).read_bytes)
