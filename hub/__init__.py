@@ -21,7 +21,7 @@ from .exceptions import (
 from .gate import Gate, GateState
 from .hookspecs import hookimpl
 from .hub import Hub
-from .incidents import CategoryConfig, Incident, IncidentStatus, Priority
+from .incidents import CategoryConfig, Incident, IncidentStatus, Priority, localized_message
 from .sensor import Sensor
 from .speaker import Speaker
 from .states import State, StateMachine
@@ -69,5 +69,6 @@ __all__ = [
     "StateMachine",
     "__version__",
     "hookimpl",
+    "localized_message",
     "slugify",
 ]

@@ -8,6 +8,7 @@ from typing import Any, ClassVar
 
 from .entity import DeviceConfig, Entity
 from .entity_services import EntityService
+from .incidents.messages import localized_message
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -73,10 +74,11 @@ class AlarmInput(Entity):
             self.write_state()
 
     async def _raise(self, details: dict[str, Any]) -> None:
+        message, text = localized_message("alarm_triggered", name=self.name,
+                                  category=self.category.replace("_", " "))
         incident = await self.hub.incidents.raise_incident(
             self.category, source=self.entity_id, gate=self.config.gate,
-            cameras=list(self.config.cameras), data=details,
-            message=f"{self.name}: {self.category.replace('_', ' ')}",
+            cameras=list(self.config.cameras), data={**details, **text}, message=message,
         )
         self.active_incident = incident.id
         self.write_state()
@@ -90,9 +92,10 @@ class AlarmInput(Entity):
     async def test(self) -> None:
         """Trigger the input as a test: raises a test-classified incident (alarm.test)."""
         _LOGGER.info("%s: test alarm", self.name)
+        message, text = localized_message("alarm_test", name=self.name)
         incident = await self.hub.incidents.raise_incident(
             self.category, source=self.entity_id, gate=self.config.gate,
-            cameras=list(self.config.cameras), message=f"{self.name}: test", test=True)
+            cameras=list(self.config.cameras), message=message, data=text, test=True)
         self.active_incident = incident.id
         self.write_state()
 

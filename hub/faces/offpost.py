@@ -9,6 +9,7 @@ import time
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
+from ..incidents.messages import localized_message
 from .config import GuardConfig
 from .const import CATEGORY_GUARD_OFF_POST
 
@@ -69,12 +70,14 @@ class OffPostWatcher:
             return False
         self._raised = True
         minutes = (now - since) / 60
+        message, text = localized_message("guard_off_post", camera=self.camera,
+                                  minutes=f"{minutes:.0f}")
         await self.hub.incidents.raise_incident(
             CATEGORY_GUARD_OFF_POST, source=self.camera, gate=self.config.gate,
             cameras=[self.camera],
-            message=f"No guard seen on {self.camera} for {minutes:.0f} min during duty",
+            message=message,
             data={"camera": self.camera, "group": self.group, "minutes": round(minutes, 1),
-                  "last_seen": self.last_seen})
+                  "last_seen": self.last_seen, **text})
         _LOGGER.info("No guard on %s for %.1f min: off-post incident raised", self.camera,
                      minutes)
         return True

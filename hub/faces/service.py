@@ -13,6 +13,7 @@ import numpy as np
 
 from ..camera import Camera, Frame
 from ..exceptions import ServiceValidationError
+from ..incidents.messages import localized_message
 from ..recognition import Image, RecognizedFace, Recognizer
 from .access import FaceAccess
 from .config import RecognitionConfig, WatchCamera
@@ -157,10 +158,12 @@ class FaceService:
         person = decision.person
         assert person is not None and decision.score is not None
         category = self.config.categories.get(person.group)
-        message = f"Watch-list match: {person.name} ({person.group}) on {camera}"
+        message, text = localized_message("watchlist_match", name=person.name, group=person.group,
+                                  camera=camera)
         data: dict[str, Any] = {
             "person_id": person.id, "name": person.name, "category": person.group,
             "source": person.source, "score": round(decision.score, 4), "camera": camera,
+            **text,
         }
         if category is not None and category.instructions:
             data["instructions"] = category.instructions

@@ -2,6 +2,7 @@
 
 from .config import DEFAULT_CATEGORIES, CategoryConfig, IncidentsConfig
 from .manager import EVENT_INCIDENT_RAISED, EVENT_INCIDENT_UPDATED, IncidentManager
+from .messages import MESSAGES, localized_message
 from .model import Incident, IncidentStatus, OutboxItem, Priority, TimelineStep, new_id
 from .services import register_incident_services
 from .store import IncidentStore, MemoryIncidentStore
@@ -10,6 +11,7 @@ __all__ = [
     "DEFAULT_CATEGORIES",
     "EVENT_INCIDENT_RAISED",
     "EVENT_INCIDENT_UPDATED",
+    "MESSAGES",
     "CategoryConfig",
     "Incident",
     "IncidentManager",
@@ -20,6 +22,7 @@ __all__ = [
     "OutboxItem",
     "Priority",
     "TimelineStep",
+    "localized_message",
     "new_id",
     "register_incident_services",
 ]

@@ -12,6 +12,7 @@ from ..bus import Context
 from ..exceptions import IncidentError
 from .config import IncidentsConfig
 from .locks import KeyedLocks
+from .messages import localized_message
 from .model import (
     TERMINAL,
     TRANSITIONS,
@@ -179,8 +180,9 @@ class IncidentManager:
         self._hub.create_task(coro, name=f"availability {entity_id}")
 
     async def _offline(self, entity_id: str, name: str, gate: str | None, reason: str) -> None:
+        message, text = localized_message("device_offline", name=name, reason=reason)
         await self.raise_incident("device_offline", source=entity_id, gate=gate,
-                                  message=f"{name} is offline: {reason}")
+                                  message=message, data=text)
 
     async def attach_snapshot(self, incident_id: str, snapshot_id: str, camera: str) -> None:
         """Link a stored snapshot to an incident."""

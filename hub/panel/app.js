@@ -1,7 +1,7 @@
 // The panel shell: login, navigation by role, the alarm banner, and the page router.
 import { api, setCsrf } from "./lib/api.js";
 import { html, fmtTime, formData, throttleFrame } from "./lib/html.js";
-import { t, setLanguage, language, hasChosenLanguage, category, roleName } from "./lib/i18n.js";
+import { t, setLanguage, language, hasChosenLanguage, category, roleName, incidentMessage } from "./lib/i18n.js";
 import { live } from "./lib/live.js";
 import "./pages/incidents.js";
 
@@ -113,7 +113,7 @@ class CampusApp extends HTMLElement {
     const canAck = ["admin", "guard", "police"].includes(this.user?.role);
     box.innerHTML = alarms.map((i) => html`
       <div class="banner p${i.priority}" data-banner="${i.id}">
-        <strong>${category(i.category)}</strong> <span>${i.message}</span>
+        <strong>${category(i.category)}</strong> <span>${incidentMessage(i)}</span>
         <span>${i.gate ? `${t("gate")}: ${i.gate}` : ""}</span> <time>${fmtTime(i.created_at)}</time>
         ${canAck ? html`<button type="button" data-action="ack" data-id="${i.id}">${t("banner_ack")}</button>` : ""}
       </div>`).join("");

@@ -94,6 +94,20 @@ const CATEGORIES = {
         metal_detected: "金属探测报警", guard_off_post: "保安离岗", device_offline: "设备离线", visitor: "访客" },
 };
 
+// Incident messages the hub writes with a `message_key` (hub/incidents/messages.py): a text
+// per language other than English (English shows the incident's own message). `a` holds the
+// message's args, `i` the incident.
+const MESSAGES = {
+  zh: {
+    alarm_triggered: (a, i) => `${a.name}：${category(i.category)}`,
+    alarm_test: (a) => `${a.name}：测试报警`,
+    device_offline: (a) => `${a.name} 离线：${a.reason}`,
+    camera_tampered: (a) => `${a.name}：摄像机被遮挡或移位（${a.detail}）`,
+    guard_off_post: (a) => `值班期间 ${a.camera} 已 ${a.minutes} 分钟未见保安`,
+    watchlist_match: (a) => `布控人员比中：${a.name}（${a.group}），${a.camera}`,
+  },
+};
+
 // Entity states, incident classifications and automation results, as the hub names them.
 const STATES = {
   zh: { open: "已开启", closed: "已关闭", opening: "正在开启", closing: "正在关闭", stopped: "已停止",
@@ -125,4 +139,9 @@ export function roleName(role) { return t(`role_${role}`); }
 export function category(name) {
   const text = String(name || "").replace(/_/g, " ");
   return CATEGORIES[lang]?.[name] ?? text.charAt(0).toUpperCase() + text.slice(1);
+}
+export function incidentMessage(i) {
+  const key = i.data?.message_key;
+  const text = key ? MESSAGES[lang]?.[key] : undefined;
+  return text ? text(i.data.message_args || {}, i) : i.message;
 }

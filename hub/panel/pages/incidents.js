@@ -1,7 +1,7 @@
 // Incidents: open ones newest first with priority colours; the selected one's timeline and actions.
 import { api, callService } from "../lib/api.js";
 import { html, fmtTime, throttleFrame, formData } from "../lib/html.js";
-import { t, category, stateName } from "../lib/i18n.js";
+import { t, category, stateName, incidentMessage } from "../lib/i18n.js";
 import { live } from "../lib/live.js";
 
 const RESPONDERS = ["admin", "guard", "police"];
@@ -91,7 +91,7 @@ class IncidentsPage extends HTMLElement {
     const open = isOpen(i);
     return html`
       <h2><span class="prio p${i.priority}">${t(`p${i.priority}`)}</span> ${category(i.category)}</h2>
-      <p class="message">${i.message}</p>
+      <p class="message">${incidentMessage(i)}</p>
       <dl class="facts">
         <dt>${t("status")}</dt><dd><span class="status s-${i.status}">${t(i.status)}</span>${i.classification ? ` (${stateName(i.classification)})` : ""}</dd>
         <dt>${t("source")}</dt><dd>${i.source || "–"}</dd>
@@ -171,7 +171,7 @@ class IncidentsPage extends HTMLElement {
 function row(i, selected) {
   return html`<li class="incident p${i.priority}${selected ? " selected" : ""}" data-incident-id="${i.id}" data-created="${i.created_at}" tabindex="0">
     <span class="prio p${i.priority}">${t(`p${i.priority}`)}</span>
-    <span class="what"><strong>${category(i.category)}</strong> ${i.message}</span>
+    <span class="what"><strong>${category(i.category)}</strong> ${incidentMessage(i)}</span>
     <span class="status s-${i.status}">${t(i.status)}</span>
     <time>${fmtTime(i.created_at)}</time></li>`;
 }

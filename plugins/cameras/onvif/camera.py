@@ -7,7 +7,15 @@ import logging
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from hub import Camera, CameraState, DeviceConfig, DeviceError, DeviceUnavailable, Frame
+from hub import (
+    Camera,
+    CameraState,
+    DeviceConfig,
+    DeviceError,
+    DeviceUnavailable,
+    Frame,
+    localized_message,
+)
 from plugins.cameras.rtsp.api import FrameGrabber
 from plugins.cameras.rtsp.config import with_credentials, without_credentials
 
@@ -162,10 +170,12 @@ class OnvifCamera(Camera):
 
     async def _tamper_incident(self, event: CameraEvent) -> None:
         if event.value:
+            message, text = localized_message(
+                "camera_tampered", name=self.name, detail=event.source
+            )
             await self.hub.incidents.raise_incident(
-                INCIDENT_TAMPER, source=self.entity_id, gate=self.cfg.gate,
-                message=f"{self.name}: camera tampered with ({event.source})",
-                cameras=[self.entity_id], data={"topic": event.topic},
+                INCIDENT_TAMPER, source=self.entity_id, gate=self.cfg.gate, message=message,
+                cameras=[self.entity_id], data={"topic": event.topic, **text},
             )  # fmt: skip
             return
         # The scene is back: tell the guard on the timeline, but leave the incident open. A
