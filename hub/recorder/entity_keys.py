@@ -13,6 +13,8 @@ from collections.abc import Iterable
 
 from sqlalchemy.engine import Connection, Dialect
 
+from .rowsql import param_marks
+
 __all__ = ["EntityKeys"]
 
 _LOOKUP_ROWS = 500  # entity ids per statement (SQLite allows 32,766 parameters)
@@ -58,19 +60,11 @@ def _statements(dialect: Dialect, count: int) -> tuple[str, str]:
     found = _SQL.get(key)
     if found is not None:
         return found
-    style = str(dialect.paramstyle)
-    if style == "qmark":
-        marks = ["?"] * count
-        insert_values = ", ".join(["(?)"] * count)  # one statement, many rows
-    elif style in ("numeric_dollar", "numeric"):
-        sign = "$" if style == "numeric_dollar" else ":"
-        marks = [f"{sign}{n}" for n in range(1, count + 1)]
-        insert_values = f"({sign}1)"  # executemany, one row per set of parameters
-    elif style in ("format", "pyformat"):
-        marks = ["%s"] * count
-        insert_values = "(%s)"
+    marks = param_marks(dialect, count)
+    if dialect.paramstyle == "qmark":
+        insert_values = ", ".join(f"({mark})" for mark in marks)  # one statement, many rows
     else:
-        raise ValueError(f"recorder: no positional parameters for paramstyle {style}")
+        insert_values = f"({marks[0]})"  # numbered marks: executemany, one row per call
     quote = dialect.identifier_preparer.quote
     table, column = quote("states_meta"), quote("entity_id")
     found = (

@@ -18,12 +18,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.util import await_only
 
-__all__ = ["copy_rows", "supports_copy"]
-
-
-def supports_copy(conn: Connection) -> bool:
-    """Return whether this connection is PostgreSQL through asyncpg."""
-    return conn.dialect.name == "postgresql" and conn.dialect.driver == "asyncpg"
+__all__ = ["copy_rows"]
 
 
 def copy_rows(
@@ -32,6 +27,8 @@ def copy_rows(
     """COPY rows into `table` in the connection's current transaction."""
     import asyncpg
 
+    if conn.dialect.driver != "asyncpg":  # the config allows sqlite+aiosqlite and asyncpg only
+        raise ValueError(f"recorder: history needs asyncpg for COPY, not {conn.dialect.driver}")
     raw = conn.connection.driver_connection
     if raw is None:
         raise OperationalError(f"COPY {table}", None, ConnectionError("no driver connection"))

@@ -20,6 +20,7 @@ __all__ = [
     "STEP_COLUMNS",
     "SaveJob",
     "StoreSql",
+    "param_marks",
     "store_sql",
 ]
 
@@ -98,11 +99,13 @@ def _build(dialect: Dialect) -> StoreSql:
 def _insert(dialect: Dialect, table: str, columns: Sequence[str]) -> str:
     quote = dialect.identifier_preparer.quote
     names = ", ".join(quote(c) for c in columns)
-    marks = ", ".join(_marks(str(dialect.paramstyle), len(columns)))
+    marks = ", ".join(param_marks(dialect, len(columns)))
     return f"INSERT INTO {quote(table)} ({names}) VALUES ({marks})"
 
 
-def _marks(style: str, count: int) -> list[str]:
+def param_marks(dialect: Dialect, count: int) -> list[str]:
+    """Return `count` positional parameter marks in the driver's style (?, $1, %s...)."""
+    style = str(dialect.paramstyle)
     if style == "qmark":
         return ["?"] * count
     if style in ("numeric_dollar", "numeric"):

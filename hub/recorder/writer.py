@@ -32,7 +32,8 @@ from ..states import EVENT_STATE_CHANGED, State
 from .config import RecorderConfig
 from .db import Database
 from .entity_keys import EntityKeys
-from .pgcopy import copy_rows, supports_copy
+from .pgcopy import copy_rows
+from .rowsql import param_marks
 from .sqlwriter import SqlWriter
 
 _LOGGER = logging.getLogger(__name__)
@@ -301,11 +302,8 @@ def _audit_row(event: Event) -> _Row:
 def _insert(conn: Connection, table: int, rows: list[_Row]) -> None:
     """Insert rows straight through the driver: tuples with JSON already encoded."""
     dialect = conn.dialect
-    if supports_copy(conn):
+    if dialect.name != "sqlite":  # PostgreSQL (asyncpg, the only other driver allowed)
         copy_rows(conn, _TABLES[table], _COLUMNS[table], rows)
-        return
-    if dialect.name != "sqlite":
-        conn.exec_driver_sql(_insert_sql(dialect, table, 1), rows)
         return
     # SQLite: many rows per statement. executemany would step once per row, taking the
     # GIL back each time; against a busy event loop each take can wait a switch interval.
@@ -320,16 +318,7 @@ def _insert_sql(dialect: Dialect, table: int, rows: int) -> str:
     sql = _SQL.get(key)
     if sql is None:
         columns = _COLUMNS[table]
-        style = dialect.paramstyle
-        if style == "qmark":
-            marks = ["?"] * len(columns)
-        elif style in ("numeric_dollar", "numeric") and rows == 1:
-            sign = "$" if style == "numeric_dollar" else ":"
-            marks = [f"{sign}{n}" for n in range(1, len(columns) + 1)]
-        elif style in ("format", "pyformat") and rows == 1:
-            marks = ["%s"] * len(columns)
-        else:
-            raise ValueError(f"recorder: no {rows}-row insert for paramstyle {style}")
+        marks = param_marks(dialect, len(columns))  # SQLite's ?: the same for every row
         quote = dialect.identifier_preparer.quote
         values = ", ".join(["(" + ", ".join(marks) + ")"] * rows)
         names = ", ".join(quote(c) for c in columns)
