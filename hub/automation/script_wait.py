@@ -16,6 +16,7 @@ from ..states import EVENT_STATE_CHANGED
 from .config_actions import WaitTemplateAction
 from .duration import seconds_of
 from .run import Body, Run, Stopped
+from .template import Template
 
 if TYPE_CHECKING:
     from ..hub import Hub
@@ -33,32 +34,34 @@ def compile_wait_template(hub: Hub, cfg: WaitTemplateAction) -> Body:
         started = time.monotonic()
         completed = template.render_bool(run.variables)  # a TemplateError fails the step
         if not completed:
-            completed = await _until_true(hub, run, timeout)
+            completed = await _until_true(hub, template, run, timeout)
         remaining = None if timeout is None else max(0.0, timeout - (time.monotonic() - started))
         run.variables["wait"] = {"completed": completed, "remaining": remaining}
         if not completed and not keep_going:
             raise Stopped("timeout", "wait_template timed out")
         return {"completed": completed, "remaining": remaining}
 
-    async def _until_true(hub: Hub, run: Run, timeout: float | None) -> bool:
-        future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
-
-        def check(_event: Event) -> None:
-            if future.done():
-                return
-            try:
-                if template.render_bool(run.variables):
-                    future.set_result(True)
-            except Exception as exc:  # handed to the waiting step, traced there
-                future.set_exception(exc)
-
-        remove = hub.bus.listen(EVENT_STATE_CHANGED, check)
-        try:
-            async with asyncio.timeout(timeout):
-                return await future
-        except TimeoutError:
-            return False
-        finally:
-            remove()
-
     return wait
+
+
+async def _until_true(hub: Hub, template: Template, run: Run, timeout: float | None) -> bool:
+    """Re-render after each state change until true (True) or until `timeout` (False)."""
+    future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+
+    def check(_event: Event) -> None:
+        if future.done():
+            return
+        try:
+            if template.render_bool(run.variables):
+                future.set_result(True)
+        except Exception as exc:  # handed to the waiting step, traced there
+            future.set_exception(exc)
+
+    remove = hub.bus.listen(EVENT_STATE_CHANGED, check)
+    try:
+        async with asyncio.timeout(timeout):
+            return await future
+    except TimeoutError:
+        return False
+    finally:
+        remove()
