@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -34,28 +35,41 @@ async def browser() -> AsyncIterator[Browser]:
         await chromium.close()
 
 
+@contextlib.asynccontextmanager
+async def api_session(api: Api) -> AsyncIterator[Api]:
+    """Give a started API an HTTP session for `api.call` while the test runs."""
+    async with aiohttp.ClientSession() as session:
+        api.session = session
+        yield api
+
+
+@contextlib.asynccontextmanager
+async def panel_page(browser: Browser, api: Api) -> AsyncIterator[Page]:
+    """A fresh page (1280x720) on the panel, not logged in; JavaScript errors fail the test."""
+    context = await browser.new_context(viewport=VIEWPORT)
+    tab = await context.new_page()
+    errors: list[str] = []
+    tab.on("pageerror", lambda exc: errors.append(str(exc)))
+    await tab.goto(api.url + "/")
+    yield tab
+    await context.close()
+    assert not errors, f"JavaScript errors in the panel: {errors}"
+
+
 @pytest.fixture
 async def panel_api(hub_factory: Any, tmp_path: Path,
                     register_plugin: Any) -> AsyncIterator[Api]:
     """A started hub with the panel, the test devices and a user per role."""
     register_test_devices(register_plugin)
-    running = await start_api(hub_factory, tmp_path)
-    async with aiohttp.ClientSession() as session:
-        running.session = session
+    async with api_session(await start_api(hub_factory, tmp_path)) as running:
         yield running
 
 
 @pytest.fixture
 async def page(browser: Browser, panel_api: Api) -> AsyncIterator[Page]:
     """A fresh browser page (1280x720) on the panel, not logged in."""
-    context = await browser.new_context(viewport=VIEWPORT)
-    tab = await context.new_page()
-    errors: list[str] = []
-    tab.on("pageerror", lambda exc: errors.append(str(exc)))
-    await tab.goto(panel_api.url + "/")
-    yield tab
-    await context.close()
-    assert not errors, f"JavaScript errors in the panel: {errors}"
+    async with panel_page(browser, panel_api) as tab:
+        yield tab
 
 
 async def login(page: Page, name: str, password: str = PASSWORD) -> None:

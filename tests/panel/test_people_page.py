@@ -6,13 +6,12 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-import aiohttp
 import pytest
 from playwright.async_api import Browser, Page, expect
 
 from tests.hub.http.helpers import SITE, Api, register_test_devices, start_api
 
-from .conftest import VIEWPORT, login, screenshot
+from .conftest import api_session, login, panel_page, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.faces, pytest.mark.models,
               pytest.mark.timeout(180)]
@@ -34,23 +33,15 @@ async def people_api(hub_factory: Any, tmp_path: Path, register_plugin: Any,
                      faces: Path) -> AsyncIterator[Api]:
     """A hub with the panel, face recognition and a user per role."""
     register_test_devices(register_plugin)
-    running = await start_api(hub_factory, tmp_path, SITE + RECOGNITION)
-    async with aiohttp.ClientSession() as session:
-        running.session = session
-        yield running
+    async with api_session(await start_api(hub_factory, tmp_path, SITE + RECOGNITION)) as api:
+        yield api
 
 
 @pytest.fixture
 async def tab(browser: Browser, people_api: Api) -> AsyncIterator[Page]:
     """A browser page on the panel (1280x720) that fails the test on JavaScript errors."""
-    context = await browser.new_context(viewport=VIEWPORT)
-    page = await context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    await page.goto(people_api.url + "/")
-    yield page
-    await context.close()
-    assert not errors, f"JavaScript errors in the panel: {errors}"
+    async with panel_page(browser, people_api) as page:
+        yield page
 
 
 async def test_admin_enrols_a_person_and_sees_them_listed(tab: Page, people_api: Api,
