@@ -17,6 +17,8 @@ from .exceptions import (
     ServiceNotFound,
     ServiceValidationError,
     SetupRetry,
+    UplinkRejected,
+    UplinkRetry,
 )
 from .gate import Gate, GateState
 from .hookspecs import hookimpl
@@ -25,14 +27,17 @@ from .incidents import CategoryConfig, Incident, IncidentStatus, Priority, local
 from .sensor import Sensor
 from .speaker import Speaker
 from .states import State, StateMachine
+from .uplinks import SUBSCRIPTIONS, BacklogConfig, Uplink, UplinkConfig, UplinkItem
 
 __version__ = "0.1.0"
 
 __all__ = [
     "MATCH_ALL",
+    "SUBSCRIPTIONS",
     "AlarmConfig",
     "AlarmInput",
     "AlarmState",
+    "BacklogConfig",
     "Camera",
     "CameraState",
     "CategoryConfig",
@@ -67,6 +72,11 @@ __all__ = [
     "Speaker",
     "State",
     "StateMachine",
+    "Uplink",
+    "UplinkConfig",
+    "UplinkItem",
+    "UplinkRejected",
+    "UplinkRetry",
     "__version__",
     "hookimpl",
     "localized_message",

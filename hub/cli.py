@@ -77,7 +77,7 @@ def _load_plugins() -> PluginRegistry:
 def _check(args: argparse.Namespace) -> int:
     registry = _load_plugins()
     try:
-        load_config(args.path, registry.config_models())
+        load_config(args.path, registry.config_models(), uplinks=registry.uplink_models())
     except ConfigError as exc:
         for problem in exc.problems:
             print(problem)
@@ -114,7 +114,8 @@ def _run(args: argparse.Namespace) -> int:
 
     registry = _load_plugins()
     try:
-        config = load_config(Path(args.config), registry.config_models())
+        config = load_config(Path(args.config), registry.config_models(),
+                             uplinks=registry.uplink_models())
     except ConfigError as exc:
         for problem in exc.problems:
             print(problem, file=sys.stderr)

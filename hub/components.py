@@ -34,6 +34,9 @@ COMPONENTS: list[ComponentSpec] = [
                   "hub.automation.schedule:setup", required=True),
     ComponentSpec("http", "hub.http.config:HttpConfig", "hub.http:setup"),
     ComponentSpec("police", "hub.forward.config:PoliceConfig", "hub.forward:setup"),
+    # a list validated entry by entry through each type's config model (hub.config.validate)
+    ComponentSpec("uplinks", "hub.uplinks.config:UplinkConfig", "hub.uplinks.component:setup",
+                  required=True),
     ComponentSpec("recognition", "hub.faces.config:RecognitionConfig",
                   "hub.faces.component:setup"),
     ComponentSpec("discovery", "hub.discovery.config:DiscoveryConfig", "hub.discovery:setup"),

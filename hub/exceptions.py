@@ -13,6 +13,9 @@ HubError
  |    +-- DeviceUnavailable      the device does not answer
  |    +-- DeviceAuthError        the device refused our credentials
  +-- SetupRetry                  transient setup failure, retried with backoff
+ +-- UplinkError
+      +-- UplinkRetry            a delivery failed for now; retried with backoff
+      +-- UplinkRejected         the receiver refused an item for good: a dead letter
 """
 
 from __future__ import annotations
@@ -31,6 +34,9 @@ __all__ = [
     "ServiceNotFound",
     "ServiceValidationError",
     "SetupRetry",
+    "UplinkError",
+    "UplinkRejected",
+    "UplinkRetry",
 ]
 
 
@@ -97,3 +103,15 @@ class DeviceAuthError(DeviceError):
 
 class SetupRetry(HubError):
     """Setup failed for a transient reason; the hub retries with backoff."""
+
+
+class UplinkError(HubError):
+    """An uplink could not deliver an item."""
+
+
+class UplinkRetry(UplinkError):
+    """A transient delivery failure: the outbox retries with backoff and probes the uplink."""
+
+
+class UplinkRejected(UplinkError):
+    """The receiver refused the item for good: it becomes a dead letter (requeue to retry)."""

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from .entity import Platform
     from .hub import Hub
     from .incidents import CategoryConfig
+    from .uplinks import Uplink
 
 PROJECT = "campus_hub"
 hookspec = pluggy.HookspecMarker(PROJECT)
@@ -65,6 +66,18 @@ def register_discovery() -> list[DiscoveryMatcher]:
     """Return what this plugin's platforms recognise on the network (ONVIF, zeroconf).
 
     Runs when discovery starts. Sync. Every implementation's list is used. Added in 0.1.
+    """
+    return []
+
+
+@hookspec
+def register_uplinks() -> list[type[Uplink]]:
+    """Return the uplink types this plugin provides (destinations beyond the hub).
+
+    Runs once when the hub loads plugins, before the configuration is validated, so each
+    type's `config_model` can validate its `uplinks:` entries. Sync. Every
+    implementation's list is used; a type name provided twice disables the second
+    plugin's types. Added in 0.2.
     """
     return []
 

@@ -16,6 +16,8 @@ from . import hookspecs
 from .entity import DeviceConfig, Platform
 from .exceptions import PluginError, PluginValidationError
 from .manifest import Manifest, find_manifest, read_manifest
+from .uplinks.base import Uplink, check_subscription
+from .uplinks.config import UplinkConfig
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -33,6 +35,7 @@ class LoadedPlugin:
     module: ModuleType
     hooks: list[str] = field(default_factory=list)
     platforms: list[str] = field(default_factory=list)
+    uplinks: list[str] = field(default_factory=list)
     distribution: str | None = None
 
 
@@ -53,6 +56,7 @@ class PluginRegistry:
         self.loaded: dict[str, LoadedPlugin] = {}
         self.failed: list[PluginFailure] = []
         self.platforms: dict[str, type[Platform]] = {}
+        self.uplinks: dict[str, type[Uplink]] = {}
         if os.environ.get("CAMPUS_HUB_TRACE_PLUGINS") == "1":
             self.pm.trace.root.setwriter(lambda msg: _LOGGER.info("plugin trace: %s", msg.strip()))
             self.pm.enable_tracing()
@@ -72,6 +76,7 @@ class PluginRegistry:
                 continue
             self._load_entry_point(ep)
         self.collect_platforms()
+        self.collect_uplinks()
 
     def _load_entry_point(self, ep: EntryPoint) -> None:
         if ep.name in self.loaded:
@@ -106,6 +111,7 @@ class PluginRegistry:
         if plugin is not None:
             self.pm.unregister(plugin.module)
             self.collect_platforms()
+            self.collect_uplinks()
 
     def collect_platforms(self) -> None:
         """Ask every plugin for its platforms; a duplicate or bad platform is a failure."""
@@ -131,6 +137,42 @@ class PluginRegistry:
         self.platforms[name] = platform
         plugin.platforms.append(name)
 
+    def collect_uplinks(self) -> None:
+        """Ask every plugin for its uplink types; a duplicate or bad type is a failure."""
+        self.uplinks = {}
+        for plugin in list(self.loaded.values()):
+            plugin.uplinks = []
+            impl = self.pm.subset_hook_caller("register_uplinks", remove_plugins=[
+                p.module for p in self.loaded.values() if p is not plugin])
+            try:
+                found = {cls.type: cls for result in impl() for cls in result
+                         if _check_uplink(cls, self.uplinks)}
+            except Exception as exc:
+                _LOGGER.error("Plugin %s: register_uplinks failed: %s", plugin.domain, exc)
+                self.failed.append(PluginFailure(plugin.domain, f"register_uplinks: {exc}"))
+                continue
+            self.uplinks.update(found)
+            plugin.uplinks = list(found)
+
     def config_models(self) -> dict[str, type[DeviceConfig]]:
         """Return each platform's config model by platform name."""
         return {name: cls.config_model for name, cls in self.platforms.items()}
+
+    def uplink_models(self) -> dict[str, type[UplinkConfig]]:
+        """Return each uplink type's config model by type name."""
+        return {name: cls.config_model for name, cls in self.uplinks.items()}
+
+
+def _check_uplink(cls: type[Uplink], known: dict[str, type[Uplink]]) -> bool:
+    """Return True for a well-formed uplink type; raise PluginError saying what is wrong."""
+    name = getattr(cls, "type", "")
+    model = getattr(cls, "config_model", None)
+    if not (isinstance(cls, type) and issubclass(cls, Uplink)) or not name:
+        raise PluginError(f"{cls!r} needs to subclass Uplink and set `type`")
+    if not (isinstance(model, type) and issubclass(model, UplinkConfig)):
+        raise PluginError(f"uplink {name}: `config_model` must subclass UplinkConfig")
+    for subscription in cls.subscribes:
+        check_subscription(subscription)
+    if name in known:
+        raise PluginError(f"uplink type '{name}' is already provided by another plugin")
+    return True

@@ -13,6 +13,7 @@ from ..entity import DeviceConfig
 from ..exceptions import ConfigError
 from ..fieldpath import format_path
 from ..incidents import IncidentsConfig
+from ..uplinks.config import UplinkConfig
 from .located import YamlError, location_of
 from .models import CoreConfig, HubConfig
 
@@ -53,8 +54,13 @@ def _short(value: Any) -> bool:
 
 
 def validate_config(raw: Any, platforms: Mapping[str, type[DeviceConfig]],
-                    path: Path | None = None) -> HubConfig:
-    """Validate a document; raise ConfigError listing every problem."""
+                    path: Path | None = None, *,
+                    uplinks: Mapping[str, type[UplinkConfig]] | None = None) -> HubConfig:
+    """Validate a document; raise ConfigError listing every problem.
+
+    `platforms` and `uplinks` map each loaded device platform and uplink type to its config
+    model (`PluginRegistry.config_models()` and `.uplink_models()`).
+    """
     problems = _Problems(raw, f"{path or '<config>'}:0")
     if raw is None:
         raw = {}
@@ -70,6 +76,8 @@ def validate_config(raw: Any, platforms: Mapping[str, type[DeviceConfig]],
             config.incidents = _model(problems, (key,), IncidentsConfig, value) or config.incidents
         elif key == "devices":
             config.devices = _devices(problems, value, platforms)
+        elif key == "uplinks":
+            config.sections[key] = _uplinks(problems, value, uplinks or {})
         elif key in components:
             model = resolve(components[key].model)
             config.sections[key] = _model(problems, (key,), model, value)
@@ -128,7 +136,43 @@ def _devices(problems: _Problems, value: Any,
     return devices
 
 
-def load_config(path: str | Path, platforms: Mapping[str, type[DeviceConfig]]) -> HubConfig:
+def _uplinks(problems: _Problems, value: Any,
+             types: Mapping[str, type[UplinkConfig]]) -> list[UplinkConfig]:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        problems.add(("uplinks",), "must be a list of uplinks", "each entry has a type and a name")
+        return []
+    found: list[UplinkConfig] = []
+    seen: dict[str, int] = {}
+    for index, item in enumerate(value):
+        loc: tuple[str | int, ...] = ("uplinks", index)
+        if not isinstance(item, dict) or "type" not in item:
+            problems.add(loc, "each uplink needs a 'type'")
+            continue
+        name = str(item["type"])
+        model = types.get(name)
+        if model is None:
+            known = ", ".join(sorted(types)) or "none loaded"
+            problems.add((*loc, "type"), f"unknown uplink type '{name}'",
+                         f"uplink types from the loaded plugins: {known}")
+            continue
+        try:
+            uplink = model.model_validate(item)
+        except ValidationError as exc:
+            problems.add_validation(loc, exc, f"uplink type {name}")
+            continue
+        if uplink.name in seen:
+            problems.add((*loc, "name"), f"uplink name '{uplink.name}' is used by "
+                         f"uplinks[{seen[uplink.name]}]", "give each uplink its own name")
+            continue
+        seen[uplink.name] = index
+        found.append(uplink)
+    return found
+
+
+def load_config(path: str | Path, platforms: Mapping[str, type[DeviceConfig]], *,
+                uplinks: Mapping[str, type[UplinkConfig]] | None = None) -> HubConfig:
     """Read and validate a configuration file; raise ConfigError with every problem."""
     path = Path(path)
     try:
@@ -137,13 +181,14 @@ def load_config(path: str | Path, platforms: Mapping[str, type[DeviceConfig]]) -
         raw = load_yaml(path)
     except YamlError as exc:
         raise ConfigError([str(exc)]) from None
-    return validate_config(raw, platforms, path)
+    return validate_config(raw, platforms, path, uplinks=uplinks)
 
 
-def check_config(path: str | Path, platforms: Mapping[str, type[DeviceConfig]]) -> list[str]:
+def check_config(path: str | Path, platforms: Mapping[str, type[DeviceConfig]], *,
+                 uplinks: Mapping[str, type[UplinkConfig]] | None = None) -> list[str]:
     """Return every problem of a configuration file (empty when it is valid)."""
     try:
-        load_config(path, platforms)
+        load_config(path, platforms, uplinks=uplinks)
     except ConfigError as exc:
         return exc.problems
     return []

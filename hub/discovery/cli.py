@@ -42,7 +42,9 @@ def _settings(args: argparse.Namespace, registry: PluginRegistry) -> DiscoveryCo
     if args.config is not None:
         from ..config import load_config
 
-        section = load_config(args.config, registry.config_models()).sections.get("discovery")
+        config = load_config(args.config, registry.config_models(),
+                             uplinks=registry.uplink_models())
+        section = config.sections.get("discovery")
         if isinstance(section, DiscoveryConfig):
             base = section.model_dump()
     overrides = {"probe_targets": args.target, "interface": args.interface,

@@ -107,7 +107,8 @@ async def _open(config_path: str) -> tuple[Gallery, Database]:
     await asyncio.to_thread(registry.load_entry_points)
     path = Path(config_path)
     if await asyncio.to_thread(path.exists):
-        config = await asyncio.to_thread(load_config, path, registry.config_models())
+        config = await asyncio.to_thread(load_config, path, registry.config_models(),
+                                           uplinks=registry.uplink_models())
     else:
         config = validate_config({}, registry.config_models())
     section: RecognitionConfig = config.sections.get("recognition") or RecognitionConfig()

@@ -33,6 +33,7 @@ def register_plugin(plugin_registry: PluginRegistry) -> Iterator[Callable[..., N
                             version="0.0.0")
         plugin_registry.register(module, manifest)
         plugin_registry.collect_platforms()
+        plugin_registry.collect_uplinks()
         added.append(domain)
 
     yield register

@@ -97,6 +97,44 @@ def test_hook_register_discovery(register_plugin: Callable[..., Any], plugin_reg
     assert any(m.platform == "test_thermo" for m in found)
 
 
+async def test_hook_register_uplinks(
+    register_plugin: Callable[..., Any], hub_factory: Callable[..., Any]
+) -> None:
+    """A plugin's uplink type validates its `uplinks:` entries; each runs with the hub."""
+    from tests.hub.uplinks.toy import ToyUplink, toy_plugin
+
+    register_plugin(toy_plugin(), "toy")
+    h = await hub_factory("uplinks:\n  - type: toy\n    name: hq\n")
+    manager = h.hub.components["uplinks"]
+    uplink = manager.get("hq")
+    assert isinstance(uplink, ToyUplink) and uplink.started
+    assert manager.status()[0]["name"] == "hq" and manager.status()[0]["state"] == "running"
+    await h.hub.stop()
+    assert not uplink.started
+
+
+def test_bad_uplink_type_disables_only_that_plugin(
+    register_plugin: Callable[..., Any], plugin_registry: Any
+) -> None:
+    """An uplink class without a config model, or a bad subscription, is a plugin failure."""
+    from hub import Uplink, UplinkConfig
+    from tests.hub.uplinks.toy import toy_plugin
+
+    class NoModel(Uplink):
+        type = "broken"
+        subscribes = frozenset({"incidents"})  # not a subscription: "incident"
+        config_model = UplinkConfig
+
+        async def deliver(self, item: Any) -> None:
+            return None
+
+    register_plugin(toy_plugin(), "toy")
+    register_plugin(_plugin(register_uplinks=lambda: [NoModel]), "broken")
+    assert set(plugin_registry.uplinks) >= {"toy"} and "broken" not in plugin_registry.uplinks
+    failure = [f for f in plugin_registry.failed if f.domain == "broken"]
+    assert "unknown subscription 'incidents'" in failure[0].error
+
+
 async def test_hook_startup(
     register_plugin: Callable[..., Any], hub_factory: Callable[..., Any]
 ) -> None:

@@ -1,0 +1,29 @@
+"""Component entry point of the uplinks: build the configured uplinks and run them."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from .config import UplinkConfig
+from .manager import DOMAIN, UplinkManager
+
+if TYPE_CHECKING:
+    from ..hub import Hub
+
+__all__ = ["manager_of", "setup"]
+
+
+async def setup(hub: Hub, config: list[UplinkConfig] | None) -> None:
+    """Start every configured uplink; `hub.components["uplinks"]` holds the manager."""
+    manager = UplinkManager(hub, config or [], hub.plugins.uplinks)
+    hub.components[DOMAIN] = manager
+    hub.on_stop(manager.stop)
+    await manager.start()
+
+
+def manager_of(hub: Hub) -> UplinkManager:
+    """Return the hub's uplink manager (set up with the hub's components)."""
+    manager = hub.components.get(DOMAIN)
+    if not isinstance(manager, UplinkManager):
+        raise LookupError("the uplinks component is not set up")
+    return manager
