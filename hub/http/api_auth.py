@@ -86,13 +86,12 @@ def auth_routes(http: HttpComponent) -> list[Route]:
     async def login(request: web.Request) -> Any:
         data = body(request, LoginIn)
         keys = (f"user:{data.name.lower()}", f"ip:{client_ip(request, cfg)}")
-        wait = http.auth.throttle.retry_after(*keys)
+        wait = http.auth.throttle.begin(*keys)  # counted before the slow hash
         if wait > 0:
             raise ApiError(429, "throttled", f"too many failed logins; try again in "
                            f"{int(wait) + 1} s", headers={"Retry-After": str(int(wait) + 1)})
         user = await store.check_password(data.name, data.password)
         if user is None:
-            http.auth.throttle.failed(*keys)
             hub.audit("auth.login_failed", target=data.name,
                       details={"ip": client_ip(request, cfg)})
             raise ApiError(401, "bad_credentials", "wrong name or password",

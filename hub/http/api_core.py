@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
@@ -12,7 +11,7 @@ from .. import __version__
 from ..auth.audit import redact
 from ..auth.roles import ALL_ROLES
 from .errors import ApiError
-from .routing import Route, current_user, json_response, principal, query
+from .routing import Route, current_user, json_response, principal, query, read_json
 from .schemas import StateOut
 
 if TYPE_CHECKING:
@@ -104,14 +103,7 @@ def core_routes(hub: Hub) -> list[Route]:
 
 
 async def _json_object(request: web.Request) -> dict[str, Any]:
-    raw = await request.read()
-    if not raw:
-        return {}
-    try:
-        data = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
-        raise ApiError(400, "invalid_json", "body: not valid JSON",
-                       [("body", "not valid JSON")]) from None
+    data = await read_json(request, principal(request).via == "session")
     if not isinstance(data, dict):
         raise ApiError(422, "invalid_input", "body: expected a JSON object",
                        [("body", "expected a JSON object")])

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
 from ..auth.roles import RESPONDERS, STAFF
 from .errors import ApiError
-from .routing import Route
+from .routing import Route, parse_json
 
 if TYPE_CHECKING:
     from ..hub import Hub
@@ -72,11 +71,7 @@ def extra_routes(hub: Hub) -> list[Route]:
         from ..automation import fire_webhook
 
         raw = await request.read()
-        try:
-            data = json.loads(raw) if raw else None
-        except (ValueError, UnicodeDecodeError):
-            raise ApiError(400, "invalid_json", "body: not valid JSON",
-                           [("body", "not valid JSON")]) from None
+        data = parse_json(raw) if raw else None
         fire_webhook(hub, request.match_info["webhook_id"], json=data,
                      query=dict(request.query), method=request.method)
         # The same answer whether or not an automation listens: ids cannot be probed.

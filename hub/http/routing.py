@@ -13,7 +13,7 @@ from pydantic import BaseModel, ValidationError
 from ..auth.store import User
 from ..jsonutil import dumps
 from .errors import ApiError, from_validation, status_of
-from .security import PRINCIPAL_KEY, Authenticator, Principal
+from .security import PRINCIPAL_KEY, Authenticator, Principal, check_origin
 
 if TYPE_CHECKING:
     from ..hub import Hub
@@ -25,8 +25,10 @@ __all__ = [
     "body",
     "current_user",
     "json_response",
+    "parse_json",
     "principal",
     "query",
+    "read_json",
     "register_routes",
     "route_registry",
 ]
@@ -147,6 +149,8 @@ def wrap(hub: Hub, auth: Authenticator, route: Route) -> Handler:
 
     async def handle(request: web.Request) -> web.StreamResponse:
         who: Principal | None = None
+        if route.method in UNSAFE:
+            check_origin(request, hub.config.core.external_url)
         if not route.public:
             who = await auth.require(request, route.roles or frozenset({"admin"}),
                                      unsafe=route.method in UNSAFE)
@@ -157,7 +161,9 @@ def wrap(hub: Hub, auth: Authenticator, route: Route) -> Handler:
                 request[_QUERY_KEY] = _validate(route.query, _query_dict(route.query, request),
                                                 "query")
             if route.body is not None:
-                request[_BODY_KEY] = _validate(route.body, await _read_json(request), "body")
+                browser = who is None or who.via == "session"  # tokens: any client, curl too
+                request[_BODY_KEY] = _validate(route.body, await read_json(request, browser),
+                                               "body")
             result = await route.handler(request)
             response = result if isinstance(result, web.StreamResponse) else json_response(
                 result)
@@ -193,12 +199,35 @@ def _query_dict(model: type[BaseModel], request: web.Request) -> dict[str, Any]:
     return out
 
 
-async def _read_json(request: web.Request) -> Any:
+async def read_json(request: web.Request, strict_type: bool = False) -> Any:
+    """Return the parsed JSON body ({} when empty); bad JSON is a 400 naming the body.
+
+    With `strict_type` the body must be sent as `application/json`: a cross-site page can
+    post `text/plain` without asking the browser first, but not JSON.
+    """
     raw = await request.read()
     if not raw:
         return {}
+    if strict_type and not _is_json_type(request.content_type):
+        raise ApiError(415, "unsupported_media_type",
+                       f"header.Content-Type: send the body as application/json, not "
+                       f"{request.content_type}", [("header.Content-Type",
+                                                    "expected application/json")])
+    return parse_json(raw)
+
+
+def parse_json(raw: bytes) -> Any:
+    """Parse a request body; not JSON, or nested too deeply, is a 400 naming the body."""
     try:
         return json.loads(raw)
     except (ValueError, UnicodeDecodeError) as exc:
         raise ApiError(400, "invalid_json", f"body: not valid JSON ({exc})",
                        [("body", "not valid JSON")]) from None
+    except RecursionError:  # [[[[...]]]]: json's C parser gives up (issue 10)
+        raise ApiError(400, "invalid_json", "body: JSON nested too deeply",
+                       [("body", "nested too deeply")]) from None
+
+
+def _is_json_type(content_type: str) -> bool:
+    return content_type == "application/json" or (
+        content_type.startswith("application/") and content_type.endswith("+json"))

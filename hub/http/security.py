@@ -8,6 +8,7 @@ import logging
 from dataclasses import dataclass
 from ipaddress import ip_address
 from typing import Literal
+from urllib.parse import urlsplit
 
 from aiohttp import web
 
@@ -19,7 +20,8 @@ from .errors import ApiError
 
 _LOGGER = logging.getLogger(__name__)
 
-__all__ = ["CSRF_HEADER", "PRINCIPAL_KEY", "Authenticator", "Principal", "client_ip"]
+__all__ = ["CSRF_HEADER", "PRINCIPAL_KEY", "Authenticator", "Principal", "check_origin",
+           "client_ip", "same_origin"]
 
 CSRF_HEADER = "X-CSRF-Token"
 
@@ -56,6 +58,26 @@ def client_ip(request: web.Request, config: HttpConfig) -> str:
         if any(peer in net for net in config.trusted_proxies):
             return forwarded.split(",")[-1].strip() or remote
     return remote
+
+
+def same_origin(request: web.Request, external_url: str = "") -> bool:
+    """Return whether the request's Origin (if any) is this hub: its Host or external URL."""
+    origin = request.headers.get("Origin")
+    if origin is None:
+        return True  # not a browser, or a same-origin GET/HEAD
+    netloc = urlsplit(origin).netloc.lower()
+    allowed = {request.host.lower()}
+    if external_url:
+        allowed.add(urlsplit(external_url).netloc.lower())
+    return bool(netloc) and netloc in allowed
+
+
+def check_origin(request: web.Request, external_url: str = "") -> None:
+    """Raise 403 when a browser sends a state-changing request from another site."""
+    if not same_origin(request, external_url):
+        raise ApiError(403, "cross_origin", f"header.Origin: requests from "
+                       f"{request.headers.get('Origin')} are refused",
+                       [("header.Origin", "not this hub")])
 
 
 class Authenticator:

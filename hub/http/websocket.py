@@ -14,7 +14,6 @@ import json
 import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
 
 from aiohttp import WSCloseCode, WSMsgType, web
 
@@ -25,7 +24,7 @@ from ..exceptions import HubError, ServiceNotFound, ServiceValidationError
 from ..jsonutil import dumps
 from .errors import ApiError
 from .routing import Route, principal
-from .security import Principal
+from .security import Principal, same_origin
 
 if TYPE_CHECKING:
     from .server import HttpComponent
@@ -161,17 +160,13 @@ class _Connection:
         return None
 
 
-def _same_origin(request: web.Request) -> bool:
-    origin = request.headers.get("Origin")
-    return origin is None or urlsplit(origin).netloc == request.host
-
-
 def websocket_route(http: HttpComponent) -> Route:
     """Return the /api/websocket route."""
 
     async def websocket(request: web.Request) -> web.StreamResponse:
         who = principal(request)
-        if who.via == "session" and not _same_origin(request):
+        if who.via == "session" and not same_origin(request,
+                                                     http.hub.config.core.external_url):
             raise ApiError(403, "forbidden", "cross-origin WebSocket refused")
         ws = web.WebSocketResponse(heartbeat=30, max_msg_size=256 * 1024)
         await ws.prepare(request)
