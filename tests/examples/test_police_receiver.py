@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import hmac
+import importlib.util
 import json
 import socket
 import subprocess
@@ -102,11 +103,10 @@ async def test_replay_refused_by_signed_key_across_restart(tmp_path: Path) -> No
 
 async def test_keys_past_the_window_forgotten(tmp_path: Path) -> None:
     """Keys older than the remember window are dropped from the keys file at start."""
-    sys.path.insert(0, str(SCRIPT.parent))
-    try:
-        import police_receiver
-    finally:
-        sys.path.remove(str(SCRIPT.parent))
+    spec = importlib.util.spec_from_file_location("police_receiver_under_test", SCRIPT)
+    assert spec is not None and spec.loader is not None
+    police_receiver = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(police_receiver)
     keys = tmp_path / "keys.jsonl"
     now = time.time()
     keys.write_text(json.dumps({"key": "old-r1", "at": now - 7200}) + "\n"
