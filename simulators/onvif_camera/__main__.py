@@ -42,6 +42,8 @@ def parse_args(argv: list[str] | None = None) -> SimulatorConfig:
     p.add_argument("--discovery-port", type=int, default=3702)
     p.add_argument("--multicast", action="store_true", help="join 239.255.255.250 (netns only)")
     p.add_argument("--zeroconf", action="store_true", help="advertise over mDNS (netns only)")
+    p.add_argument("--missing", action="append", default=[], metavar="OPERATION",
+                   help="answer this operation ActionNotSupported (repeatable)")  # fmt: skip
     a = p.parse_args(argv)
     return SimulatorConfig(
         name=a.name, host=a.host, port=a.port, control_port=a.control_port,
@@ -50,7 +52,7 @@ def parse_args(argv: list[str] | None = None) -> SimulatorConfig:
         snapshot_auth=a.snapshot_auth, ptz=not a.no_ptz, media2=not a.no_media2,
         faces_dir=a.faces, fps=a.fps, rtsp=a.rtsp, rtsp_port=a.rtsp_port,
         discovery=a.discovery, discovery_port=a.discovery_port, multicast=a.multicast,
-        zeroconf=a.zeroconf,
+        zeroconf=a.zeroconf, missing_operations=frozenset(a.missing),
     )  # fmt: skip
 
 

@@ -61,6 +61,8 @@ class SimulatorConfig:
     multicast: bool = False
     zeroconf: bool = False
     extra_scopes: tuple[str, ...] = field(default_factory=tuple)
+    #: Operations this firmware lacks: answered with ter:ActionNotSupported (e.g. GetHostname).
+    missing_operations: frozenset[str] = frozenset()
 
     @property
     def endpoint_uuid(self) -> str:

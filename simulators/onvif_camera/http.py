@@ -67,7 +67,7 @@ class CameraHttp:
         req = dataclasses.replace(req, target=request.match_info.get("sid", ""))
         service = "subscription" if req.target else request.match_info.get("service", "")
         handler = SERVICES.get(service, {}).get(req.operation)
-        if handler is None:
+        if handler is None or req.operation in self.ctx.config.missing_operations:
             return self._fault(action_not_supported(req.operation))
         if not self._authorized(req):
             self.refused[req.operation] += 1

@@ -15,7 +15,7 @@ import aiohttp
 
 from onvif import ONVIFCamera
 
-from .errors import OnvifAuthError, OnvifError, OnvifUnavailable, guarded
+from .errors import OnvifAuthError, OnvifError, OnvifFault, OnvifUnavailable, guarded
 from .events import parse_message
 from .media2 import TR2, Media2Client
 from .models import CameraEvent, DeviceInfo, MediaProfile
@@ -24,7 +24,7 @@ _LOGGER = logging.getLogger(__name__)
 
 __all__ = [
     "CameraEvent", "DeviceInfo", "MediaProfile", "OnvifAuthError", "OnvifClient", "OnvifError",
-    "OnvifUnavailable",
+    "OnvifFault", "OnvifUnavailable",
 ]  # fmt: skip
 
 PTZ_NS = "http://www.onvif.org/ver20/ptz/wsdl"
@@ -144,9 +144,16 @@ class OnvifClient:
         return str(result.Uri)
 
     async def ping(self) -> None:
-        """A cheap authenticated call to check the camera still answers."""
+        """Check the camera still answers: GetSystemDateAndTime, which every device implements.
+
+        A SOAP fault (ActionNotSupported, a Receiver error) is an answer, so it proves the
+        camera alive; only no answer (OnvifUnavailable) or refused credentials raise.
+        """
         device = await self._call(self._require().create_devicemgmt_service(), "device service")
-        await self._call(device.GetHostname(), "GetHostname")
+        try:
+            await self._call(device.GetSystemDateAndTime(), "GetSystemDateAndTime")
+        except OnvifFault as err:
+            _LOGGER.debug("%s: health check answered a fault, so it is alive: %s", self.name, err)
 
     async def fetch_snapshot(self, uri: str) -> bytes:
         """GET the snapshot over the shared session with digest or basic auth."""

@@ -13,11 +13,15 @@ from onvif.exceptions import ONVIFAuthError, ONVIFError, ONVIFTimeoutError
 
 _T = TypeVar("_T")
 
-__all__ = ["OnvifAuthError", "OnvifError", "OnvifUnavailable", "guarded"]
+__all__ = ["OnvifAuthError", "OnvifError", "OnvifFault", "OnvifUnavailable", "guarded"]
 
 
 class OnvifError(Exception):
     """The camera answered something unusable (SOAP fault, malformed XML)."""
+
+
+class OnvifFault(OnvifError):
+    """The camera answered a SOAP fault (it is alive; the call was refused or unsupported)."""
 
 
 class OnvifAuthError(OnvifError):
@@ -41,7 +45,7 @@ async def guarded(awaitable: Awaitable[_T], what: str, timeout: float) -> _T:
     except zeep.exceptions.Fault as err:
         if _is_auth_fault(err):
             raise OnvifAuthError(f"{what}: not authorized") from err
-        raise OnvifError(f"{what}: SOAP fault {err.message}") from err
+        raise OnvifFault(f"{what}: SOAP fault {err.message}") from err
     except (TimeoutError, ONVIFTimeoutError) as err:
         raise OnvifUnavailable(f"{what}: no answer within {timeout:g} s") from err
     except ONVIFAuthError as err:

@@ -10,7 +10,7 @@ import xml.etree.ElementTree as ET
 
 import aiohttp
 
-from .errors import OnvifAuthError, OnvifError, OnvifUnavailable
+from .errors import OnvifAuthError, OnvifError, OnvifFault, OnvifUnavailable
 
 SOAP_ENV = "http://www.w3.org/2003/05/soap-envelope"
 WSSE = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd"
@@ -72,5 +72,5 @@ async def soap_call(
         reason = " ".join(t.strip() for t in first.itertext() if t.strip())
         if "NotAuthorized" in reason:
             raise OnvifAuthError(f"{url}: not authorized")
-        raise OnvifError(f"{url}: SOAP fault {reason}")
+        raise OnvifFault(f"{url}: SOAP fault {reason}")
     return first

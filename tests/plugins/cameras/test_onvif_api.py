@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 import aiohttp
 import pytest
 
-from plugins.cameras.onvif.api import OnvifAuthError, OnvifClient, OnvifError, OnvifUnavailable
+from plugins.cameras.onvif.api import OnvifAuthError, OnvifClient, OnvifFault, OnvifUnavailable
 from plugins.cameras.onvif.events import topic_kind
 from simulators.onvif_camera import OPEN_COMMON, CameraSimulator, Fault
 
@@ -42,7 +42,7 @@ async def test_snapshot_auto_falls_back_to_basic(session: aiohttp.ClientSession)
 
 
 async def test_errors_are_typed(session: aiohttp.ClientSession) -> None:
-    """Refused auth, a fault and silence map to OnvifAuthError, OnvifError, OnvifUnavailable."""
+    """Refused auth, a fault and silence map to OnvifAuthError, OnvifFault, OnvifUnavailable."""
     async with CameraSimulator(control_port=None) as sim:
         client = OnvifClient("127.0.0.1", sim.port, "admin", "admin", session, timeout=0.5)
         await client.connect()
@@ -50,11 +50,11 @@ async def test_errors_are_typed(session: aiohttp.ClientSession) -> None:
         with pytest.raises(OnvifAuthError):
             await client.stream_uri("Profile_1")  # Media2 over raw SOAP
         with pytest.raises(OnvifAuthError):
-            await client.ping()  # zeep
+            await client.ptz_presets("Profile_1")  # zeep
         sim.set_fault(Fault.SOAP_FAULT)
-        with pytest.raises(OnvifError) as fault:
-            await client.ping()
-        assert not isinstance(fault.value, OnvifUnavailable | OnvifAuthError)
+        with pytest.raises(OnvifFault):
+            await client.ptz_presets("Profile_1")
+        await client.ping()  # a fault is an answer: the camera is alive
         sim.set_fault(Fault.TIMEOUT)
         with pytest.raises(OnvifUnavailable):
             await client.snapshot_uri("Profile_1")
