@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import ssl
 from typing import TYPE_CHECKING
 
 import aiohttp
 
+from ..jsonutil import dumps
 from .config import WebhookConfig
 from .message import LinkMaker, render_message
 from .queue import QueuedItem
@@ -30,8 +30,8 @@ _USER_AGENT = "CampusHub-Police/1"
 
 
 def encode_body(document: dict[str, object]) -> bytes:
-    """Return the exact bytes that are signed and sent."""
-    return json.dumps(document, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    """Return the exact bytes that are signed and sent (standard JSON: never NaN)."""
+    return dumps(document).encode("utf-8")
 
 
 class WebhookTransport:

@@ -103,6 +103,7 @@ def core_routes(hub: Hub) -> list[Route]:
 
 
 async def _json_object(request: web.Request) -> dict[str, Any]:
+    # Checked before the call is audited: a value the recorder cannot store is a 400 here.
     data = await read_json(request, principal(request).via == "session")
     if not isinstance(data, dict):
         raise ApiError(422, "invalid_input", "body: expected a JSON object",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -11,7 +10,7 @@ from aiohttp import web
 from pydantic import BaseModel, ValidationError
 
 from ..auth.store import User
-from ..jsonutil import dumps
+from ..jsonutil import JsonInputError, dumps, loads_input
 from .errors import ApiError, from_validation, status_of
 from .security import PRINCIPAL_KEY, Authenticator, Principal, check_origin
 
@@ -200,7 +199,7 @@ def _query_dict(model: type[BaseModel], request: web.Request) -> dict[str, Any]:
 
 
 async def read_json(request: web.Request, strict_type: bool = False) -> Any:
-    """Return the parsed JSON body ({} when empty); bad JSON is a 400 naming the body.
+    """Return the parsed JSON body ({} when empty), checked strictly (see `parse_json`).
 
     With `strict_type` the body must be sent as `application/json`: a cross-site page can
     post `text/plain` without asking the browser first, but not JSON.
@@ -216,16 +215,17 @@ async def read_json(request: web.Request, strict_type: bool = False) -> Any:
     return parse_json(raw)
 
 
-def parse_json(raw: bytes) -> Any:
-    """Parse a request body; not JSON, or nested too deeply, is a 400 naming the body."""
+def parse_json(raw: bytes, root: str = "body") -> Any:
+    """Parse a request body strictly (`hub.jsonutil.loads_input`); refusals are a 400.
+
+    Not JSON or nested too deeply names the body; NaN, Infinity and text holding a lone
+    surrogate (issue 10) name the field that holds them (`body.data.level`).
+    """
     try:
-        return json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise ApiError(400, "invalid_json", f"body: not valid JSON ({exc})",
-                       [("body", "not valid JSON")]) from None
-    except RecursionError:  # [[[[...]]]]: json's C parser gives up (issue 10)
-        raise ApiError(400, "invalid_json", "body: JSON nested too deeply",
-                       [("body", "nested too deeply")]) from None
+        return loads_input(raw, root)
+    except JsonInputError as exc:
+        code = "invalid_json" if exc.field == root else "invalid_input"
+        raise ApiError(400, code, str(exc), [(exc.field, exc.reason)]) from None
 
 
 def _is_json_type(content_type: str) -> bool:

@@ -21,7 +21,7 @@ from ..auth.audit import redact
 from ..auth.roles import ALL_ROLES, RESPONDERS, STAFF
 from ..bus import MATCH_ALL, Event
 from ..exceptions import HubError, ServiceNotFound, ServiceValidationError
-from ..jsonutil import dumps
+from ..jsonutil import JsonInputError, check_input, dumps
 from .errors import ApiError
 from .routing import Route, principal
 from .security import Principal, same_origin
@@ -160,6 +160,27 @@ class _Connection:
         return None
 
 
+def _parse(conn: _Connection, text: str) -> dict[str, Any] | None:
+    """Return the message, or answer why it is refused (naming the field) and return None."""
+    try:
+        msg = json.loads(text)
+    except (ValueError, RecursionError):
+        msg = None
+    if not isinstance(msg, dict):
+        conn.send({"id": None, "type": "result", "success": False,
+                   "error": {"code": "invalid_json", "message": "not a JSON object"}})
+        return None
+    try:
+        check_input(msg)
+    except JsonInputError as exc:
+        msg_id = msg.get("id") if isinstance(msg.get("id"), int) else None
+        conn.send({"id": msg_id, "type": "result", "success": False,
+                   "error": {"code": "invalid_input", "message": str(exc),
+                             "errors": [{"field": exc.field, "message": exc.reason}]}})
+        return None
+    return msg
+
+
 def websocket_route(http: HttpComponent) -> Route:
     """Return the /api/websocket route."""
 
@@ -178,13 +199,8 @@ def websocket_route(http: HttpComponent) -> Route:
             async for raw in ws:
                 if raw.type != WSMsgType.TEXT:
                     continue
-                try:
-                    msg = json.loads(raw.data)
-                except ValueError:
-                    msg = None
-                if not isinstance(msg, dict):
-                    conn.send({"id": None, "type": "result", "success": False,
-                               "error": {"code": "invalid_json", "message": "not a JSON object"}})
+                msg = _parse(conn, raw.data)
+                if msg is None:
                     continue
                 task = asyncio.create_task(conn.handle(msg), name="ws message")
                 conn.tasks.add(task)

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import json
 
+import orjson
+import pytest
+
 from hub.incidents import Incident, IncidentStatus, Priority, TimelineStep
-from hub.jsonutil import dumps, dumps_fast
+from hub.jsonutil import JsonInputError, dumps, dumps_fast, loads_input
 from hub.states import State
 
 
@@ -35,3 +38,39 @@ def test_fast_and_standard_encoders_agree() -> None:
 def test_huge_integer_falls_back() -> None:
     """An integer orjson refuses is still encoded (by the standard encoder)."""
     assert dumps_fast({"big": 2**80}) == '{"big":1208925819614629174706176}'
+
+
+def test_encoders_never_write_nan_or_infinity() -> None:
+    """NaN and Infinity anywhere (hub objects included) are written as null by both encoders."""
+    nan, inf = float("nan"), float("inf")
+    state = State("sensor.t", "1", {"reading": nan}, 1.0, 2.0)
+    value = {"a": nan, "b": [inf, -inf, 1.5], "state": state, "ok": "报警"}
+    for encode in (dumps, dumps_fast):
+        text = encode(value)
+        assert "NaN" not in text and "Infinity" not in text
+        decoded = orjson.loads(text)  # a strict parser accepts it
+        assert decoded["a"] is None and decoded["b"] == [None, None, 1.5]
+        assert decoded["state"]["attributes"]["reading"] is None and decoded["ok"] == "报警"
+    assert dumps_fast({"big": 2**80, "x": nan}) == '{"big":1208925819614629174706176,"x":null}'
+
+
+@pytest.mark.parametrize(("raw", "field"), [
+    ('{"a": NaN}', "body.a"),
+    ('{"a": [1, {"b": Infinity}]}', "body.a[1].b"),
+    ('{"a": -1e400}', "body.a"),
+    ('{"a": "x\\ud800"}', "body.a"),
+    ('["\\udc00"]', "body[0]"),
+    ('{"a": ', "body"),
+    ("[" * 100_000 + "]" * 100_000, "body"),
+])
+def test_loads_input_refuses_naming_the_field(raw: str, field: str) -> None:
+    """NaN, Infinity, out-of-range numbers, lone surrogates, bad or too deep JSON: refused."""
+    with pytest.raises(JsonInputError) as info:
+        loads_input(raw)
+    assert info.value.field == field
+
+
+def test_loads_input_accepts_ordinary_json() -> None:
+    """Unicode text, surrogate pairs written as escapes, big and small numbers pass."""
+    assert loads_input('{"n": "报警 \\ud83d\\ude00", "x": [1e308, -2, 0.5]}') == {
+        "n": "报警 😀", "x": [1e308, -2, 0.5]}
