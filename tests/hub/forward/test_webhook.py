@@ -8,12 +8,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pytest
 import trustme
 
 from hub import Context, Incident
 from hub.exceptions import ServiceValidationError
 from hub.forward.const import ACTION_DEAD, ACTION_DELIVERED, ACTION_FAILED
+from hub.forward.webhook import encode_body
 from hub.incidents import TimelineStep
 from hub.testing import wait_for
 
@@ -218,3 +220,17 @@ async def test_forward_to_unknown_destination_refused(
     with pytest.raises(ServiceValidationError, match="unknown nowhere; configured: city_police"):
         await h.hub.services.call("police", "forward",
                                   {"incident_id": incident.id, "destinations": ["nowhere"]})
+
+
+async def test_non_finite_numbers_reach_the_police_as_null(
+    hub_factory: HubFactory, receiver: FaultyReceiver
+) -> None:
+    """An incident whose data holds NaN/Infinity is sent as standard JSON (null), which a
+    strict receiver accepts, instead of a body with bare NaN."""
+    h = await hub_factory(webhook_yaml(receiver.url))
+    await h.hub.incidents.raise_incident("panic", source="alarm.p",
+                                         data={"v": float("nan"), "w": float("-inf")})
+    await wait_for(lambda: receiver.messages)
+    assert receiver.messages[0]["incident"]["details"] == {"v": None, "w": None}
+    assert b"NaN" not in encode_body({"v": float("nan")})
+    orjson.loads(encode_body({"v": float("inf")}))

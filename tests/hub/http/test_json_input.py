@@ -20,7 +20,7 @@ def _strict(text: str) -> Any:
     return orjson.loads(text)
 
 
-async def _post(api: Api, path: str, raw: str, role: str = "guard") -> tuple[int, Any]:
+async def _post(api: Api, path: str, raw: str, role: str | None = "guard") -> tuple[int, Any]:
     return await api.call("POST", path, role=role, data=raw.encode(),
                           headers={"Content-Type": "application/json"})
 
@@ -29,7 +29,8 @@ async def _post(api: Api, path: str, raw: str, role: str = "guard") -> tuple[int
 async def test_service_call_refuses_non_finite_numbers(api: Api, literal: str,
                                                        shown: str) -> None:
     """incident.raise with NaN/Infinity in data: 400 naming the field; nothing raised."""
-    body = '{"category": "panic", "data": {"readings": [1, {"level": %s}]}}' % literal
+    body = '{"category": "panic", "data": {"readings": [1, {"level": LITERAL}]}}'.replace(
+        "LITERAL", literal)
     status, answer = await _post(api, "/api/services/incident/raise", body)
     assert status == 400, answer
     assert answer["errors"][0]["field"] == "body.data.readings[1].level"
