@@ -16,6 +16,7 @@ from ..exceptions import ServiceValidationError
 from ..incidents.messages import localized_message
 from ..recognition import Image, RecognizedFace, Recognizer
 from .access import FaceAccess
+from .capture import fire_captured
 from .config import RecognitionConfig, WatchCamera
 from .const import (
     CATEGORY_WATCHLIST_MATCH,
@@ -128,13 +129,16 @@ class FaceService:
             await self.offpost.seen(now)
         if decision.kind == "unknown":
             if self.unknown.hit(camera, face.face.embedding, now):
-                await self._unknown(decision, image, camera, gate)
+                snap = await self._unknown(decision, image, camera, gate)
+                await fire_captured(self.hub, decision, face, image.source, camera, gate, now,
+                                    snap)
             return
         assert person is not None and decision.score is not None
         if not self.cooldown.hit(camera, person.id, now):
             return
         if decision.kind == "watch":
-            await self._watchlist(decision, image, camera, gate)
+            snap = await self._watchlist(decision, image, camera, gate)
+            await fire_captured(self.hub, decision, face, image.source, camera, gate, now, snap)
             return
         snap = await self._save(image, camera, SNAPSHOT_KIND_CAPTURE)
         data: FaceRecognizedData = {
@@ -143,18 +147,20 @@ class FaceService:
             "score": round(decision.score, 4), "snapshot_id": snap,
         }
         self.hub.bus.fire(EVENT_FACE_RECOGNIZED, dict(data))
+        await fire_captured(self.hub, decision, face, image.source, camera, gate, now, snap)
 
     async def _unknown(self, decision: Decision, image: _FrameJpeg, camera: str,
-                       gate: str | None) -> None:
+                       gate: str | None) -> str | None:
         snap = await self._save(image, camera, SNAPSHOT_KIND_UNKNOWN)
         data: FaceUnknownData = {
             "camera": camera, "gate": gate, "snapshot_id": snap,
             "best_score": None if decision.score is None else round(decision.score, 4),
         }
         self.hub.bus.fire(EVENT_FACE_UNKNOWN, dict(data))
+        return snap
 
     async def _watchlist(self, decision: Decision, image: _FrameJpeg, camera: str,
-                         gate: str | None) -> None:
+                         gate: str | None) -> str | None:
         person = decision.person
         assert person is not None and decision.score is not None
         category = self.config.categories.get(person.group)
@@ -183,6 +189,7 @@ class FaceService:
         for snap in (capture, enrolled_id):
             if snap is not None:
                 await self.hub.incidents.attach_snapshot(incident.id, snap, camera)
+        return capture
 
     async def _save(self, image: _FrameJpeg, camera: str, kind: str,
                     incident_id: str | None = None) -> str | None:
@@ -201,6 +208,11 @@ class _FrameJpeg:
     def __init__(self, image: Image) -> None:
         self._image = image
         self._jpeg: bytes | None = image if isinstance(image, bytes) else None
+
+    @property
+    def source(self) -> Image:
+        """Return the frame as it came (pixels or JPEG bytes)."""
+        return self._image
 
     async def get(self) -> bytes:
         """Return the JPEG bytes."""
