@@ -5,8 +5,9 @@ asyncpg coroutine is awaited through SQLAlchemy's greenlet bridge (`await_only`)
 its own asyncpg dialect runs every statement. The COPY joins the job's transaction: if the
 adapter has not sent BEGIN yet (no statement ran in this job), one `SELECT 1` through
 SQLAlchemy starts it first. Errors are raised as SQLAlchemy's, so the writer treats them
-like an INSERT's: a refused row (`DBAPIError`) sends the batch row by row, a lost connection
-(`OperationalError`) puts it back in the queue.
+like an INSERT's: a refused row (`DBAPIError`) has the batch written in halves until that
+row stands alone and is skipped, a lost connection (`OperationalError`) puts it back in the
+queue.
 """
 
 from __future__ import annotations

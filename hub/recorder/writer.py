@@ -44,6 +44,8 @@ __all__ = ["CHUNK", "HistoryWriter", "WriterStats"]
 # commit rewrites the index pages it touched); an incident save still waits one block only.
 CHUNK = 10_000
 _RETRY_MAX = 30.0
+# The database is away (or busy): the rows go back to the queue and are written later.
+_TRANSIENT = (OperationalError, InterfaceError, OSError, TimeoutError)
 _EVENTS, _STATES, _AUDIT = 0, 1, 2
 _TABLES = ("events", "states", "audit_log")
 _COLUMNS = (
@@ -229,37 +231,77 @@ class HistoryWriter:
             batch = [queue.popleft() for _ in range(count)]
             started = time.perf_counter()
             try:
-                written = await self._sql.run(functools.partial(self._write_blocking, batch))
-            except (OperationalError, InterfaceError, OSError, TimeoutError):
-                self._keys.forget()  # states_meta rows of the failed transaction are gone
+                written = await self._write(batch, yield_urgent=True)
+            except _TRANSIENT:
                 queue.extendleft(reversed(batch))
                 raise
-            except DBAPIError:
-                self._keys.forget()
-                # The database refused some row (too long for PostgreSQL, say): keep the rest.
-                await self._write_one_by_one(batch)
+            except Exception as exc:  # a row refused, or text not encodable
+                # One bad row (text that is not UTF-8, a value PostgreSQL refuses) must cost
+                # that row only: find it by halves and write the rest (issue 10).
+                await self._isolate(batch, exc)
                 continue
             self.stats.latencies.append(time.perf_counter() - started)
             if written < len(batch):  # stopped early to let an incident in
                 queue.extendleft(reversed(batch[written:]))
 
-    async def _write_one_by_one(self, batch: list[_Item]) -> None:
-        for item in batch:
-            try:
-                await self._sql.run(functools.partial(self._write_blocking, [item]))
-            except (OperationalError, InterfaceError):
-                self._keys.forget()
-                raise
-            except DBAPIError as exc:
-                self._keys.forget()
-                self._skip(_TABLES[item[0]], exc.orig or exc)
+    async def _write(self, batch: list[_Item], yield_urgent: bool) -> int:
+        """Write rows in one transaction; return how many (fewer if an urgent job waits)."""
+        try:
+            written, counts = await self._sql.run(
+                functools.partial(self._write_blocking, batch, yield_urgent=yield_urgent))
+        except BaseException:
+            self._keys.forget()  # states_meta rows of the failed transaction are gone
+            raise
+        stats = self.stats
+        stats.events += counts[_EVENTS]
+        stats.states += counts[_STATES]
+        stats.audit += counts[_AUDIT]
+        return written
 
-    def _write_blocking(self, batch: list[_Item], conn: Connection) -> int:
-        """Insert the batch in blocks; stop after a block when an urgent job waits."""
+    async def _isolate(self, batch: list[_Item], exc: BaseException) -> None:
+        """Write a refused batch in halves until each bad row stands alone; skip only those.
+
+        A row costs log2(len(batch)) extra transactions at most. On a connection failure
+        the rows not yet written go back to the front of the queue.
+        """
+        todo: deque[tuple[list[_Item], BaseException | None]] = deque([(batch, exc)])
+        while todo:
+            part, failed = todo.popleft()
+            if failed is None:
+                try:
+                    await self._write(part, yield_urgent=False)
+                    continue
+                except _TRANSIENT:
+                    rest = part + [item for chunk, _ in todo for item in chunk]
+                    self._queue.extendleft(reversed(rest))
+                    raise
+                except Exception as err:
+                    failed = err
+            if len(part) == 1:
+                self._skip_row(part[0], failed)
+                continue
+            half = len(part) // 2
+            todo.appendleft((part[half:], None))
+            todo.appendleft((part[:half], None))
+
+    def _skip_row(self, item: _Item, exc: BaseException) -> None:
+        table, row = item
+        reason = exc.orig if isinstance(exc, DBAPIError) and exc.orig is not None else exc
+        self.stats.failed_rows += 1
+        _LOGGER.error("Recorder skipped a row of %s it cannot store (%s): %s: %s", _TABLES[table],
+                      _row_label(table, row), type(reason).__name__, reason)
+
+    def _write_blocking(self, batch: list[_Item], conn: Connection,
+                        yield_urgent: bool = True) -> tuple[int, list[int]]:
+        """Insert the batch in blocks; stop after a block when an urgent job waits.
+
+        Return the rows written and their count per table (counted once committed).
+        """
         # SQLite: runs in the recorder's thread; PostgreSQL: in the loop through run_sync.
         started = time.perf_counter()
         written = 0
         stats = self.stats
+        counts = [0, 0, 0]
         keys = self._keys.resolve(conn, {row[0] for table, row in batch if table == _STATES})
         # SQLite has one writer: blocks let a waiting incident save in. PostgreSQL saves
         # incidents on their own connection, so the whole batch goes in one COPY per table.
@@ -275,16 +317,21 @@ class HistoryWriter:
                 if rows:
                     _insert(conn, table, rows)
             written += len(block)
-            stats.events += len(tables[_EVENTS])
-            stats.states += len(tables[_STATES])
-            stats.audit += len(tables[_AUDIT])
-            if self._sql.urgent_waiting():
+            for table, rows in enumerate(tables):
+                counts[table] += len(rows)
+            if yield_urgent and self._sql.urgent_waiting():
                 break
         elapsed = time.perf_counter() - started
         stats.batches += 1
         stats.last_batch_seconds = elapsed
         stats.max_batch_seconds = max(stats.max_batch_seconds, elapsed)
-        return written
+        return written, counts
+
+
+def _row_label(table: int, row: _Row) -> str:
+    """Name a row in a log line without its content: event type, entity or audit action."""
+    label = row[2] if table == _AUDIT else row[0]
+    return str(label).encode("utf-8", "backslashreplace").decode("ascii", "replace")
 
 
 def _audit_row(event: Event) -> _Row:
