@@ -23,6 +23,8 @@ __all__ = [
 
 DOMAIN: Final = "discovery"
 EVENT_DEVICE_DISCOVERED: Final = "device_discovered"
+RETRY_FIRST = 1.0
+RETRY_MAX = 60.0
 
 
 class DeviceDiscoveredData(TypedDict):
@@ -55,13 +57,26 @@ async def setup(hub: Hub, config: DiscoveryConfig | None) -> None:
 
 
 async def _scan_loop(service: DiscoveryService, config: DiscoveryConfig) -> None:
+    """Scan at start (cameras already up sent their Hello long ago), then every scan_interval.
+
+    A scan the network refuses (the hub started before its interface came up) is retried
+    with backoff until one goes out, so the cameras already up are still found.
+    """
     if not config.on_start:
         await asyncio.sleep(config.scan_interval)
+    retry = RETRY_FIRST
     while True:
         try:
             await service.scan()
         except OSError as err:
-            _LOGGER.error("Discovery scan failed: %s", err)
+            log = _LOGGER.error if retry == RETRY_FIRST else _LOGGER.debug
+            log("Discovery scan failed (retrying in %g s): %s", retry, err)
+            await asyncio.sleep(retry)
+            retry = min(retry * 2, RETRY_MAX)
+            continue
+        if retry != RETRY_FIRST:
+            _LOGGER.info("Discovery scan works again")
+            retry = RETRY_FIRST
         if not config.scan_interval:
             return
         await asyncio.sleep(config.scan_interval)

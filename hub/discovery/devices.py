@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import unquote, urlsplit
 
@@ -14,7 +16,11 @@ from ..entity import slugify
 from .mdns import ZeroconfService
 from .wsdiscovery import ProbeMatch
 
-__all__ = ["DiscoveredDevice", "from_probe_match", "from_zeroconf", "match", "yaml_snippet"]
+__all__ = [
+    "DiscoveredDevice", "from_probe_match", "from_zeroconf", "known_secrets_blocking", "match",
+    "secret_names", "secrets_snippet", "unique_names", "yaml_snippet",
+]  # fmt: skip
+SECRET_PLACEHOLDER = "CHANGE-ME"
 
 _SCOPE = "onvif://www.onvif.org/"
 
@@ -135,3 +141,41 @@ def yaml_snippet(entries: Sequence[dict[str, Any]]) -> str:
             lead = "  - " if index == 0 else "    "
             lines.append(f"{lead}{key}: {_render_value(value)}")
     return "\n".join(lines) + "\n"
+
+
+def unique_names(devices: Sequence[DiscoveredDevice]) -> list[DiscoveredDevice]:
+    """The devices, renamed 'Name 2', 'Name 3'... where two would get the same object id."""
+    used: set[str] = set()
+    result = []
+    for device in devices:
+        name, number = device.name, 1
+        while slugify(name) in used:
+            number += 1
+            name = f"{device.name} {number}"
+        used.add(slugify(name))
+        result.append(device if name == device.name else dataclasses.replace(device, name=name))
+    return result
+
+
+def secret_names(entries: Sequence[dict[str, Any]]) -> list[str]:
+    """Names of the `!secret NAME` values of the entries, in order, once each."""
+    names = (
+        value.removeprefix("!secret ").strip()
+        for entry in entries for value in entry.values()
+        if isinstance(value, str) and value.startswith("!secret ")
+    )  # fmt: skip
+    return list(dict.fromkeys(names))
+
+
+def known_secrets_blocking(path: Path) -> set[str]:
+    """The names a secrets.yaml holds; empty when it is missing or unreadable (file I/O)."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError):
+        return set()
+    return {str(key) for key in data} if isinstance(data, dict) else set()
+
+
+def secrets_snippet(names: Sequence[str]) -> str:
+    """secrets.yaml lines for these names, each with a placeholder to replace."""
+    return "".join(f"{name}: {SECRET_PLACEHOLDER}\n" for name in names)

@@ -12,7 +12,7 @@ from ..declarations import DiscoveryMatcher
 from .config import DiscoveryConfig
 from .devices import DiscoveredDevice, device_entry, from_probe_match, from_zeroconf, match
 from .mdns import ZeroconfService, browse
-from .wsdiscovery import ProbeMatch, probe
+from .wsdiscovery import ProbeMatch, Refusal, probe
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -38,6 +38,9 @@ class DiscoveryService:
     ) -> None:  # fmt: skip
         self.config, self._matchers, self._on_new = config, matchers, on_new
         self.devices: dict[str, DiscoveredDevice] = {}
+        #: Replies of the last scan that could not be used, with the reason (`discover -v`).
+        self.refused: list[Refusal] = []
+        self._aliases: dict[str, str] = {}  # key of a device seen another way -> kept key
         self._lock = asyncio.Lock()
 
     def zeroconf_types(self, matchers: Sequence[DiscoveryMatcher]) -> list[str]:
@@ -58,19 +61,42 @@ class DiscoveryService:
         """One scan; returns every device found in it (new ones are reported to on_new)."""
         async with self._lock:
             matchers = list(self._matchers())
+            self.refused = []
             probed, browsed = await asyncio.gather(
                 probe(self.config.targets(), interface=self.config.interface,
-                      timeout=self.config.timeout),
+                      timeout=self.config.timeout, on_refused=self.refused.append),
                 self._browse(self.zeroconf_types(matchers)),
             )  # fmt: skip
             found = [from_probe_match(m) for m in probed] + [from_zeroconf(s) for s in browsed]
-            result = [self._record(device, matchers) for device in found]
+            recorded = [self._record(device, matchers) for device in found]
+            result = list({device.key: device for device in recorded}.values())
             _LOGGER.info("Discovery: %d device(s) found, %d known", len(result), len(self.devices))
             return result
+
+    def _same_device(self, device: DiscoveredDevice) -> DiscoveredDevice | None:
+        """A device already known under another key at the same host and port.
+
+        A camera answering WS-Discovery and advertising `_onvif._tcp` is one camera: proposing
+        it twice would give two entities and two incidents per event.
+        """
+        key = self._aliases.get(device.key)
+        if key is not None:
+            return self.devices.get(key)
+        if device.key in self.devices or device.port is None:
+            return None
+        for known in self.devices.values():
+            if (known.host, known.port) == (device.host, device.port):
+                self._aliases[device.key] = known.key
+                return known
+        return None
 
     def _record(
         self, device: DiscoveredDevice, matchers: Sequence[DiscoveryMatcher]
     ) -> DiscoveredDevice:
+        known = self._same_device(device)
+        if known is not None:
+            _LOGGER.debug("Discovery: %s is %s, seen by %s too", device.key, known.key, device.via)
+            return known
         matched = match(device, matchers)
         platforms = tuple(dict.fromkeys(m.platform for m in matched))
         device = dataclasses.replace(device, platforms=platforms)

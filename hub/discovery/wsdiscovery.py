@@ -14,8 +14,8 @@ from dataclasses import dataclass
 _LOGGER = logging.getLogger(__name__)
 
 __all__ = [
-    "MULTICAST_TARGET", "HelloListener", "ProbeMatch", "build_probe", "parse_hello",
-    "parse_probe_matches", "probe",
+    "MULTICAST_TARGET", "HelloListener", "ProbeMatch", "Refusal", "build_probe", "parse_hello",
+    "parse_probe_matches", "parse_reply", "probe",
 ]  # fmt: skip
 
 SOAP_ENV = "http://www.w3.org/2003/05/soap-envelope"
@@ -37,6 +37,14 @@ class ProbeMatch:
     sender: tuple[str, int]
 
 
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    """A datagram that answered a probe but could not be used, and why."""
+
+    sender: tuple[str, int]
+    reason: str
+
+
 def build_probe(message_id: str, types: str = "dn:NetworkVideoTransmitter") -> bytes:
     """A WS-Discovery Probe for ONVIF video transmitters."""
     return (
@@ -48,20 +56,64 @@ def build_probe(message_id: str, types: str = "dn:NetworkVideoTransmitter") -> b
     ).encode()
 
 
+def _local(tag: str) -> str:
+    """The local name of a Clark-notation tag: '{uri}ProbeMatch' -> 'ProbeMatch'."""
+    return tag.rpartition("}")[2]
+
+
+def _child(element: ET.Element | None, name: str) -> ET.Element | None:
+    """The first child with this local name, in whatever namespace the device used."""
+    if element is None:
+        return None
+    return next((child for child in element if _local(child.tag) == name), None)
+
+
+def _child_text(element: ET.Element | None, name: str) -> str:
+    child = _child(element, name)
+    return (child.text or "").strip() if child is not None else ""
+
+
+def parse_reply(
+    data: bytes, sender: tuple[str, int], message_id: str | None = None
+) -> tuple[list[ProbeMatch], str | None]:
+    """ProbeMatches of a datagram, or [] and why it was refused.
+
+    Parsed by local names: vendors put the ProbeMatch straight in the Body (no ProbeMatches
+    wrapper) or the EndpointReference in another WS-Addressing namespace, and both are valid
+    enough to use.
+    """
+    try:
+        root = ET.fromstring(data)
+    except ET.ParseError as err:
+        return [], f"not XML ({err})"
+    if _local(root.tag) != "Envelope":
+        return [], f"not a SOAP envelope (root element {_local(root.tag)})"
+    body = _child(root, "Body")
+    if body is None:
+        return [], "no SOAP Body"
+    relates = _child_text(_child(root, "Header"), "RelatesTo")
+    if message_id and relates and relates != message_id:
+        return [], f"answers another probe (RelatesTo {relates})"
+    fault = _child(body, "Fault")
+    if fault is not None:
+        reason = " ".join(text.strip() for text in fault.itertext() if text.strip())
+        return [], f"SOAP fault: {reason}"
+    elements = [element for element in body.iter() if _local(element.tag) == "ProbeMatch"]
+    if not elements:
+        found = ", ".join(_local(child.tag) for child in body) or "nothing"
+        return [], f"no ProbeMatch in the SOAP Body (found {found})"
+    matches = [_match(element, sender) for element in elements]
+    usable = [m for m in matches if m.endpoint or m.xaddrs]
+    if not usable:
+        return [], "ProbeMatch without EndpointReference Address and without XAddrs"
+    return usable, None
+
+
 def parse_probe_matches(
     data: bytes, sender: tuple[str, int], message_id: str | None = None
 ) -> list[ProbeMatch]:
     """ProbeMatch entries of a datagram; [] for anything else (garbage, other replies)."""
-    try:
-        root = ET.fromstring(data)
-    except ET.ParseError:
-        _LOGGER.debug("Ignoring a non-XML datagram from %s:%s", *sender)
-        return []
-    relates = root.findtext(f"{{{SOAP_ENV}}}Header/{{{WSA}}}RelatesTo")
-    if message_id and relates and relates.strip() != message_id:
-        return []
-    path = f"{{{SOAP_ENV}}}Body/{{{WSD}}}ProbeMatches/{{{WSD}}}ProbeMatch"
-    return [_match(element, sender) for element in root.iterfind(path)]
+    return parse_reply(data, sender, message_id)[0]
 
 
 def parse_hello(data: bytes, sender: tuple[str, int]) -> ProbeMatch | None:
@@ -70,17 +122,16 @@ def parse_hello(data: bytes, sender: tuple[str, int]) -> ProbeMatch | None:
         root = ET.fromstring(data)
     except ET.ParseError:
         return None
-    hello = root.find(f"{{{SOAP_ENV}}}Body/{{{WSD}}}Hello")
+    hello = _child(_child(root, "Body"), "Hello")
     return None if hello is None else _match(hello, sender)
 
 
 def _match(element: ET.Element, sender: tuple[str, int]) -> ProbeMatch:
-    endpoint = element.findtext(f"{{{WSA}}}EndpointReference/{{{WSA}}}Address") or ""
     return ProbeMatch(
-        endpoint=endpoint.strip(),
-        types=tuple((element.findtext(f"{{{WSD}}}Types") or "").split()),
-        scopes=tuple((element.findtext(f"{{{WSD}}}Scopes") or "").split()),
-        xaddrs=tuple((element.findtext(f"{{{WSD}}}XAddrs") or "").split()),
+        endpoint=_child_text(_child(element, "EndpointReference"), "Address"),
+        types=tuple(_child_text(element, "Types").split()),
+        scopes=tuple(_child_text(element, "Scopes").split()),
+        xaddrs=tuple(_child_text(element, "XAddrs").split()),
         sender=sender,
     )
 
@@ -104,25 +155,40 @@ def _socket(interface: str, multicast: bool) -> socket.socket:
 
 
 async def probe(
-    targets: Sequence[tuple[str, int]], *, interface: str = "127.0.0.1", timeout: float = 2.0
+    targets: Sequence[tuple[str, int]], *, interface: str = "127.0.0.1", timeout: float = 2.0,
+    on_refused: Callable[[Refusal], object] | None = None,
 ) -> list[ProbeMatch]:
-    """Send one Probe to each target, collect ProbeMatches from any port until `timeout`."""
+    """Send one Probe to each target, collect ProbeMatches from any port until `timeout`.
+
+    Raises OSError when no probe could be sent (no such interface, no route). Every datagram
+    that is not a usable answer goes to `on_refused` with the reason.
+    """
     message_id = f"urn:uuid:{uuid.uuid4()}"
     payload = build_probe(message_id)
     loop = asyncio.get_running_loop()
     sock = _socket(interface, any(_is_multicast(host) for host, _ in targets))
     found: dict[str, ProbeMatch] = {}
     try:
+        errors: list[OSError] = []
         for target in targets:
             try:
                 await loop.sock_sendto(sock, payload, target)
             except OSError as err:
                 _LOGGER.warning("WS-Discovery: cannot probe %s:%s: %s", *target, err)
+                errors.append(err)
+        if targets and len(errors) == len(targets):
+            raise errors[0]  # no probe left: the network is not up (yet)
         try:
             async with asyncio.timeout(timeout):
                 while True:
                     data, sender = await loop.sock_recvfrom(sock, MAX_DATAGRAM)
-                    for match in parse_probe_matches(data, sender, message_id):
+                    matches, reason = parse_reply(data, sender, message_id)
+                    if reason is not None:
+                        _LOGGER.debug("WS-Discovery: refused a reply from %s:%s: %s",
+                                      *sender, reason)  # fmt: skip
+                        if on_refused is not None:
+                            on_refused(Refusal(sender, reason))
+                    for match in matches:
                         found.setdefault(match.endpoint or ",".join(match.xaddrs), match)
         except TimeoutError:
             pass

@@ -42,6 +42,11 @@ def parse_args(argv: list[str] | None = None) -> SimulatorConfig:
     p.add_argument("--discovery-port", type=int, default=3702)
     p.add_argument("--multicast", action="store_true", help="join 239.255.255.250 (netns only)")
     p.add_argument("--zeroconf", action="store_true", help="advertise over mDNS (netns only)")
+    p.add_argument("--bare-probe-match", action="store_true",
+                   help="ProbeMatch straight in the Body (no ProbeMatches)")  # fmt: skip
+    p.add_argument("--endpoint-addressing", choices=["wsa2004", "wsa2005"], default="wsa2004",
+                   help="WS-Addressing namespace of the EndpointReference")  # fmt: skip
+    p.add_argument("--discovery-reply", choices=["match", "fault"], default="match")
     p.add_argument("--missing", action="append", default=[], metavar="OPERATION",
                    help="answer this operation ActionNotSupported (repeatable)")  # fmt: skip
     a = p.parse_args(argv)
@@ -53,6 +58,8 @@ def parse_args(argv: list[str] | None = None) -> SimulatorConfig:
         faces_dir=a.faces, fps=a.fps, rtsp=a.rtsp, rtsp_port=a.rtsp_port,
         discovery=a.discovery, discovery_port=a.discovery_port, multicast=a.multicast,
         zeroconf=a.zeroconf, missing_operations=frozenset(a.missing),
+        probe_matches_wrapper=not a.bare_probe_match, endpoint_addressing=a.endpoint_addressing,
+        discovery_reply=a.discovery_reply,
     )  # fmt: skip
 
 

@@ -61,6 +61,13 @@ class SimulatorConfig:
     multicast: bool = False
     zeroconf: bool = False
     extra_scopes: tuple[str, ...] = field(default_factory=tuple)
+    #: "fault": answer every Probe with a MatchingRuleNotSupported SOAP fault.
+    discovery_reply: Literal["match", "fault"] = "match"
+    #: WS-Discovery reply shape: False puts the ProbeMatch straight in the Body (some firmware).
+    probe_matches_wrapper: bool = True
+    #: WS-Addressing namespace of the EndpointReference: the 2004/08 one WS-Discovery names, or
+    #: the W3C 2005/08 one some cameras use.
+    endpoint_addressing: Literal["wsa2004", "wsa2005"] = "wsa2004"
     #: Operations this firmware lacks: answered with ter:ActionNotSupported (e.g. GetHostname).
     missing_operations: frozenset[str] = frozenset()
 

@@ -18,6 +18,7 @@ _LOGGER = logging.getLogger(__name__)
 MULTICAST_GROUP = "239.255.255.250"
 WSD_PORT = 3702
 WSA = "http://schemas.xmlsoap.org/ws/2004/08/addressing"
+WSA_W3C = "http://www.w3.org/2005/08/addressing"
 WSD = "http://schemas.xmlsoap.org/ws/2005/04/discovery"
 DN = "http://www.onvif.org/ver10/network/wsdl"
 TDS = "http://www.onvif.org/ver10/device/wsdl"
@@ -36,11 +37,21 @@ def _message(action: str, body: str, extra_header: str = "", to: str = TO_DISCOV
     ).encode()
 
 
+def _reference(config: SimulatorConfig) -> str:
+    """The EndpointReference, in the WS-Addressing namespace the config says."""
+    prefix, declare = (
+        ("w", f' xmlns:w="{WSA_W3C}"') if config.endpoint_addressing == "wsa2005" else ("a", "")
+    )
+    return (
+        f"<{prefix}:EndpointReference{declare}><{prefix}:Address>{config.endpoint_uuid}"
+        f"</{prefix}:Address></{prefix}:EndpointReference>"
+    )
+
+
 def _endpoint(config: SimulatorConfig, xaddr: str) -> str:
     scopes = " ".join(text(s) for s in config.scopes)
     return (
-        f"<a:EndpointReference><a:Address>{config.endpoint_uuid}</a:Address></a:EndpointReference>"
-        f"<d:Types>{TYPES}</d:Types><d:Scopes>{scopes}</d:Scopes><d:XAddrs>{text(xaddr)}</d:XAddrs>"
+        f"{_reference(config)}<d:Types>{TYPES}</d:Types><d:Scopes>{scopes}</d:Scopes><d:XAddrs>{text(xaddr)}</d:XAddrs>"
         "<d:MetadataVersion>1</d:MetadataVersion>"
     )
 
@@ -157,9 +168,7 @@ class DiscoveryResponder:
         if self._transport is None:
             return
         if self.config.multicast:
-            address = f"<a:Address>{self.config.endpoint_uuid}</a:Address>"
-            body = f"<a:EndpointReference>{address}</a:EndpointReference>"
-            self._announce("Bye", body)
+            self._announce("Bye", _reference(self.config))
         endpoint, self._endpoint = self._endpoint, None
         if endpoint is not None:
             endpoint.detach(self)
@@ -171,6 +180,19 @@ class DiscoveryResponder:
         message = _message(action, f"<d:{action}>{endpoint}</d:{action}>", sequence)
         self._transport.sendto(message, (MULTICAST_GROUP, WSD_PORT))
 
+    def _reply_body(self) -> str:
+        if self.config.discovery_reply == "fault":
+            return (
+                "<s:Fault><s:Code><s:Value>s:Sender</s:Value><s:Subcode>"
+                "<s:Value>d:MatchingRuleNotSupported</s:Value></s:Subcode></s:Code>"
+                '<s:Reason><s:Text xml:lang="en">the matching rule is not supported</s:Text>'
+                "</s:Reason></s:Fault>"
+            )
+        body = f"<d:ProbeMatch>{_endpoint(self.config, self.xaddr())}</d:ProbeMatch>"
+        if not self.config.probe_matches_wrapper:
+            return body  # some firmware puts the ProbeMatch straight in the Body
+        return f"<d:ProbeMatches>{body}</d:ProbeMatches>"
+
     def on_datagram(self, data: bytes, addr: tuple[str, int]) -> None:
         """Answer a matching Probe."""
         probe = parse_probe(data)
@@ -181,9 +203,7 @@ class DiscoveryResponder:
         if not matches(self.config, types, scopes):
             return
         relates = f"<a:RelatesTo>{text(message_id)}</a:RelatesTo>" if message_id else ""
-        match = _endpoint(self.config, self.xaddr())
-        body = f"<d:ProbeMatches><d:ProbeMatch>{match}</d:ProbeMatch></d:ProbeMatches>"
-        reply = _message("ProbeMatches", body, relates, to=ANONYMOUS)
+        reply = _message("ProbeMatches", self._reply_body(), relates, to=ANONYMOUS)
         if self.reply_from_ephemeral:
             with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
                 sock.setblocking(False)
