@@ -87,6 +87,9 @@ class ModbusDeviceSimulator:
         self.device_id = device_id
         self.sizes = sizes or BlockSizes()
         self.fault_mode = FaultMode.NONE
+        #: Function codes this device lacks, answered with exception 1 (illegal function):
+        #: e.g. {2} for a module whose inputs are read as coils only.
+        self.unsupported_functions: set[int] = set()
         self.requests = 0
         self._server: ModbusTcpServer | ModbusSerialServer | None = None
         self._unmute = asyncio.Event()
@@ -202,6 +205,8 @@ class ModbusDeviceSimulator:
             return ExcCodes.DEVICE_FAILURE
         if self.fault_mode is FaultMode.BUSY:
             return ExcCodes.DEVICE_BUSY
+        if function_code in self.unsupported_functions:
+            return ExcCodes.ILLEGAL_FUNCTION
         block = _BLOCK_OF_FC.get(function_code)
         if set_values is not None and function_code in _WRITE_FCS:
             self.requests += 1

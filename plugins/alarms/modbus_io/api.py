@@ -19,6 +19,8 @@ from pymodbus.pdu import ModbusPDU
 _LOGGER = logging.getLogger(__name__)
 
 __all__ = [
+    "CONFIG_ERROR_CODES",
+    "EXCEPTION_NAMES",
     "BitTable",
     "ConnectionSettings",
     "ModbusClient",
@@ -42,12 +44,29 @@ class ModbusConnectionError(ModbusError):
     """The device could not be reached or did not answer in time."""
 
 
+#: Modbus exception codes (Modbus Application Protocol V1.1b3, section 7).
+EXCEPTION_NAMES = {
+    1: "illegal function", 2: "illegal data address", 3: "illegal data value",
+    4: "server device failure", 5: "acknowledge", 6: "server device busy",
+    8: "memory parity error", 10: "gateway path unavailable",
+    11: "gateway target device failed to respond",
+}  # fmt: skip
+#: Codes that mean "this device has no such function or address": the request is wrong for
+#: this device (a configuration error), the device itself answers.
+CONFIG_ERROR_CODES = frozenset({1, 2, 3})
+
+
 class ModbusResponseError(ModbusError):
     """The device answered with a Modbus exception (illegal address, device failure...)."""
 
     def __init__(self, message: str, code: int | None = None) -> None:
         super().__init__(message)
         self.code = code
+
+    @property
+    def config_error(self) -> bool:
+        """True when the request does not fit the device (illegal function, address, value)."""
+        return self.code in CONFIG_ERROR_CODES
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,7 +164,10 @@ class ModbusClient:
                 raise ModbusConnectionError(f"{self.settings.label}: {what}: {reason}") from err
         if answer.isError():
             code = getattr(answer, "exception_code", None)
-            raise ModbusResponseError(f"{self.settings.label}: {what}: exception {code}", code)
+            name = EXCEPTION_NAMES.get(code or 0, "unknown exception")
+            raise ModbusResponseError(
+                f"{self.settings.label}: {what}: exception {code} ({name})", code
+            )
         return answer
 
     async def read_bits(self, table: BitTable, address: int, count: int) -> list[bool]:

@@ -6,6 +6,11 @@ incident carries the zone). The device, not each input, is supervised: when it s
 answering every entity goes unavailable and one `device_offline` incident is raised;
 it is resolved when the device answers again. Reconnects back off up to
 `reconnect_max_delay`; the hub never needs a restart.
+
+A device that answers a Modbus exception saying the request does not fit it (illegal
+function, data address or value) is online: that is a configuration error, logged once with
+the request and shown on the entities it concerns (state `unknown`, attribute
+`config_error`), never a `device_offline` incident.
 """
 
 from __future__ import annotations
@@ -15,7 +20,16 @@ import logging
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from hub import AlarmConfig, AlarmInput, DeviceConfig, Entity, Platform, Sensor, slugify
+from hub import (
+    AlarmConfig,
+    AlarmInput,
+    AlarmState,
+    DeviceConfig,
+    Entity,
+    Platform,
+    Sensor,
+    slugify,
+)
 
 from .api import ModbusClient, ModbusError, ModbusResponseError
 from .config import InputConfig, ModbusIOConfig, RegisterConfig
@@ -70,6 +84,7 @@ class ModbusIODevice(Platform):
         self._users = 0
         self._next_counters = 0.0
         self._read_counters_now = False
+        self._config_errors: dict[str, str] = {}  # what was read -> the error, logged once
         self._entities: list[Entity] = [*self.inputs, *self.counters]
 
     # -- lifecycle (driven by the entities' setup/shutdown) ------------------------------
@@ -95,6 +110,7 @@ class ModbusIODevice(Platform):
         bits = await self.client.read_bits(self.config.input_table, self._first, self._count)
         if self.available is not True:
             self._set_available(True, "")
+        self._config_error("inputs", None, self.inputs)
         triggered = False
         for entity in self.inputs:
             triggered |= entity.sample(bits[entity.address - self._first])
@@ -111,9 +127,13 @@ class ModbusIODevice(Platform):
         try:
             values = await self.client.read_registers(self.config.register_table, first, count)
         except ModbusResponseError as err:  # the inputs answer; only the registers are wrong
-            for counter in self.counters:
-                counter.set_available(False, str(err))
+            if not err.config_error:
+                for counter in self.counters:
+                    counter.set_available(False, str(err))
+                return
+            self._config_error("registers", err, self.counters)
             return
+        self._config_error("registers", None, self.counters)
         self.values = {first + offset: value for offset, value in enumerate(values)}
         for counter in self.counters:
             counter.set_available(True)
@@ -123,8 +143,31 @@ class ModbusIODevice(Platform):
         return {counter.key: counter.value for counter in self.counters}
 
     def _on_result(self, error: ModbusError | None) -> None:
-        if error is not None:
+        if isinstance(error, ModbusResponseError) and error.config_error:
+            if self.available is not True:
+                self._set_available(True, "")  # it answered: online
+            self._config_error("inputs", error, self.inputs)
+        elif error is not None:
             self._set_available(False, str(error))
+
+    def _config_error(
+        self, part: str, error: ModbusResponseError | None,
+        entities: Sequence[ModbusAlarmInput] | Sequence[ModbusCounter],
+    ) -> None:  # fmt: skip
+        """Show (or clear) a configuration error on the entities of one read; log it once."""
+        text = None if error is None else f"configuration error: {error}"
+        if text == self._config_errors.get(part):
+            return
+        if text is None:
+            del self._config_errors[part]
+            _LOGGER.info("%s: the %s read works again", self.name, part)
+        else:
+            self._config_errors[part] = text
+            _LOGGER.error("%s: %s. Hint: check the %s addresses and `%s_table` against the "
+                          "device's register map", self.name, text, part,
+                          "input" if part == "inputs" else "register")  # fmt: skip
+        for entity in entities:
+            entity.show_config_error(text)
 
     def _set_available(self, available: bool, reason: str) -> None:
         """Flip every entity and hold one device_offline incident for the device."""
@@ -165,6 +208,7 @@ class ModbusAlarmInput(AlarmInput):
         self.unique_id = (
             f"{DOMAIN}:{cfg.host or cfg.serial_port}:{cfg.port}:{cfg.device_id}:{item.address}"
         )
+        self.config_error: str | None = None
         self._active = False  # debounced level
         self._candidate = False
         self._candidate_since = 0.0
@@ -172,12 +216,24 @@ class ModbusAlarmInput(AlarmInput):
     @property
     def extra_attributes(self) -> dict[str, Any]:
         """Return the alarm attributes plus address and contact type."""
-        return {
+        attrs = {
             **super().extra_attributes,
             "address": self.address,
             "contact": self.item.contact,
             "device": self.device.name,
         }
+        if self.config_error:
+            attrs["config_error"] = self.config_error
+        return attrs
+
+    def show_config_error(self, text: str | None) -> None:
+        """Show a configuration error (state unknown, a latched alarm stays) or clear it."""
+        self.config_error = text
+        if text is not None and self.state != AlarmState.TRIGGERED:
+            self.state = AlarmState.UNKNOWN
+        elif text is None and self.state == AlarmState.UNKNOWN:
+            self.state = AlarmState.IDLE
+        self.write_state()
 
     async def setup(self) -> None:
         """Join the device's poller; availability follows the device's answers."""
@@ -218,6 +274,7 @@ class ModbusCounter(Sensor):
         self.key = slugify(item.name)
         self.unit = item.unit
         self.value: int | None = None
+        self.config_error: str | None = None
         cfg = device.config
         self.unique_id = (
             f"{DOMAIN}:{cfg.host or cfg.serial_port}:{cfg.port}:{cfg.device_id}:r{item.address}"
@@ -230,6 +287,22 @@ class ModbusCounter(Sensor):
     async def shutdown(self) -> None:
         """Leave the device's poller."""
         await self.device.detach()
+
+    @property
+    def extra_attributes(self) -> dict[str, Any]:
+        """The sensor attributes and the configuration error, when the register cannot be read."""
+        attrs = super().extra_attributes
+        if self.config_error:
+            attrs["config_error"] = self.config_error
+        return attrs
+
+    def show_config_error(self, text: str | None) -> None:
+        """Show a configuration error (value unknown; the device is online) or clear it."""
+        self.config_error = text
+        if text is not None:
+            self.value, self.state = None, "unknown"
+            self.set_available(True)
+        self.write_state()
 
     def update(self, value: int | None) -> None:
         """Write the new value when it changed."""
