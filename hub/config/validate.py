@@ -75,7 +75,7 @@ def validate_config(raw: Any, platforms: Mapping[str, type[DeviceConfig]],
         elif key == "incidents":
             config.incidents = _model(problems, (key,), IncidentsConfig, value) or config.incidents
         elif key == "devices":
-            config.devices = _devices(problems, value, platforms)
+            config.devices = _devices(problems, value, platforms, config.config_dir)
         elif key == "uplinks":
             config.sections[key] = _uplinks(problems, value, uplinks or {})
         elif key in components:
@@ -103,7 +103,8 @@ def _model(problems: _Problems, loc: tuple[str | int, ...], model: type[BaseMode
 
 
 def _devices(problems: _Problems, value: Any,
-             platforms: Mapping[str, type[DeviceConfig]]) -> list[DeviceConfig]:
+             platforms: Mapping[str, type[DeviceConfig]],
+             config_dir: Path | None = None) -> list[DeviceConfig]:
     if value is None:
         return []
     if not isinstance(value, list):
@@ -124,7 +125,8 @@ def _devices(problems: _Problems, value: Any,
                          f"platforms from the loaded plugins: {known}")
             continue
         try:
-            device = model.model_validate(item)
+            # Files a device names (a barrier's profile) are relative to the config's folder.
+            device = model.model_validate(item, context={"config_dir": config_dir})
         except ValidationError as exc:
             problems.add_validation(loc, exc, f"platform {name}")
             continue

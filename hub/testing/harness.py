@@ -41,8 +41,9 @@ async def make_hub(tmp_path: Path, yaml_text: str = "", registry: PluginRegistry
     path = tmp_path / "site.yaml"
     await asyncio.to_thread(path.write_text, textwrap.dedent(yaml_text) or "hub: {}\n")
     raw = await asyncio.to_thread(load_yaml, path)
-    config = validate_config(raw, registry.config_models(), path,
-                             uplinks=registry.uplink_models())
+    # In a thread: a config model may read a file it names (a barrier's profile).
+    config = await asyncio.to_thread(validate_config, raw, registry.config_models(), path,
+                                     uplinks=registry.uplink_models())
     hub = Hub(config, registry)
     harness = HubHarness(hub)
     hub.bus.listen(MATCH_ALL, harness.events.append)

@@ -11,6 +11,11 @@ Two register layouts, as real controllers differ:
     back 0), holding register 1 auto-close time in 0.1 s; input registers 0 status
     (0 closed, 1 opening, 2 open, 3 closing, 4 fault, 5 stopped), 1 fault code,
     2 position %, 3 passage counter.
+``holding`` (a third-party controller, the worked example of docs/plugins/modbus.md)
+    everything in holding registers, as many vendors map it: register 10 command (1 open,
+    2 close, 4 stop; reads back 0); register 20 status (1 closed, 2 open, 3 opening,
+    4 closing, 0 stopped, 8 fault), 21 fault code, 22 position %. Coils and discrete inputs
+    are not served (exception 1, illegal function).
 """
 
 from __future__ import annotations
@@ -42,6 +47,7 @@ class BarrierLayout(enum.StrEnum):
 
     COILS = "coils"
     REGISTER = "register"
+    HOLDING = "holding"
 
 
 _STATUS_CODE = {
@@ -53,6 +59,13 @@ _STATUS_CODE = {
     Motion.STOPPED: 5,
 }
 _REGISTER_COMMANDS = {1: "open", 2: "close", 3: "stop", 4: "hold_open", 5: "release"}
+_HOLDING_STATUS = {
+    Motion.CLOSED: 1, Motion.OPEN: 2, Motion.OPENING: 3, Motion.CLOSING: 4,
+    Motion.STOPPED: 0, Motion.FAULT: 8,
+}  # fmt: skip
+_HOLDING_COMMANDS = {1: "open", 2: "close", 4: "stop"}
+HOLDING_COMMAND_REGISTER = 10
+HOLDING_STATUS_REGISTER = 20
 _COIL_COMMANDS = {0: "open", 1: "close", 2: "stop"}
 FAULT_JAM = 3
 
@@ -75,7 +88,8 @@ class BarrierSimulator(ModbusDeviceSimulator):
         framer: str = "socket",
         serial_port: str | None = None,
     ) -> None:
-        sizes = BlockSizes(coils=16, inputs=16, holding=4, input_regs=4)
+        holding = 24 if BarrierLayout(layout) is BarrierLayout.HOLDING else 4
+        sizes = BlockSizes(coils=16, inputs=16, holding=holding, input_regs=4)
         super().__init__(
             host=host,
             port=port,
@@ -85,6 +99,8 @@ class BarrierSimulator(ModbusDeviceSimulator):
             serial_port=serial_port,
         )
         self.layout = BarrierLayout(layout)
+        if self.layout is BarrierLayout.HOLDING:
+            self.unsupported_functions = {1, 2, 5, 15}
         self.travel_time = travel_time
         self.auto_close = auto_close
         self.hold_open = False
@@ -212,7 +228,13 @@ class BarrierSimulator(ModbusDeviceSimulator):
         ]
 
     def holding_registers(self) -> list[int]:
-        """Return command register (always 0) and auto-close time in 0.1 s."""
+        """Return command register (always 0) and auto-close time in 0.1 s; or the holding map."""
+        if self.layout is BarrierLayout.HOLDING:
+            values = [0] * 24
+            values[HOLDING_STATUS_REGISTER : HOLDING_STATUS_REGISTER + 3] = [
+                _HOLDING_STATUS[self.motion], self.fault_code, round(self.position * 100)
+            ]  # fmt: skip
+            return values
         return [0, round((self.auto_close or 0) * 10)]
 
     def input_registers(self) -> list[int]:
@@ -238,6 +260,8 @@ class BarrierSimulator(ModbusDeviceSimulator):
 
     def on_write_registers(self, address: int, values: list[int]) -> ExcCodes | None:
         """Register layout: register 0 takes a command code, register 1 the auto-close time."""
+        if self.layout is BarrierLayout.HOLDING:
+            return self._write_holding(address, values)
         for offset, value in enumerate(values):
             register = address + offset
             if register == 0 and self.layout is BarrierLayout.REGISTER:
@@ -250,6 +274,16 @@ class BarrierSimulator(ModbusDeviceSimulator):
                 self.auto_close = value / 10 if value else None
             else:
                 return ExcCodes.ILLEGAL_ADDRESS
+        return None
+
+    def _write_holding(self, address: int, values: list[int]) -> ExcCodes | None:
+        for offset, value in enumerate(values):
+            if address + offset != HOLDING_COMMAND_REGISTER:
+                return ExcCodes.ILLEGAL_ADDRESS
+            if value and value not in _HOLDING_COMMANDS:
+                return ExcCodes.ILLEGAL_VALUE
+            if value:
+                self.command(_HOLDING_COMMANDS[value])
         return None
 
     def snapshot(self) -> dict[str, object]:

@@ -7,13 +7,13 @@ import logging
 from typing import Any, ClassVar
 
 from hub import DeviceConfig, Gate, GateState, ServiceValidationError, SetupRetry
-from plugins.alarms.modbus_io.api import ModbusClient, ModbusError
+from plugins.alarms.modbus_io.api import ModbusClient, ModbusError, ModbusResponseError
 from plugins.alarms.modbus_io.poller import PollLoop
 
 from .api import BarrierClient, BarrierReading
 from .config import ModbusBarrierConfig
 from .const import DOMAIN
-from .profile import ProfileError, load_profile_blocking
+from .profile import ProfileError, load_device_profile_blocking
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -38,26 +38,39 @@ class ModbusBarrier(Gate):
         self._holding = False
         self._reading = BarrierReading("unknown")
         self._commands_sent = 0  # readings taken across a command are stale
+        self._model = self.config.model or ""
+        self._config_error: str | None = None
 
     @property
     def extra_attributes(self) -> dict[str, Any]:
         """Return the model, the hold flag and the controller's named values."""
-        attrs: dict[str, Any] = {"model": self.config.model, "held": self._holding}
+        attrs: dict[str, Any] = {"model": self._model, "held": self._holding}
         attrs.update(self._reading.attributes)
+        if self._config_error:
+            attrs["config_error"] = self._config_error
         return attrs
 
     async def setup(self) -> None:
         """Load the profile, read the controller once, then poll in the background."""
         cfg = self.config
         try:
-            profile = await self.hub.run_blocking(load_profile_blocking, cfg.model)
+            profile = await self.hub.run_blocking(
+                load_device_profile_blocking, self.hub.config.config_dir, cfg.model, cfg.profile,
+                cfg.profile_dir,
+            )  # fmt: skip
         except ProfileError as err:
             raise SetupRetry(str(err)) from err
+        self._model = profile.model
         modbus = ModbusClient(cfg.settings(max(1.0, cfg.scan_interval)))
         self._client = BarrierClient(modbus, profile)
         self.unique_id = f"{DOMAIN}:{cfg.host or cfg.serial_port}:{cfg.port}:{cfg.device_id}"
         try:
             self._apply(await self._client.read())
+        except ModbusResponseError as err:
+            if not err.config_error:
+                modbus.close()
+                raise SetupRetry(str(err)) from err
+            self._on_result(err)  # it answers: online, with the map's error shown
         except ModbusError as err:
             modbus.close()
             raise SetupRetry(str(err)) from err
@@ -85,10 +98,28 @@ class ModbusBarrier(Gate):
             self._apply(reading)
 
     def _on_result(self, error: ModbusError | None) -> None:
-        if error is None:
+        if isinstance(error, ModbusResponseError) and error.config_error:
+            self._show_config_error(f"configuration error: {error}")
+            self.set_available(True)  # the controller answers: online
+        elif error is None:
+            self._show_config_error(None)
             self.set_available(True)
         else:
             self.set_available(False, str(error))
+
+    def _show_config_error(self, text: str | None) -> None:
+        """A register map that does not fit the controller: state unknown, logged once."""
+        if text == self._config_error:
+            return
+        if text is not None:
+            _LOGGER.error("%s: %s. Hint: check the profile of model %s against the "
+                          "controller's register map", self.name, text, self._model)  # fmt: skip
+            self.state = GateState.UNKNOWN
+        else:
+            _LOGGER.info("%s: the register map reads again", self.name)
+        self._config_error = text
+        if self.available:
+            self.write_state()
 
     def _apply(self, reading: BarrierReading) -> None:
         """Take a reading; write the state only when something changed."""
@@ -107,7 +138,7 @@ class ModbusBarrier(Gate):
         if self._client is None or not self.available:
             raise ServiceValidationError(f"{self.entity_id} is unavailable")
         if not self._client.supports(name):
-            raise ServiceValidationError(f"{self.entity_id} ({self.config.model}) has no {name}")
+            raise ServiceValidationError(f"{self.entity_id} ({self._model}) has no {name}")
         self._commands_sent += 1
         try:
             await self._client.command(name)

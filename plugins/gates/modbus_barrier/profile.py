@@ -23,7 +23,10 @@ __all__ = [
     "ReadSpec",
     "StatusSpec",
     "known_models",
+    "load_device_profile_blocking",
     "load_profile_blocking",
+    "load_profile_file_blocking",
+    "resolve_profile",
 ]
 
 PROFILE_DIR = Path(__file__).with_name("profiles")
@@ -117,22 +120,61 @@ known_models()  # list the folder at import time, not later on the event loop
 
 
 def load_profile_blocking(model: str, directory: Path = PROFILE_DIR) -> Profile:
-    """Read and validate profiles/<model>.yaml (file I/O: run it in an executor)."""
+    """Read and validate <directory>/<model>.yaml (file I/O: run it in an executor)."""
     path = directory / f"{model}.yaml"
-    try:
-        data = yaml.safe_load(path.read_text())
-    except FileNotFoundError:
+    if not path.is_file() and directory == PROFILE_DIR:
         known = ", ".join(known_models()) or "none"
-        raise ProfileError(f"no profile for model {model!r} (known: {known})") from None
+        raise ProfileError(f"no profile for model {model!r} (known: {known})")
+    profile = load_profile_file_blocking(path)
+    if profile.model != model:
+        raise ProfileError(f"{path}: model: {profile.model!r} does not match the file name")
+    return profile
+
+
+def load_profile_file_blocking(path: Path) -> Profile:
+    """Read and validate one profile file; ProfileError names the file and the field."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ProfileError(f"{path}: no such profile file") from None
+    except OSError as err:
+        raise ProfileError(f"{path}: cannot read: {err.strerror}") from err
     except yaml.YAMLError as err:
         raise ProfileError(f"{path}: invalid YAML: {err}") from err
     try:
-        profile = Profile.model_validate(data)
+        return Profile.model_validate(data)
     except ValidationError as err:
         problems = "; ".join(
             f"{'.'.join(str(p) for p in e['loc']) or '(top)'}: {e['msg']}" for e in err.errors()
         )
         raise ProfileError(f"{path}: {problems}") from err
-    if profile.model != model:
-        raise ProfileError(f"{path}: model: {profile.model!r} does not match the file name")
-    return profile
+
+
+def resolve_profile(
+    config_dir: Path, model: str | None, profile: str | None, profile_dir: str | None
+) -> tuple[str, Path]:
+    """Where a device's register map is: (model name, file). Built-ins are the fallback.
+
+    `profile` is a file; `profile_dir` a folder holding `<model>.yaml` files; relative paths
+    start at the site configuration's folder. Checks nothing on disk but the folder lookup.
+    """
+    if profile is not None:
+        path = Path(profile).expanduser()
+        return path.stem, path if path.is_absolute() else config_dir / path
+    assert model is not None  # the config model requires one of them
+    if profile_dir is not None:
+        folder = Path(profile_dir).expanduser()
+        candidate = (folder if folder.is_absolute() else config_dir / folder) / f"{model}.yaml"
+        if candidate.is_file():
+            return model, candidate
+    return model, PROFILE_DIR / f"{model}.yaml"
+
+
+def load_device_profile_blocking(
+    config_dir: Path, model: str | None, profile: str | None, profile_dir: str | None
+) -> Profile:
+    """The register map of one device entry (file I/O: run it in an executor)."""
+    name, path = resolve_profile(config_dir, model, profile, profile_dir)
+    if profile is not None:
+        return load_profile_file_blocking(path)
+    return load_profile_blocking(name, path.parent)
