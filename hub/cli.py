@@ -24,6 +24,9 @@ EXTRA_COMMANDS: list[str] = ["hub.auth.cli", "hub.discovery.cli", "hub.faces.cli
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; return the exit code."""
+    if argv is None:  # the command itself, not a test calling main([...]) in its process
+        # What the hub writes (database, photos, snapshots, keys, exports) is for it only.
+        os.umask(0o077)
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["sim"]:  # everything after `sim` belongs to the simulators' own CLI
         return _sim(argparse.Namespace(sim_args=argv[1:]))

@@ -17,6 +17,7 @@ from .bus import Context, EventBus
 from .camera import CAMERA_SERVICES
 from .components import COMPONENTS, resolve
 from .config import HubConfig
+from .datadir import check_data_dir_blocking
 from .entity import Entity
 from .entity_services import register_entity_services
 from .gate import GATE_SERVICES
@@ -120,6 +121,9 @@ class Hub:
         """Start components, plugins and devices; return when first setup attempts are done."""
         self.state = "starting"
         started = time.monotonic()
+        warning = await self.run_blocking(check_data_dir_blocking, self.config.data_dir)
+        if warning:
+            _LOGGER.warning(warning)
         for domain, services in _DOMAIN_SERVICES.items():
             register_entity_services(self, domain, services)
         register_incident_services(self)

@@ -10,6 +10,8 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .datadir import write_private_blocking
+
 if TYPE_CHECKING:
     from .hub import Hub
 
@@ -36,11 +38,8 @@ class SnapshotStore:
         return snap_id
 
     def _write_blocking(self, snap_id: str, data: bytes, meta: dict[str, Any]) -> None:
-        self.root.mkdir(parents=True, exist_ok=True)
-        tmp = self.root / f"{snap_id}.tmp"
-        tmp.write_bytes(data)
-        tmp.replace(self.root / f"{snap_id}.jpg")
-        (self.root / f"{snap_id}.json").write_text(json.dumps(meta))
+        write_private_blocking(self.root / f"{snap_id}.jpg", data)
+        write_private_blocking(self.root / f"{snap_id}.json", json.dumps(meta).encode())
 
     def path(self, snap_id: str) -> Path | None:
         """Return where a snapshot id's file would be, or None for a malformed id."""

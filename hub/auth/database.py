@@ -6,6 +6,7 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ..datadir import private_sqlite_file_blocking
 from ..recorder.db import Database
 
 if TYPE_CHECKING:
@@ -24,11 +25,11 @@ def _recorder_database(hub: Hub) -> Database | None:
 
 
 def _migrated_blocking(url: str | None, data_dir: Path) -> Database:
-    from ..recorder.component import default_url
+    from ..recorder.component import DB_FILE, default_url
     from ..recorder.migrate import upgrade_heads_blocking
 
     if url is None:
-        data_dir.mkdir(parents=True, exist_ok=True)
+        private_sqlite_file_blocking(data_dir / DB_FILE)
         url = default_url(data_dir)
     upgrade_heads_blocking(url)  # every branch, ours (auth, visitors) included
     return Database(url)

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import ValidationError
 
 from ..config.located import location_of
+from ..datadir import private_sqlite_file_blocking
 from ..exceptions import ConfigError
 from ..recognition import Recognizer, RecognizerConfig
 from ..recorder import Database
@@ -69,13 +70,13 @@ async def open_gallery_db(hub: Hub, config: RecognitionConfig) -> tuple[Database
 
 def migrated_database_blocking(url: str | None, recorder: Any, data_dir: Path) -> Database:
     """Return the hub's database (given URL, recorder URL, or default file), migrated."""
-    from ..recorder.component import default_url
+    from ..recorder.component import DB_FILE, default_url
     from ..recorder.migrate import upgrade_heads_blocking
 
     url = url or getattr(recorder, "db_url", None) or default_url(data_dir)
     assert url is not None
-    if url.startswith("sqlite"):
-        data_dir.mkdir(parents=True, exist_ok=True)
+    if url == default_url(data_dir):
+        private_sqlite_file_blocking(data_dir / DB_FILE)
     upgrade_heads_blocking(url)
     return Database(url)
 

@@ -6,7 +6,6 @@ import asyncio
 import contextlib
 import datetime as dt
 import logging
-import os
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,6 +15,7 @@ import numpy as np
 import numpy.typing as npt
 from sqlalchemy import delete, select
 
+from ..datadir import write_private_blocking
 from ..recorder import Database
 from .models import FacePhoto, Person
 
@@ -158,10 +158,7 @@ def _aware(value: dt.datetime | None) -> dt.datetime | None:
 
 
 def _write_file_blocking(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".part")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
+    write_private_blocking(path, data)
 
 
 def _unlink_blocking(path: Path) -> None:

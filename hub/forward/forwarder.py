@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..bus import Context, Event
+from ..datadir import private_dirs_blocking
 from ..exceptions import ServiceValidationError
 from ..incidents import EVENT_INCIDENT_RAISED, EVENT_INCIDENT_UPDATED, OutboxItem
 from .config import DestinationConfig, MqttConfig, PoliceConfig, SiaConfig, WebhookConfig
@@ -168,7 +169,7 @@ class Forwarder:
 def _key_file_blocking(path: Path) -> bytes:
     if path.exists():
         return bytes.fromhex(path.read_text().strip())
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_dirs_blocking(path.parent)
     key = os.urandom(32)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as handle:

@@ -14,6 +14,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
 from ..bus import MATCH_ALL
+from ..datadir import private_sqlite_file_blocking
 from ..services import ServiceCall
 from .config import RecorderConfig
 from .db import Database
@@ -167,4 +168,4 @@ async def _current_revisions(db: Database) -> frozenset[str]:
 
 
 def _mkdir_blocking(path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_sqlite_file_blocking(path)
