@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from .config import load_config
-from .exceptions import ConfigError
+from .exceptions import ConfigError, HubError
 from .plugins import PluginRegistry
 
 __all__ = ["main"]
@@ -128,7 +128,11 @@ def _run(args: argparse.Namespace) -> int:
         hub = Hub(config, registry)
         await hub.run()
 
-    asyncio.run(run())
+    try:
+        asyncio.run(run())
+    except HubError as exc:  # the hub could not start (port in use, ...): say why, exit 1
+        logging.getLogger("hub").error("Campus Hub did not start: %s", exc)
+        return 1
     return 0
 
 

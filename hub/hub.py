@@ -251,13 +251,17 @@ class Hub:
             _LOGGER.exception("%s: shutdown failed", entity.name)
 
     async def run(self) -> None:
-        """Start, run until SIGINT/SIGTERM, then stop gracefully."""
+        """Start, run until SIGINT/SIGTERM, then stop gracefully; a failed start stops, raises."""
         loop = asyncio.get_running_loop()
         stop = asyncio.Event()
         for sig in (signal.SIGINT, signal.SIGTERM):
             with contextlib.suppress(NotImplementedError):
                 loop.add_signal_handler(sig, stop.set)
-        await self.start()
+        try:
+            await self.start()
+        except BaseException:
+            await self.stop()  # what did start (database, tasks) is closed again
+            raise
         try:
             await stop.wait()
         finally:

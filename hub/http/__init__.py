@@ -71,6 +71,7 @@ async def setup(hub: Hub, config: HttpConfig | None) -> None:
     cost = config.auth
     passwords = Passwords(cost.argon2_time_cost, cost.argon2_memory_kib, cost.argon2_parallelism)
     http = HttpComponent(hub, config, AuthStore(hub, db, passwords), registry)
+    http.bind()  # before devices and automations start: a taken port ends the start here
     hub.components[DOMAIN] = http
     hub.bus.listen(EVENT_AUDIT_LOGGED, http.audit_log.on_event)
 

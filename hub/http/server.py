@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import socket
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
@@ -12,7 +13,7 @@ from aiohttp import web
 from ..auth.audit import AuditLog
 from ..auth.store import AuthStore
 from ..bus import Event
-from ..exceptions import DeviceError, ServiceNotFound, ServiceValidationError
+from ..exceptions import DeviceError, HubError, ServiceNotFound, ServiceValidationError
 from .config import HttpConfig
 from .errors import ApiError, error_response
 from .routing import RouteRegistry, wrap
@@ -27,6 +28,7 @@ _LOGGER = logging.getLogger(__name__)
 __all__ = ["HTTP_KEY", "HttpComponent"]
 
 _GZIP_MIN = 2048
+_BACKLOG = 128
 HTTP_KEY: web.AppKey[HttpComponent] = web.AppKey("campus_http")
 
 
@@ -44,6 +46,7 @@ class HttpComponent:
         self.app: web.Application | None = None
         self.port: int | None = None
         self._runner: web.AppRunner | None = None
+        self._socket: socket.socket | None = None
         self.started = asyncio.Event()
         #: Open WebSocket connections, closed when their credentials stop being valid.
         self.websockets = WebSocketRegistry(self.auth, config.auth.websocket_check_seconds)
@@ -68,22 +71,36 @@ class HttpComponent:
         self.app = app
         return app
 
+    def bind(self) -> None:
+        """Take the port now, at setup: a port in use stops the hub before it touches devices.
+
+        Raise HubError naming the address (a second hub on the same port must exit, not run
+        headless against the same database and devices).
+        """
+        host, port = self.config.host, self.config.port
+        try:
+            infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM,
+                                       flags=socket.AI_PASSIVE)
+            family = infos[0][0]
+            sock = socket.create_server((host, port), family=family, backlog=_BACKLOG)
+        except OSError as exc:
+            raise HubError(f"http: cannot listen on {host}:{port}: {exc.strerror or exc}. "
+                           f"Is another campus-hub running? Stop it or change http.port"
+                           ) from None
+        sock.setblocking(False)
+        self._socket = sock
+        self.port = sock.getsockname()[1]
+
     async def on_hub_started(self, _event: Event) -> None:
-        """Start listening once every component and plugin has registered its routes."""
+        """Start serving once every component and plugin has registered its routes."""
+        if self._socket is None:
+            self.bind()
+        assert self._socket is not None
         runner = web.AppRunner(self.build_app(), access_log=None, handler_cancellation=True)
         await runner.setup()
-        site = web.TCPSite(runner, self.config.host, self.config.port)
-        try:
-            await site.start()
-        except OSError as exc:
-            _LOGGER.error("HTTP: cannot listen on %s:%s: %s", self.config.host, self.config.port,
-                          exc)
-            await runner.cleanup()
-            return
+        site = web.SockSite(runner, self._socket)
+        await site.start()
         self._runner = runner
-        server = site._server
-        sockets = getattr(server, "sockets", None) or []
-        self.port = sockets[0].getsockname()[1] if sockets else self.config.port
         _LOGGER.info("Panel and API on http://%s:%s/", self.config.host, self.port)
         self.hub.create_task(self.websockets.run(), name="http websocket access check")
         self.started.set()
@@ -93,6 +110,9 @@ class HttpComponent:
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
+        if self._socket is not None:
+            self._socket.close()
+            self._socket = None
 
     @property
     def url(self) -> str:
