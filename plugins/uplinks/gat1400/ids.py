@@ -32,6 +32,7 @@ __all__ = [
     "PROVINCES",
     "DeviceCode",
     "IdFactory",
+    "Role",
     "check_device_id",
     "check_image_id",
     "check_object_id",

@@ -296,11 +296,13 @@ class ViidDouble:
         return next(r.body for r in self.faces if r.face_id == face_id)
 
     async def push(self, url: str, path: str, body: dict[str, Any], user: str = "viid",
-                   password: str = "police-pw", **headers: str) -> tuple[int, Any]:
+                   password: str = "police-pw", method: str = "POST",
+                   **headers: str) -> tuple[int, Any]:
         """POST `body` to the hub as the platform does (Digest, User-Identify)."""
         digest = aiohttp.DigestAuthMiddleware(login=user, password=password)
-        async with aiohttp.ClientSession(middlewares=(digest,)) as session, session.post(
-                url + path, json=body, headers={"User-Identify": SERVER_ID, **headers}) as resp:
+        sent = {"User-Identify": SERVER_ID, **headers}
+        async with aiohttp.ClientSession(middlewares=(digest,)) as session, session.request(
+                method, url + path, json=body, headers=sent) as resp:
             text = await resp.text()
             try:
                 return resp.status, json.loads(text)
