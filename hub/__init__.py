@@ -27,6 +27,7 @@ from .incidents import CategoryConfig, Incident, IncidentStatus, Priority, local
 from .sensor import Sensor
 from .speaker import Speaker
 from .states import State, StateMachine
+from .switch import Switch, SwitchState
 from .uplinks import SUBSCRIPTIONS, BacklogConfig, Uplink, UplinkConfig, UplinkItem
 
 __version__ = "0.1.0"
@@ -72,6 +73,8 @@ __all__ = [
     "Speaker",
     "State",
     "StateMachine",
+    "Switch",
+    "SwitchState",
     "Uplink",
     "UplinkConfig",
     "UplinkItem",

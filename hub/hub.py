@@ -28,6 +28,7 @@ from .services import ServiceCall, ServiceRegistry
 from .snapshots import SnapshotStore
 from .speaker import SPEAKER_SERVICES
 from .states import StateMachine
+from .switch import SWITCH_SERVICES
 
 if TYPE_CHECKING:
     import aiohttp
@@ -41,7 +42,7 @@ EVENT_HUB_STARTED = "hub_started"
 EVENT_HUB_STOPPING = "hub_stopping"
 EVENT_AUDIT_LOGGED = "audit_logged"
 _DOMAIN_SERVICES = {"gate": GATE_SERVICES, "camera": CAMERA_SERVICES, "alarm": ALARM_SERVICES,
-                    "speaker": SPEAKER_SERVICES}
+                    "speaker": SPEAKER_SERVICES, "switch": SWITCH_SERVICES}
 _BACKOFF_MAX = 60.0
 
 

@@ -13,8 +13,8 @@ from .exceptions import ManifestError
 
 __all__ = ["Manifest", "find_manifest", "read_manifest"]
 
-Kind = Literal["camera", "gate", "alarm", "speaker", "sensor", "recognition", "uplink",
-               "other"]
+Kind = Literal["camera", "gate", "alarm", "speaker", "sensor", "switch", "recognition",
+               "uplink", "other"]
 
 
 class Manifest(BaseModel):

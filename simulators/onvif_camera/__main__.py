@@ -47,6 +47,7 @@ def parse_args(argv: list[str] | None = None) -> SimulatorConfig:
     p.add_argument("--endpoint-addressing", choices=["wsa2004", "wsa2005"], default="wsa2004",
                    help="WS-Addressing namespace of the EndpointReference")  # fmt: skip
     p.add_argument("--discovery-reply", choices=["match", "fault"], default="match")
+    p.add_argument("--relays", type=int, default=0, help="relay outputs (DeviceIO service)")
     p.add_argument("--missing", action="append", default=[], metavar="OPERATION",
                    help="answer this operation ActionNotSupported (repeatable)")  # fmt: skip
     a = p.parse_args(argv)
@@ -59,7 +60,7 @@ def parse_args(argv: list[str] | None = None) -> SimulatorConfig:
         discovery=a.discovery, discovery_port=a.discovery_port, multicast=a.multicast,
         zeroconf=a.zeroconf, missing_operations=frozenset(a.missing),
         probe_matches_wrapper=not a.bare_probe_match, endpoint_addressing=a.endpoint_addressing,
-        discovery_reply=a.discovery_reply,
+        discovery_reply=a.discovery_reply, relay_outputs=a.relays,
     )  # fmt: skip
 
 

@@ -48,6 +48,11 @@ class SimulatorConfig:
     ptz: bool = True
     media2: bool = True
     digital_inputs: int = 2
+    #: Relay outputs served by the DeviceIO service (AlarmOut_1...); 0: no DeviceIO service.
+    relay_outputs: int = 0
+    #: "monostable": an activated relay falls back to idle after relay_delay seconds.
+    relay_mode: Literal["bistable", "monostable"] = "bistable"
+    relay_delay: float = 1.0
     width: int = 640
     height: int = 360
     fps: float = 5.0

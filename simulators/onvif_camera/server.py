@@ -168,6 +168,7 @@ class CameraSimulator:
             "ptz": {"pan": ptz.pan, "tilt": ptz.tilt, "zoom": ptz.zoom, "moves": ptz.moves[-20:]},
             "events": {f"{k}:{t}": v for (k, t), v in self.ctx.events.values.items()},
             "subscriptions": len(self.ctx.events.live()),
+            "relays": {token: self.ctx.relay_active(token) for token in self.ctx.relays},
             "requests": dict(self.http.requests) if self.http else {},
         }
 

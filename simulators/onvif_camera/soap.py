@@ -15,6 +15,7 @@ NS = {
     "trt": "http://www.onvif.org/ver10/media/wsdl",
     "tr2": "http://www.onvif.org/ver20/media/wsdl",
     "tptz": "http://www.onvif.org/ver20/ptz/wsdl",
+    "tmd": "http://www.onvif.org/ver10/deviceIO/wsdl",
     "tev": "http://www.onvif.org/ver10/events/wsdl",
     "tt": "http://www.onvif.org/ver10/schema",
     "wsnt": "http://docs.oasis-open.org/wsn/b-2",

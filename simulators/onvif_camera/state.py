@@ -66,6 +66,15 @@ class PtzState:
 
 
 @dataclass(slots=True)
+class RelayState:
+    """One relay output: active or not, and since when (monostable relays fall back)."""
+
+    active: bool = False
+    since: float = 0.0
+    changes: list[bool] = field(default_factory=list)
+
+
+@dataclass(slots=True)
 class DeviceContext:
     """Everything a SOAP handler may read or change."""
 
@@ -74,6 +83,19 @@ class DeviceContext:
     rtsp_url: str | None = None
     events: EventHub = field(default_factory=EventHub)
     ptz: PtzState = field(default_factory=PtzState)
+    relays: dict[str, RelayState] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for n in range(1, self.config.relay_outputs + 1):
+            self.relays[f"AlarmOut_{n}"] = RelayState()
+
+    def relay_active(self, token: str) -> bool:
+        """A relay's logical state now (a monostable one is idle again after its delay)."""
+        relay = self.relays[token]
+        c = self.config
+        if relay.active and c.relay_mode == "monostable":
+            relay.active = time.monotonic() - relay.since < c.relay_delay
+        return relay.active
 
     def xaddr(self, service: str) -> str:
         """Service address, e.g. xaddr("media") -> http://127.0.0.1:P/onvif/media_service."""

@@ -18,16 +18,24 @@ from onvif import ONVIFCamera
 from .errors import OnvifAuthError, OnvifError, OnvifFault, OnvifUnavailable, guarded
 from .events import parse_message
 from .media2 import TR2, Media2Client
-from .models import CameraEvent, DeviceInfo, MediaProfile
+from .models import CameraEvent, DeviceInfo, MediaProfile, RelayOutput
 
 _LOGGER = logging.getLogger(__name__)
 
 __all__ = [
-    "CameraEvent", "DeviceInfo", "MediaProfile", "OnvifAuthError", "OnvifClient", "OnvifError",
-    "OnvifFault", "OnvifUnavailable",
+    "CameraEvent",
+    "DeviceInfo",
+    "MediaProfile",
+    "OnvifAuthError",
+    "OnvifClient",
+    "OnvifError",
+    "OnvifFault",
+    "OnvifUnavailable",
+    "RelayOutput",
 ]  # fmt: skip
 
 PTZ_NS = "http://www.onvif.org/ver20/ptz/wsdl"
+DEVICEIO_NS = "http://www.onvif.org/ver10/deviceIO/wsdl"
 EVENTS_NS = "http://www.onvif.org/ver10/events/wsdl"
 PULLPOINT_NS = f"{EVENTS_NS}/PullPointSubscription"
 SnapshotAuth = Literal["auto", "digest", "basic"]
@@ -53,6 +61,7 @@ class OnvifClient:
         self.media2 = False
         self.has_ptz = False
         self.has_events = False
+        self.has_deviceio = False
         self._pull: Any = None
         self._subscription: Any = None
         self.subscription_expires: float = 0.0
@@ -81,6 +90,7 @@ class OnvifClient:
         )  # fmt: skip
         self.has_ptz = PTZ_NS in camera.xaddrs
         self.has_events = EVENTS_NS in camera.xaddrs
+        self.has_deviceio = DEVICEIO_NS in camera.xaddrs
         self.media2 = self.use_media2 and TR2 in camera.xaddrs
         self.profiles = await self._load_profiles()
         return self.info
@@ -239,6 +249,21 @@ class OnvifClient:
         )
         return str(result)
 
+    # -- relay outputs (DeviceIO) -------------------------------------------------------------
+    async def relay_outputs(self) -> list[RelayOutput]:
+        """The camera's relay outputs ([] without a DeviceIO service)."""
+        if not self.has_deviceio:
+            return []
+        deviceio = await self._call(self._require().create_deviceio_service(), "DeviceIO service")
+        outputs = await self._call(deviceio.GetRelayOutputs(), "GetRelayOutputs")
+        return [_relay(raw) for raw in outputs or []]
+
+    async def set_relay(self, token: str, active: bool) -> None:
+        """Set one relay output's logical state (active or inactive)."""
+        deviceio = await self._call(self._require().create_deviceio_service(), "DeviceIO service")
+        state = {"RelayOutputToken": token, "LogicalState": "active" if active else "inactive"}
+        await self._call(deviceio.SetRelayOutputState(state), "SetRelayOutputState")
+
     # -- events -------------------------------------------------------------------------------
     async def subscribe(self, seconds: int = 60) -> None:
         """Create a PullPoint subscription (replacing any previous one)."""
@@ -310,4 +335,16 @@ def _profile(raw: Any) -> MediaProfile:
         width=int(getattr(resolution, "Width", 0) or 0),
         height=int(getattr(resolution, "Height", 0) or 0),
         ptz=getattr(raw, "PTZConfiguration", None) is not None,
+    )
+
+
+def _relay(raw: Any) -> RelayOutput:
+    props = getattr(raw, "Properties", None)
+    delay = getattr(props, "DelayTime", None)
+    seconds = delay.total_seconds() if isinstance(delay, dt.timedelta) else 0.0
+    return RelayOutput(
+        token=str(raw.token),
+        monostable=str(getattr(props, "Mode", "")) == "Monostable",
+        delay=seconds,
+        idle_state=str(getattr(props, "IdleState", "") or ""),
     )

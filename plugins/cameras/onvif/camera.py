@@ -32,6 +32,7 @@ from .const import (
     PLATFORM,
     CameraEventData,
 )
+from .relay import OnvifRelay
 
 if TYPE_CHECKING:
     from hub import Hub
@@ -67,6 +68,7 @@ class OnvifCamera(Camera):
         self._grabber: FrameGrabber | None = None
         self._task: asyncio.Task[None] | None = None
         self._lock = asyncio.Lock()
+        self.relays: dict[str, OnvifRelay] = {}
 
     # -- lifecycle ------------------------------------------------------------------------------
     async def setup(self) -> None:
@@ -92,7 +94,23 @@ class OnvifCamera(Camera):
         self.connected, self._failing = True, False
         self.set_available(True)
         self.write_state()
+        await self._add_relays()
+        for relay in self.relays.values():
+            relay.set_available(True)
         return True
+
+    async def _add_relays(self) -> None:
+        """Add a switch entity for each relay output the camera has (once, when first seen)."""
+        try:
+            outputs = await self.client.relay_outputs()
+        except OnvifError as err:
+            _LOGGER.warning("%s: cannot list relay outputs: %s", self.name, err)
+            return
+        for output in outputs:
+            if output.token not in self.relays:
+                relay = OnvifRelay(self, output)
+                self.relays[output.token] = relay
+                self.hub.add_entity(relay)
 
     def _lost(self, err: OnvifError) -> None:
         """Log once per outage (error level), mark unavailable."""
@@ -103,6 +121,8 @@ class OnvifCamera(Camera):
             _LOGGER.debug("%s: still failing: %s", self.name, err)
         self._failing = True
         self.connected = False
+        for relay in self.relays.values():
+            relay.set_available(False, f"camera unavailable: {err}")
         self.set_available(False, str(err))
         self.write_state()  # set_available only writes on a change; the reason may be new
 

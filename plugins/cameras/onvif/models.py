@@ -41,3 +41,13 @@ class CameraEvent:
     value: bool
     topic: str
     initial: bool
+
+
+@dataclass(frozen=True, slots=True)
+class RelayOutput:
+    """A relay output of the DeviceIO service: token, mode and (monostable) delay."""
+
+    token: str
+    monostable: bool
+    delay: float
+    idle_state: str

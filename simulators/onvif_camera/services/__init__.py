@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from . import device, event, media, media2, ptz
+from . import device, deviceio, event, media, media2, ptz
 from .base import Handler, SoapFaultError
 
 #: URL path segment -> operation name -> handler.
 SERVICES: dict[str, dict[str, Handler]] = {
     "device": device.HANDLERS,
+    "deviceio": deviceio.HANDLERS,
     "media": media.HANDLERS,
     "media2": media2.HANDLERS,
     "ptz": ptz.HANDLERS,

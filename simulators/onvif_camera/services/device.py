@@ -52,7 +52,7 @@ async def get_capabilities(ctx: DeviceContext, req: SoapRequest) -> str:
         "<tds:GetCapabilitiesResponse><tds:Capabilities>"
         f"<tt:Device><tt:XAddr>{ctx.xaddr('device')}</tt:XAddr>"
         f"<tt:IO><tt:InputConnectors>{inputs}</tt:InputConnectors>"
-        "<tt:RelayOutputs>0</tt:RelayOutputs></tt:IO></tt:Device>"
+        f"<tt:RelayOutputs>{ctx.config.relay_outputs}</tt:RelayOutputs></tt:IO></tt:Device>"
         f"<tt:Events><tt:XAddr>{ctx.xaddr('events')}</tt:XAddr>"
         "<tt:WSSubscriptionPolicySupport>false</tt:WSSubscriptionPolicySupport>"
         "<tt:WSPullPointSupport>true</tt:WSPullPointSupport>"
@@ -84,6 +84,8 @@ async def get_services(ctx: DeviceContext, req: SoapRequest) -> str:
         rows.append(_service(NS["tr2"], ctx.xaddr("media2"), 2))
     if ctx.config.ptz:
         rows.append(_service(NS["tptz"], ctx.xaddr("ptz"), 2))
+    if ctx.config.relay_outputs:
+        rows.append(_service(NS["tmd"], ctx.xaddr("deviceio"), 2))
     return f"<tds:GetServicesResponse>{''.join(rows)}</tds:GetServicesResponse>"
 
 

@@ -1,0 +1,65 @@
+"""ONVIF relay outputs (DeviceIO) as switch entities, against the simulator (issue 10.14)."""
+
+from __future__ import annotations
+
+import pytest
+
+from hub import ServiceValidationError
+from hub.testing.harness import wait_for, wait_for_state
+from simulators.onvif_camera import OPEN_NONE, CameraSimulator
+
+from .conftest import HubFactory, onvif_yaml, state_of
+
+SIREN, DOOR = "switch.gate_alarmout_1", "switch.gate_alarmout_2"
+
+
+def _relays(sim: CameraSimulator) -> dict[str, bool]:
+    relays: dict[str, bool] = sim.status()["relays"]
+    return relays
+
+
+async def test_relays_are_switches_with_on_and_off(hub_factory: HubFactory) -> None:
+    """Each relay output is a switch; switch.turn_on/turn_off set it on the camera."""
+    sim = CameraSimulator(open_operations=OPEN_NONE, control_port=None, relay_outputs=2)
+    async with sim:
+        h = await hub_factory(onvif_yaml(sim))
+        await wait_for_state(h.hub, "camera.gate", "streaming")
+        state = await wait_for_state(h.hub, SIREN, "off")
+        assert state.attributes["camera"] == "camera.gate"
+        assert state.attributes["token"] == "AlarmOut_1"
+        assert state_of(h, DOOR).state == "off"
+        await h.hub.services.call("switch", "turn_on", {"entity_id": SIREN})
+        assert state_of(h, SIREN).state == "on"
+        assert _relays(sim) == {"AlarmOut_1": True, "AlarmOut_2": False}
+        await h.hub.services.call("switch", "turn_off", {"entity_id": SIREN})
+        assert state_of(h, SIREN).state == "off" and _relays(sim)["AlarmOut_1"] is False
+        await sim.go_down()
+        await wait_for_state(h.hub, SIREN, "unavailable", timeout=10)
+        with pytest.raises(ServiceValidationError, match="unavailable"):
+            await h.hub.services.call("switch", "turn_on", {"entity_id": SIREN})
+        await sim.come_up()
+        await wait_for_state(h.hub, SIREN, "off", timeout=10)
+
+
+async def test_monostable_relay_falls_back_to_off(hub_factory: HubFactory) -> None:
+    """A monostable relay is on for its delay, then off, on the camera and in the hub."""
+    sim = CameraSimulator(
+        control_port=None, relay_outputs=1, relay_mode="monostable", relay_delay=0.4
+    )
+    async with sim:
+        h = await hub_factory(onvif_yaml(sim))
+        await wait_for_state(h.hub, SIREN, "off")
+        assert state_of(h, SIREN).attributes["mode"] == "monostable"
+        await h.hub.services.call("switch", "turn_on", {"entity_id": SIREN})
+        assert state_of(h, SIREN).state == "on" and _relays(sim)["AlarmOut_1"] is True
+        await wait_for_state(h.hub, SIREN, "off", timeout=2)
+        assert _relays(sim)["AlarmOut_1"] is False
+
+
+async def test_camera_without_deviceio_has_no_switch(hub_factory: HubFactory) -> None:
+    """No DeviceIO service: no switch entity, the camera works as before."""
+    async with CameraSimulator(control_port=None) as sim:
+        h = await hub_factory(onvif_yaml(sim))
+        await wait_for_state(h.hub, "camera.gate", "streaming")
+        assert await wait_for(lambda: h.hub.states.get("camera.gate"))
+        assert not [e for e in h.hub.entities if e.startswith("switch.")]
