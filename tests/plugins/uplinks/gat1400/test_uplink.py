@@ -257,3 +257,19 @@ def test_bad_config_names_the_field(tmp_path: Path, plugin_registry: Any) -> Non
     assert "ape_id" in text and "20 digits" in text
 
 
+
+
+def test_documented_configuration_is_valid(tmp_path: Path, plugin_registry: Any) -> None:
+    """The YAML in docs/police.md's GA/T 1400 section passes check-config as printed."""
+    doc = (Path(__file__).resolve().parents[4] / "docs" / "police.md").read_text()
+    section = doc[doc.index("## GA/T 1400"):]
+    block = section[section.index("```yaml\n") + 8:]
+    block = block[:block.index("```")]
+    (tmp_path / "secrets.yaml").write_text("viid_password: a\nviid_notify_password: b\n")
+    path = tmp_path / "site.yaml"
+    path.write_text(block)
+    config = load_config(path, plugin_registry.config_models(),
+                         uplinks=plugin_registry.uplink_models())
+    [entry] = config.sections["uplinks"]
+    assert entry.police_categories["在逃人员"].name == "wanted"
+    assert entry.cameras["camera.gate"].ape_id == "32010000001320000007"
