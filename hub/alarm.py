@@ -1,8 +1,19 @@
-"""Alarm inputs: panic buttons, metal detectors, tamper and intrusion contacts."""
+"""Alarm inputs: panic buttons, metal detectors, tamper and intrusion contacts.
+
+No alarm signal may be lost (GB 50394): every press is recorded, latched or not. A press
+raises an incident of the input's category; a press while that incident is open adds a
+`repeated` step to it; a press after it ended raises a new one. A latched input stays
+`triggered` until a person resets it (`alarm.reset`, the panel), but it never stops
+recording presses. Presses are stored in order by one task per input, retried until stored;
+while a press cannot be stored the input shows why (`raise_error`, `pending_presses`).
+"""
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import time
+from collections import deque
 from enum import StrEnum
 from typing import Any, ClassVar
 
@@ -13,6 +24,9 @@ from .incidents.messages import localized_message
 _LOGGER = logging.getLogger(__name__)
 
 __all__ = ["ALARM_SERVICES", "AlarmConfig", "AlarmInput", "AlarmState"]
+
+_RETRY_FIRST = 0.2
+_RETRY_MAX = 10.0
 
 
 class AlarmState(StrEnum):
@@ -32,11 +46,12 @@ class AlarmConfig(DeviceConfig):
 
 
 class AlarmInput(Entity):
-    """An input that raises an incident of its category when it triggers.
+    """An input that raises an incident of its category on every press.
 
-    Subclasses call `set_triggered(True/False)` from their polling or push code; the base
-    class writes the state, honours the latch and raises the incident. Alarm inputs are
-    supervised: while unavailable the hub holds a device_offline incident open.
+    Subclasses call `set_triggered(True/False)` with the input's level from their polling or
+    push code; the base class finds the presses (rising edges), writes the state, honours the
+    latch and records each press. Alarm inputs are supervised: while unavailable the hub
+    holds a device_offline incident open.
     """
 
     domain: ClassVar[str] = "alarm"
@@ -54,39 +69,87 @@ class AlarmInput(Entity):
         self.state = AlarmState.IDLE
         self.trigger_count = 0
         self.active_incident: str | None = None
+        self.raise_error: str | None = None
+        self._level = False  # the input as last reported: operated or not
+        self._presses: deque[tuple[float, dict[str, Any]]] = deque()
+        self._recorder: asyncio.Task[None] | None = None
+
+    @property
+    def level(self) -> bool:
+        """Return whether the input is operated now (pressed, contact open, ...)."""
+        return self._level
 
     @property
     def extra_attributes(self) -> dict[str, Any]:
         """Return the alarm's attributes."""
         return {"category": self.category, "latched": self.latch,
-                "trigger_count": self.trigger_count, "incident_id": self.active_incident}
+                "trigger_count": self.trigger_count, "incident_id": self.active_incident,
+                "pending_presses": len(self._presses), "raise_error": self.raise_error}
 
     def set_triggered(self, triggered: bool, details: dict[str, Any] | None = None) -> None:
-        """Report the input's level; an idle -> triggered edge raises an incident."""
-        if triggered and self.state != AlarmState.TRIGGERED:
+        """Report the input's level; each rising edge is a press, recorded even when latched."""
+        if triggered == self._level:
+            return
+        self._level = triggered
+        if triggered:
             self.state = AlarmState.TRIGGERED
             self.trigger_count += 1
-            self.write_state()
             if self.raise_incident:
-                self.hub.create_task(self._raise(details or {}), name=f"raise {self.entity_id}")
-        elif not triggered and self.state == AlarmState.TRIGGERED and not self.latch:
+                self._presses.append((time.time(), details or {}))
+                self._start_recording()
+            self.write_state()
+        elif not self.latch and self.state == AlarmState.TRIGGERED:
             self.state = AlarmState.IDLE
             self.write_state()
 
-    async def _raise(self, details: dict[str, Any]) -> None:
-        message, text = localized_message("alarm_triggered", name=self.name,
-                                  category=self.category.replace("_", " "))
-        incident = await self.hub.incidents.raise_incident(
-            self.category, source=self.entity_id, gate=self.config.gate,
-            cameras=list(self.config.cameras), data={**details, **text}, message=message,
-        )
-        self.active_incident = incident.id
+    def _start_recording(self) -> None:
+        if self._recorder is None or self._recorder.done():
+            self._recorder = self.hub.create_task(self._record_presses(),
+                                                  name=f"presses {self.entity_id}")
+
+    async def _record_presses(self) -> None:
+        """Store each press in order; retry one that fails until it is stored."""
+        delay = _RETRY_FIRST
+        while self._presses:
+            pressed_at, details = self._presses[0]
+            try:
+                incident_id = await self._raise(details, pressed_at)
+            except Exception as exc:  # the store is down, say: the press waits, visibly
+                self._failed(exc)
+                await asyncio.sleep(delay)
+                delay = min(_RETRY_MAX, delay * 2)
+                continue
+            self._presses.popleft()
+            delay = _RETRY_FIRST
+            if self.raise_error is not None:
+                _LOGGER.info("%s: alarm presses are recorded again", self.name)
+                self.raise_error = None
+            self.active_incident = incident_id
+            self.write_state()
+
+    def _failed(self, exc: Exception) -> None:
+        reason = f"{type(exc).__name__}: {exc}"
+        if self.raise_error is None:
+            _LOGGER.error("%s: cannot record an alarm press (%s); retrying until it is stored",
+                          self.name, reason)
+        self.raise_error = reason
         self.write_state()
 
+    async def _raise(self, details: dict[str, Any], pressed_at: float) -> str:
+        message, text = localized_message("alarm_triggered", name=self.name,
+                                          category=self.category.replace("_", " "))
+        incident = await self.hub.incidents.raise_incident(
+            self.category, source=self.entity_id, gate=self.config.gate,
+            cameras=list(self.config.cameras),
+            data={**details, **text, "pressed_at": pressed_at}, message=message,
+        )
+        return incident.id
+
     async def reset(self) -> None:
-        """Clear a latched alarm (the alarm.reset service)."""
-        self.state = AlarmState.IDLE
+        """Clear a latched alarm (the alarm.reset service); a contact still held stays."""
+        self.state = AlarmState.TRIGGERED if self._level else AlarmState.IDLE
         self.active_incident = None
+        _LOGGER.info("%s: reset (%s)", self.name, self.state)
         self.write_state()
 
     async def test(self) -> None:
@@ -101,7 +164,8 @@ class AlarmInput(Entity):
 
 
 ALARM_SERVICES = [
-    EntityService("reset", "reset", roles=("admin", "guard"), description="Clear a latched alarm."),
+    EntityService("reset", "reset", roles=("admin", "guard"),
+                  description="Clear a latched alarm (the button is ready again)."),
     EntityService("test", "test", roles=("admin",),
                   description="Raise a test incident from this input."),
 ]

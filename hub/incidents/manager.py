@@ -139,6 +139,7 @@ class IncidentManager:
                     f"{incident.status}, cannot become {status}")
                 raise IncidentError(f"incident {incident_id} is {verb}",
                                     [("incident_id", f"incident is {incident.status}")])
+            before = (incident.status, incident.classification)
             incident.status = status
             if classification:
                 incident.classification = classification
@@ -146,7 +147,11 @@ class IncidentManager:
                 incident.classification = "false_alarm"
             step = TimelineStep(str(status), _actor(context), note=note,
                                 data={"classification": classification} if classification else {})
-            await self._commit(incident, step, context)
+            try:
+                await self._commit(incident, step, context)
+            except BaseException:
+                incident.status, incident.classification = before
+                raise
             if not incident.is_open:
                 key = (incident.category, incident.source)
                 if self._open_by_source.get(key) is incident:
@@ -188,10 +193,14 @@ class IncidentManager:
         """Link a stored snapshot to an incident."""
         incident = await self.get(incident_id)
         async with self._locks.hold(incident.id):
-            incident.snapshots.append(snapshot_id)
             step = TimelineStep("snapshot", HUB_ACTOR,
                                 data={"snapshot_id": snapshot_id, "camera": camera})
-            await self._commit(incident, step, None)
+            incident.snapshots.append(snapshot_id)
+            try:
+                await self._commit(incident, step, None)
+            except BaseException:
+                incident.snapshots.remove(snapshot_id)
+                raise
 
     async def _attach_snapshots(self, incident: Incident) -> None:
         for camera_id in incident.cameras:
@@ -210,10 +219,19 @@ class IncidentManager:
 
     async def _commit(self, incident: Incident, step: TimelineStep, context: Context | None,
                       forward: bool = True) -> None:
+        updated_at = incident.updated_at
         incident.timeline.append(step)
         incident.revision += 1
         incident.updated_at = time.time()
-        await self._store(incident, step, forward)
+        try:
+            await self._store(incident, step, forward)
+        except BaseException:
+            # Not stored: the incident in memory stays as the store has it, so a retry (an
+            # alarm press is retried until stored) adds the step once, not twice.
+            incident.timeline.pop()
+            incident.revision -= 1
+            incident.updated_at = updated_at
+            raise
         self._hub.bus.fire(EVENT_INCIDENT_UPDATED, {**_payload(incident), "step": step.as_dict()},
                            context)
 

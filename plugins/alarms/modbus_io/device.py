@@ -255,8 +255,10 @@ class ModbusAlarmInput(AlarmInput):
         return False
 
     def publish(self, details: dict[str, Any]) -> None:
-        """Report the debounced level to the AlarmInput base (edges raise incidents)."""
-        if self._active != (self.state == "triggered"):
+        """Report the debounced level to the AlarmInput base (each press is recorded)."""
+        # Compare with the reported level, not the state: a latched input stays `triggered`
+        # after release, and its next press must still reach the base (issue 10).
+        if self._active != self.level:
             self.set_triggered(self._active, details if self._active else None)
 
 
