@@ -21,6 +21,7 @@ MESSAGES: dict[str, str] = {
     "camera_tampered": "{name}: camera tampered with ({detail})",
     "guard_off_post": "No guard seen on {camera} for {minutes} min during duty",
     "watchlist_match": "Watch-list match: {name} ({group}) on {camera}",
+    "police_hit": "Police hit: {title} ({category}) on {camera}",
 }
 
 

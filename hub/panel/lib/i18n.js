@@ -91,7 +91,8 @@ const TEXTS = {
 
 const CATEGORIES = {
   zh: { panic: "一键报警", watchlist_match: "布控人员", intrusion: "入侵", tamper: "防拆报警",
-        metal_detected: "金属探测报警", guard_off_post: "保安离岗", device_offline: "设备离线", visitor: "访客" },
+        metal_detected: "金属探测报警", guard_off_post: "保安离岗", device_offline: "设备离线", visitor: "访客",
+        police_hit: "公安比中" },
 };
 
 // Incident messages the hub writes with a `message_key` (hub/incidents/messages.py): a text
@@ -105,6 +106,7 @@ const MESSAGES = {
     camera_tampered: (a) => `${a.name}：摄像机被遮挡或移位（${a.detail}）`,
     guard_off_post: (a) => `值班期间 ${a.camera} 已 ${a.minutes} 分钟未见保安`,
     watchlist_match: (a) => `布控人员比中：${a.name}（${a.group}），${a.camera}`,
+    police_hit: (a) => `公安视图库比中：${a.title}（${a.category}），${a.camera}`,
   },
 };
 

@@ -14,6 +14,7 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from hub.faces.config import RecognitionConfig
+from hub.incidents.messages import localized_message
 
 from .config import PoliceCategory
 from .const import CATEGORY_POLICE_HIT, SOURCE
@@ -87,11 +88,12 @@ class PoliceHits:
             "uplink": self.uplink.name, "instructions": instructions,
         }
         hub = self.uplink.hub
+        message, text = localized_message("police_hit", title=title, category=handling.name,
+                                          camera=camera or "-")
         incident = await hub.incidents.raise_incident(
-            CATEGORY_POLICE_HIT, source=f"{SOURCE}/{notification}",
-            message=f"Police hit: {title} ({handling.name})" + (f" on {camera}" if camera
-                                                                 else ""),
-            priority=priority, gate=capture.get("gate") if capture else None, data=data)
+            CATEGORY_POLICE_HIT, source=f"{SOURCE}/{notification}", message=message,
+            priority=priority, gate=capture.get("gate") if capture else None,
+            data={**data, **text})
         self.uplink.hits += 1
         await self._attach(incident.id, record, capture, camera or f"{SOURCE}.{self.uplink.name}")
         return incident.id

@@ -206,6 +206,7 @@ async def test_police_hit_becomes_incident_with_category_and_instructions(hub_fa
     assert incident["data"]["police_category"] == "wanted"
     assert incident["data"]["instructions"] == "Keep the gate closed; call 110."
     assert incident["data"]["police_reference"]
+    assert incident["data"]["message_key"] == "police_hit"   # the panel shows it in Chinese
     inc = await wait_for(lambda: _with_step(harness, incident["id"]))
     step = inc.data
     assert step["capture_snapshot_id"] and step["scene_snapshot_id"]
