@@ -28,6 +28,8 @@ class CampusApp extends HTMLElement {
     this.renderBanner = throttleFrame(() => this.banner());
     live.addEventListener("incident", this.renderBanner);
     live.addEventListener("incidents", this.renderBanner);
+    live.addEventListener("state", (e) => { if (e.detail?.entity_id?.startsWith("alarm.")) this.renderBanner(); });
+    live.addEventListener("states", this.renderBanner);
     live.addEventListener("connection", (e) => this.classList.toggle("offline", !e.detail));
     this.boot();
   }
@@ -111,13 +113,19 @@ class CampusApp extends HTMLElement {
     if (!box) return;
     const alarms = this.alarms();
     const canAck = ["admin", "guard", "police"].includes(this.user?.role);
-    box.innerHTML = alarms.map((i) => html`
+    // An alarm press the hub could not store yet: the guard must see it (issue 10).
+    const unrecorded = live.domain("alarm").filter((s) => s.attributes?.raise_error);
+    box.innerHTML = unrecorded.map((s) => html`
+      <div class="banner p1 unrecorded" data-unrecorded="${s.entity_id}">
+        <strong>${t("press_not_recorded")}</strong> <span>${s.attributes.friendly_name || s.entity_id}: ${s.attributes.raise_error}</span>
+        <span>${s.attributes.pending_presses} ${t("presses_waiting")}</span>
+      </div>`).join("") + alarms.map((i) => html`
       <div class="banner p${i.priority}" data-banner="${i.id}">
         <strong>${category(i.category)}</strong> <span>${incidentMessage(i)}</span>
         <span>${i.gate ? `${t("gate")}: ${i.gate}` : ""}</span> <time>${fmtTime(i.created_at)}</time>
         ${canAck ? html`<button type="button" data-action="ack" data-id="${i.id}">${t("banner_ack")}</button>` : ""}
       </div>`).join("");
-    siren(alarms.length > 0);
+    siren(alarms.length + unrecorded.length > 0);
   }
 
   async onSubmit(e) {

@@ -46,6 +46,9 @@ const TEXTS = {
     metal_col: "Metal detector", person_name: "Name", item_name: "Name", system: "hub", tamper_ok: "ok", steps: "steps",
     role_admin: "admin", role_guard: "guard", role_police: "police", role_viewer: "viewer",
     unit_s: "s", unit_m: "min", unit_h: "h", unit_d: "d",
+    reset_button: "Reset the button", reset_with_resolve: "Also reset the button (it is latched)",
+    alarm_reset: "Reset", alarm_test: "Test alarm", latched: "latched: waiting for a reset",
+    press_not_recorded: "Alarm press NOT recorded yet", presses_waiting: "presses waiting",
   },
   zh: {
     app: "校园安防中心", login: "登录", name: "用户名", password: "密码", logout: "退出",
@@ -86,6 +89,9 @@ const TEXTS = {
     metal_col: "安检门", person_name: "姓名", item_name: "名称", system: "系统", tamper_ok: "正常", steps: "个步骤",
     role_admin: "管理员", role_guard: "保安", role_police: "公安", role_viewer: "只读用户",
     unit_s: "秒", unit_m: "分钟", unit_h: "小时", unit_d: "天",
+    reset_button: "复位报警按钮", reset_with_resolve: "同时复位报警按钮（已锁定）",
+    alarm_reset: "复位", alarm_test: "测试报警", latched: "已锁定：等待复位",
+    press_not_recorded: "报警按键尚未记录", presses_waiting: "次按键待记录",
   },
 };
 

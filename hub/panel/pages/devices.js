@@ -1,10 +1,15 @@
 // Devices: health of every device; discovered devices with the YAML to add them.
-import { api } from "../lib/api.js";
+import { api, callService } from "../lib/api.js";
 import { html, ago, fmtTime } from "../lib/html.js";
 import { t, stateName } from "../lib/i18n.js";
+import { live } from "../lib/live.js";
+
+const STAFF = ["admin", "guard"];
 
 class DevicesPage extends HTMLElement {
   connectedCallback() {
+    this.error = "";
+    this.addEventListener("click", (e) => this.onClick(e));
     this.load();
     this.timer = setInterval(() => this.load(), 5000);
   }
@@ -19,18 +24,44 @@ class DevicesPage extends HTMLElement {
     // The page refreshes every few seconds: keep the YAML the user opened open.
     const open = new Set([...this.querySelectorAll("details[open]")].map((d) => d.dataset.key));
     this.innerHTML = html`<section class="card"><h2>${t("devices")}</h2>
+      <p class="error" role="alert">${this.error}</p>
       <table class="devices"><thead><tr><th>${t("item_name")}</th><th>${t("platform")}</th><th>${t("gate")}</th>
-        <th>${t("state")}</th><th>${t("last_seen")}</th><th>${t("battery")}</th><th>${t("tamper")}</th></tr></thead>
+        <th>${t("state")}</th><th>${t("last_seen")}</th><th>${t("battery")}</th><th>${t("tamper")}</th><th></th></tr></thead>
       <tbody>${devices.map((d) => html`<tr class="${d.available ? "" : "down"}">
         <td>${d.name}<br><small>${d.entity_id}</small></td><td>${d.platform}</td><td>${d.gate || "–"}</td>
         <td><span class="dot ${d.available ? "ok" : "bad"}"></span><span class="state-text">${d.available ? stateName(d.state) : t("unavailable")}</span>${d.available || !d.unavailable_reason ? "" : `: ${d.unavailable_reason}`}</td>
         <td title="${fmtTime(d.last_seen)}" class="ago">${ago(d.last_seen)}</td>
-        <td>${d.battery ?? "–"}</td><td>${d.tamper === undefined || d.tamper === null ? "–" : d.tamper ? "⚠" : t("tamper_ok")}</td></tr>`)}</tbody></table></section>
+        <td>${d.battery ?? "–"}</td><td>${d.tamper === undefined || d.tamper === null ? "–" : d.tamper ? "⚠" : t("tamper_ok")}</td>
+        <td class="actions">${d.domain === "alarm" ? this.alarmControls(d) : ""}</td></tr>`)}</tbody></table></section>
       ${discovered ? html`<section class="card"><h2>${t("discovered")}</h2>
         ${discovered.map((d) => html`<article class="found"><h3>${d.name || d.host || d.key}</h3>
           <p class="muted">${d.manufacturer || ""} ${d.model || ""} ${d.host || ""}${d.port ? `:${d.port}` : ""} (${d.via}) ${d.platforms.length ? `→ ${d.platforms.join(", ")}` : ""}</p>
           ${d.yaml ? html`<details data-key="${d.key}" ${open.has(d.key) ? "open" : ""}><summary>${t("add_yaml")}</summary><pre class="yaml">${d.yaml}</pre></details>` : ""}</article>`)}
         ${discovered.length === 0 ? html`<p class="empty">${t("nothing_discovered")}</p>` : ""}</section>` : ""}`.toString();
+  }
+
+  // alarm.reset (admin, guard) for a triggered input; alarm.test (admin). A press the hub
+  // could not store yet is shown here in red, with how many wait (issue 10).
+  alarmControls(d) {
+    const attrs = live.states.get(d.entity_id)?.attributes || {};
+    const role = this.user?.role;
+    return html`${attrs.raise_error ? html`<span class="error alarm-error">${t("press_not_recorded")}: ${attrs.raise_error} (${attrs.pending_presses} ${t("presses_waiting")})</span> ` : ""}
+      ${d.state === "triggered" && attrs.latched ? html`<small class="latched">${t("latched")}</small> ` : ""}
+      ${STAFF.includes(role) && d.state === "triggered" ? html`<button type="button" data-alarm="reset" data-id="${d.entity_id}">${t("alarm_reset")}</button>` : ""}
+      ${role === "admin" ? html`<button type="button" data-alarm="test" data-id="${d.entity_id}">${t("alarm_test")}</button>` : ""}`;
+  }
+
+  async onClick(e) {
+    const btn = e.target.closest("[data-alarm]");
+    if (!btn) return;
+    btn.disabled = true;
+    try {
+      await callService("alarm", btn.dataset.alarm, { entity_id: btn.dataset.id });
+      this.error = "";
+    } catch (err) {
+      this.error = err.message;
+    }
+    await this.load();
   }
 }
 

@@ -17,8 +17,11 @@ class IncidentsPage extends HTMLElement {
     this.render = throttleFrame(() => this.draw());
     this.onIncident = (e) => this.upsert(e.detail.incident);
     this.onIncidents = () => this.render();
+    // The selected incident's button may latch or be reset: its reset control follows.
+    this.onState = (e) => { if (e.detail?.entity_id && e.detail.entity_id === this.current()?.source) this.drawDetail(); };
     live.addEventListener("incident", this.onIncident);
     live.addEventListener("incidents", this.onIncidents);
+    live.addEventListener("state", this.onState);
     this.addEventListener("click", (e) => this.onClick(e));
     this.addEventListener("submit", (e) => this.onSubmit(e));
     this.draw();
@@ -27,6 +30,7 @@ class IncidentsPage extends HTMLElement {
   disconnectedCallback() {
     live.removeEventListener("incident", this.onIncident);
     live.removeEventListener("incidents", this.onIncidents);
+    live.removeEventListener("state", this.onState);
   }
 
   items() {
@@ -89,6 +93,7 @@ class IncidentsPage extends HTMLElement {
   detail(i) {
     const role = this.user.role;
     const open = isOpen(i);
+    const latched = latchedSource(i);
     return html`
       <h2><span class="prio p${i.priority}">${t(`p${i.priority}`)}</span> ${category(i.category)}</h2>
       <p class="message">${incidentMessage(i)}</p>
@@ -106,8 +111,11 @@ class IncidentsPage extends HTMLElement {
         ${STAFF.includes(role) ? html`
           <button data-action="resolve" data-class="real">${t("resolve_real")}</button>
           <button data-action="resolve" data-class="false_alarm">${t("resolve_false")}</button>
-          <button data-action="resolve" data-class="test">${t("resolve_test")}</button>` : ""}
+          <button data-action="resolve" data-class="test">${t("resolve_test")}</button>
+          ${latched ? html`<label class="reset-source"><input type="checkbox" name="reset_source" checked> ${t("reset_with_resolve")}</label>` : ""}` : ""}
       </div>` : ""}
+      ${!open && latched && STAFF.includes(role) ? html`<div class="actions">
+        <button class="primary" data-action="reset_source">${t("reset_button")}</button></div>` : ""}
       ${RESPONDERS.includes(role) ? html`<form class="note" data-form="note">
         <input name="note" placeholder="${t("note")}" maxlength="2000" required>
         <button type="submit">${t("add_note")}</button></form>` : ""}
@@ -133,9 +141,16 @@ class IncidentsPage extends HTMLElement {
     }
     if (action && this.selected) {
       const name = action.dataset.action;
+      const source = this.current()?.source;
+      if (name === "reset_source") {
+        await this.resetSource(source);
+        return;
+      }
       const data = { incident_id: this.selected };
       if (name === "resolve") data.classification = action.dataset.class;
-      await this.call(name, data);
+      // Resolving a latched button's incident offers its reset in the same place (issue 10).
+      const reset = name === "resolve" && this.querySelector("input[name=reset_source]")?.checked;
+      if (await this.call(name, data) && reset) await this.resetSource(source);
       return;
     }
     if (rowEl) {
@@ -163,6 +178,19 @@ class IncidentsPage extends HTMLElement {
       this.upsert(updated);
     } catch (err) {
       this.error = err.message;
+      this.drawDetail();
+      return false;
+    }
+    this.drawDetail();
+    return true;
+  }
+
+  async resetSource(entityId) {
+    try {
+      await callService("alarm", "reset", { entity_id: entityId });
+      this.error = "";
+    } catch (err) {
+      this.error = err.message;
     }
     this.drawDetail();
   }
@@ -181,6 +209,12 @@ function stepData(step) {
   if (d.snapshot_id) return html` <a href="/api/snapshots/${d.snapshot_id}" target="_blank" rel="noopener">${t("snapshot")}</a>`;
   const keys = Object.keys(d).filter((k) => ["destination", "status", "attempts", "classification", "error", "detail"].includes(k));
   return keys.length ? html` <span class="data">${keys.map((k) => `${k}: ${d[k]}`).join(", ")}</span>` : "";
+}
+
+// The incident's source is an alarm input that is latched and still shows triggered.
+function latchedSource(i) {
+  const state = i.source && live.states.get(i.source);
+  return Boolean(state && i.source.startsWith("alarm.") && state.state === "triggered" && state.attributes?.latched);
 }
 
 function isOpen(i) { return !["resolved", "false_alarm"].includes(i.status); }
