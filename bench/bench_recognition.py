@@ -1,6 +1,6 @@
 """Recognition throughput and latency on this machine (issue 6); prints figures.
 
-Usage: python bench/bench_recognition.py [--faces ../shared/faces] [--seconds 5]
+Usage: python bench/bench_recognition.py [--faces data/faces] [--seconds 5]
            [--only detect,embed,latency,search] [--search-sizes 10000,100000,1000000]
 
 - detect: frames/s for detect+landmarks+embed on 640x480 frames with 0, 1 and 5 faces, in the
@@ -32,7 +32,7 @@ from plugins.recognition.onnx_face.models import default_model_set
 from plugins.recognition.onnx_face.pipeline import FacePipeline, QualityGates
 from plugins.recognition.onnx_face.worker import WorkerPool, analyze_in_worker
 
-DEFAULT_FACES = Path(__file__).resolve().parents[2] / "shared" / "faces"
+DEFAULT_FACES = Path(__file__).resolve().parents[1] / "data" / "faces"
 
 
 def make_frame(faces: Path, n: int, seed: int = 0) -> np.ndarray:
@@ -266,7 +266,7 @@ def main() -> None:
                     "galleries for the search benchmark")
     args = ap.parse_args()
     if not (args.faces / "known").is_dir():
-        sys.exit(f"{args.faces}: test faces not found (see shared/faces/README.md)")
+        sys.exit(f"{args.faces}: test faces not found (the repository keeps them in data/faces)")
     models = replace(default_model_set(args.models), flip_embed=not args.no_flip)
     only = set(args.only.split(","))
     if "detect" in only:

@@ -156,7 +156,7 @@ def main() -> None:
                     help="embed the face only (default: average with its mirror image)")
     ap.add_argument("--all-pairs", action="store_true",
                     help="no pairs file: embed every image under the folder (e.g. "
-                    "../shared/faces) and print only the FAR table")
+                    "data/faces) and print only the FAR table")
     args = ap.parse_args()
     if args.all_pairs:
         all_pairs(args)

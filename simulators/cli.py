@@ -76,7 +76,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--only", action="append", default=None, help="run only this device")
     run.add_argument("--port", action="append", default=[], help="NAME=PORT for one device")
     run.add_argument("--faces", type=Path, default=None,
-                     help="folder of face photos the gate camera shows (e.g. ../shared/faces)")
+                     help="folder of face photos the gate camera shows (e.g. data/faces)")
     run.add_argument("--log-level", default="INFO")
     press = sub.add_parser("press", help="press an input (panic_1, ...)")
     press.add_argument("input")

@@ -89,7 +89,7 @@ class SiteOptions:
     only: list[str] | None = None
     #: Port per device name, overriding base_port.
     ports: dict[str, int] = field(default_factory=dict)
-    #: Face photos the first camera shows walking past (e.g. ../shared/faces), or None.
+    #: Face photos the first camera shows walking past (e.g. data/faces), or None.
     faces_dir: Path | None = None
 
     def port(self, name: str) -> int:

@@ -7,16 +7,15 @@ from pathlib import Path
 
 import pytest
 
+from tests.prerequisites import require_faces
+
 ROOT = Path(__file__).resolve().parent.parent
-FACES = ROOT.parent / "shared" / "faces"
 
 
 @pytest.fixture
 def faces_dir() -> Path:
-    """The shared LFW subset; tests that need it skip where it is absent."""
-    if not FACES.is_dir():
-        pytest.skip(f"test faces not found at {FACES} (see shared/faces/README.md)")
-    return FACES
+    """The LFW subset in data/faces."""
+    return require_faces()
 
 
 @pytest.fixture(autouse=True)

@@ -24,7 +24,7 @@ from .store import GalleryStore
 
 __all__ = ["DEMO_FACES", "ProgressBar", "demo_plan", "register"]
 
-DEMO_FACES = Path(__file__).resolve().parents[3] / "shared" / "faces"
+DEMO_FACES = Path(__file__).resolve().parents[2] / "data" / "faces"
 #: The demo: who is on which list. The rest of known/ and all of unknown/ stay unknown.
 _DEMO_WATCH = {"Charles_Taylor": "wanted", "Mohamed_ElBaradei": "banned_from_campus",
                "Britney_Spears": "at_risk"}
@@ -48,7 +48,7 @@ def register(sub: Any) -> None:
     lst = cmds.add_parser("list", help="list enrolled people")
     lst.add_argument("--list", dest="list_name", choices=["allow", "watch"])
     lst.set_defaults(func=lambda a: asyncio.run(_list(a)))
-    demo = cmds.add_parser("demo", help="enrol the demo's people from ../shared/faces")
+    demo = cmds.add_parser("demo", help="enrol the demo's people from data/faces")
     demo.add_argument("--faces", type=Path, default=DEMO_FACES)
     demo.set_defaults(func=lambda a: asyncio.run(_demo(a)))
     models = sub.add_parser("models", help="face model files")
@@ -160,7 +160,7 @@ def demo_plan(faces: Path) -> list[tuple[str, str, str, list[Path]]]:
 
 async def _demo(args: argparse.Namespace) -> int:
     if not await asyncio.to_thread((args.faces / "known").is_dir):
-        print(f"{args.faces}: demo faces not found (see shared/faces/README.md)",
+        print(f"{args.faces}: demo faces not found (the repository keeps them in data/faces)",
               file=sys.stderr)
         return 1
     gallery, db = await _open(args.config)

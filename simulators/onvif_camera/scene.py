@@ -17,7 +17,7 @@ FACE_SUFFIXES = {".jpg", ".jpeg", ".png"}
 
 
 def list_faces_blocking(folder: Path | None) -> list[Path]:
-    """Image files under a folder, sorted, recursively (e.g. ../shared/faces)."""
+    """Image files under a folder, sorted, recursively (e.g. data/faces)."""
     if folder is None or not folder.is_dir():
         return []
     return sorted(p for p in folder.rglob("*") if p.suffix.lower() in FACE_SUFFIXES)

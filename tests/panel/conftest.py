@@ -15,6 +15,7 @@ from playwright.async_api import Browser, Page, ViewportSize, async_playwright
 # Import Alembic outside the event loop (its import reads files, which blockbuster flags).
 import hub.recorder.component  # noqa: F401
 from tests.hub.http.helpers import PASSWORD, Api, register_test_devices, start_api
+from tests.prerequisites import missing
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -28,7 +29,7 @@ VIEWPORT: ViewportSize = {"width": 1280, "height": 720}  # a small guard-room mo
 async def browser() -> AsyncIterator[Browser]:
     """Headless Debian Chromium (never a downloaded browser)."""
     if not os.path.exists(CHROMIUM):  # noqa: ASYNC240 (once per test, before the hub runs)
-        pytest.skip("Debian chromium is not installed")
+        missing("Debian chromium", "install the chromium package (./scripts/bootstrap does)")
     async with async_playwright() as pw:
         chromium = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield chromium

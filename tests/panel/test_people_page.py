@@ -21,7 +21,7 @@ RECOGNITION = "recognition:\n  platform: onnx_face\n  options: {workers: 1}\n"
 
 @pytest.fixture
 def faces() -> Path:
-    """The shared test faces; skips without them or without the face models."""
+    """The test faces (data/faces), once the face models are there."""
     from tests.plugins.recognition.helpers import require_faces, require_models
 
     require_models()

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import shutil
 import sys
 import uuid
 from collections.abc import Awaitable, Callable
@@ -21,6 +19,7 @@ from hub.discovery.wsdiscovery import parse_probe_matches, probe
 from hub.plugins import PluginRegistry
 from hub.testing.harness import HubHarness, wait_for
 from simulators.onvif_camera import CameraSimulator
+from tests.prerequisites import require_netns
 
 ROOT = Path(__file__).resolve().parents[3]
 HubFactory = Callable[..., Awaitable[HubHarness]]
@@ -107,23 +106,15 @@ async def test_cli_discover_prints_plugin_and_yaml() -> None:
     assert f"    port: {sim.port}\n" in text and "  - platform: onvif\n" in text
 
 
-def _netns_possible() -> str | None:
-    if os.geteuid() != 0:
-        return "needs root for ip netns"
-    if shutil.which("ip") is None:
-        return "needs the ip command (iproute2)"
-    return None
-
-
 async def _ip(*args: str) -> None:
     proc = await asyncio.create_subprocess_exec("ip", *args)
     assert await proc.wait() == 0, f"ip {' '.join(args)} failed"
 
 
 @pytest.mark.netns
-@pytest.mark.skipif(_netns_possible() is not None, reason=str(_netns_possible()))
 async def test_multicast_wsdiscovery_and_mdns_in_a_namespace() -> None:
     """In a private namespace, Hello, a multicast Probe and an mDNS browse all find the camera."""
+    require_netns()
     ns = f"campus-disc-{uuid.uuid4().hex[:8]}"
     await _ip("netns", "add", ns)
     try:

@@ -11,11 +11,11 @@ from tests.plugins.recognition.helpers import require_faces, require_models
 
 @pytest.fixture
 def models_dir() -> Path:
-    """The default model files; skips when they have not been fetched."""
+    """The default model files (a skip naming the fix, or a failure on CI, without them)."""
     return require_models()
 
 
 @pytest.fixture
 def faces() -> Path:
-    """The shared LFW subset; skips where it is absent."""
+    """The LFW subset in data/faces."""
     return require_faces()

@@ -102,7 +102,7 @@ async def test_people_enrolled_by_the_cli_reach_a_running_hub(hub_factory, tmp_p
 
 
 def test_demo_gallery_puts_people_on_both_lists(tmp_path, faces, models_dir, capsys):
-    """`people demo` enrols 16 allow-list and 3 watch-list people from ../shared/faces, once."""
+    """`people demo` enrols 16 allow-list and 3 watch-list people from data/faces, once."""
     config = tmp_path / "site.yaml"
     config.write_text("recognition: {platform: onnx_face, options: {workers: 1}}\n")
     assert main(["people", "--config", str(config), "demo", "--faces", str(faces)]) == 0

@@ -7,6 +7,8 @@ import contextlib
 import socket
 from pathlib import Path
 
+from tests.prerequisites import missing
+
 MOSQUITTO = Path("/usr/sbin/mosquitto")
 MOSQUITTO_PASSWD = Path("/usr/bin/mosquitto_passwd")
 
@@ -30,6 +32,9 @@ class Mosquitto:
 
     async def start(self) -> None:
         """Write the config (first time) and start the broker; return once it accepts."""
+        if not MOSQUITTO.exists():  # noqa: ASYNC240 (a stat, once per test)
+            missing(f"the Mosquitto broker ({MOSQUITTO})",
+                    "install the mosquitto package (./scripts/bootstrap does)")
         conf = self.folder / "mosquitto.conf"
         if not conf.exists():
             await asyncio.to_thread(self.folder.mkdir, parents=True, exist_ok=True)

@@ -14,12 +14,13 @@ from pathlib import Path
 
 import pytest
 
+# The recorder's database store makes the outbox durable; import it off the event loop.
+import hub.recorder.component  # noqa: F401
+
 from .conftest import ROOT, SECRET, FaultyReceiver, start_receiver
 from .mosquitto import free_port
 
 BURST = 1000
-# The recorder's database store makes the outbox durable; import it off the event loop.
-pytest.importorskip("hub.recorder.component")
 
 
 def _config(tmp_path: Path, port: int) -> Path:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 from typing import Any
 
@@ -18,9 +17,7 @@ pytestmark = pytest.mark.timeout(180)
 
 @pytest.fixture
 def faces() -> Path:
-    """The shared faces; skips without them, the models, or the face access API."""
-    if importlib.util.find_spec("hub.faces.access") is None:
-        pytest.skip("hub.faces.access is not there yet")
+    """The test faces (data/faces), once the face models are there."""
     require_models()
     return require_faces()
 

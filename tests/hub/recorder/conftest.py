@@ -20,6 +20,7 @@ from hub.recorder.db import Database
 from hub.recorder.migrate import upgrade_heads_blocking
 from hub.recorder.sqlwriter import make_writer_blocking
 from hub.recorder.store import DatabaseIncidentStore
+from tests.prerequisites import missing
 
 PG_BIN = Path(os.environ.get("CAMPUS_HUB_PG_BIN", "/usr/lib/postgresql/15/bin"))
 
@@ -61,7 +62,8 @@ def _run(cmd: list[str], owner: str | None) -> None:
 def postgres_server() -> Iterator[PostgresServer]:
     """Start PostgreSQL 15 in a temporary folder (as user postgres when running as root)."""
     if not (PG_BIN / "initdb").exists() or not (PG_BIN / "pg_ctl").exists():
-        pytest.skip(f"PostgreSQL binaries not found in {PG_BIN} (Debian package postgresql-15)")
+        missing(f"PostgreSQL binaries in {PG_BIN}",
+                "install the postgresql package (./scripts/bootstrap does)")
     owner = None
     # Not pytest's basetemp: a concurrent pytest session may prune it under a live server.
     root = Path(tempfile.mkdtemp(prefix="campus-hub-pg-"))
@@ -69,7 +71,8 @@ def postgres_server() -> Iterator[PostgresServer]:
         try:
             owner_info = pwd.getpwnam("postgres")
         except KeyError:
-            pytest.skip("running as root and there is no 'postgres' user to run PostgreSQL")
+            missing("the 'postgres' user (root cannot run PostgreSQL itself)",
+                    "install the postgresql package, which creates it")
         owner = "postgres"
         os.chown(root, owner_info.pw_uid, owner_info.pw_gid)
     data, sockets = root / "data", root / "sock"

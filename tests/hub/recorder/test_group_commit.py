@@ -114,12 +114,13 @@ async def test_failing_job_in_a_group_fails_alone(
     assert commits[0] >= 20
 
 
+# PostgreSQL runs history jobs on the pool, beside the urgent connection: SQLite only.
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 async def test_sqlite_history_job_is_not_grouped(
     db: Database, store: DatabaseIncidentStore
 ) -> None:
     """A non-urgent job commits in its own transaction, never inside an incident group."""
-    if not db.is_sqlite:
-        pytest.skip("PostgreSQL runs history jobs on the pool, beside the urgent connection")
+    assert db.is_sqlite
     commits = _commits(store)
     incidents = [_incident(i) for i in range(10)]
     jobs: list[Any] = [store.save(i, i.timeline[0], []) for i in incidents]

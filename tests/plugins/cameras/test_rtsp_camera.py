@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import shutil
-import subprocess
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -16,6 +14,7 @@ import pytest
 from hub import ConfigError
 from hub.testing.harness import wait_for, wait_for_state
 from simulators.onvif_camera import CameraSimulator
+from tests.prerequisites import require_gstreamer_rtsp
 
 from .conftest import HubFactory, camera_of, state_of
 
@@ -113,18 +112,9 @@ async def test_config_needs_a_url(hub_factory: HubFactory) -> None:
         await hub_factory(rtsp_yaml(motion="true"))
 
 
-def _gstreamer_available() -> bool:
-    if shutil.which("/usr/bin/python3") is None:
-        return False
-    check = "import gi; gi.require_version('GstRtspServer', '1.0')"
-    return subprocess.run(["/usr/bin/python3", "-c", check], capture_output=True).returncode == 0
-
-
-@pytest.mark.skipif(
-    not _gstreamer_available(), reason="no GStreamer RTSP server for /usr/bin/python3"
-)
 async def test_rtsp_h264_frames(hub_factory: HubFactory) -> None:
     """An RTSP H.264 stream from the simulator's GStreamer server is read frame by frame."""
+    require_gstreamer_rtsp()
     async with CameraSimulator(control_port=None, rtsp=True, width=320, height=240) as sim:
         h = await hub_factory(rtsp_yaml(stream_url=sim.ctx.rtsp_url, timeout=10))
         await wait_for_state(h.hub, ENTITY, "streaming", timeout=20)

@@ -4,30 +4,22 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 from hub.faces.fetch import MODEL_FILES, default_models_dir
+from tests.prerequisites import FACES, missing, require_faces
 
-FACES = Path(__file__).resolve().parents[3].parent / "shared" / "faces"
+__all__ = ["FACES", "person_photos", "require_faces", "require_models"]
 
 
 def require_models() -> Path:
-    """Return the models folder, or skip the test saying how to get the models."""
+    """Return the models folder, or stop the test saying how to get the models."""
     path = default_models_dir()
-    missing = [name for name in MODEL_FILES if not (path / name).is_file()]
-    if missing:
-        pytest.skip(
-            f"face models missing in {path} ({', '.join(missing)}); "
-            "run `campus-hub models fetch` (scripts/test does)"
+    absent = [name for name in MODEL_FILES if not (path / name).is_file()]
+    if absent:
+        missing(
+            f"face models in {path} ({', '.join(absent)})",
+            "run `campus-hub models fetch` (./scripts/bootstrap does; it needs npm)",
         )
     return path
-
-
-def require_faces() -> Path:
-    """Return ../shared/faces, or skip the test saying it is absent."""
-    if not (FACES / "known").is_dir():
-        pytest.skip(f"test faces not found at {FACES} (see shared/faces/README.md)")
-    return FACES
 
 
 def person_photos(faces: Path, name: str) -> list[Path]:

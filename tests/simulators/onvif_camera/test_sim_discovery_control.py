@@ -4,21 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import json
-import shutil
 import socket
-import subprocess
 import sys
 import uuid
 from pathlib import Path
 
 import aiohttp
 import cv2
-import pytest
 
 from simulators.onvif_camera import CameraSimulator
 from simulators.onvif_camera.discovery import WSA, WSD
 from simulators.onvif_camera.scene import Scene, list_faces_blocking
 from simulators.onvif_camera.soap import SOAP_ENV
+from tests.prerequisites import require_gstreamer_rtsp
 
 
 def _probe(scopes: str = "") -> bytes:
@@ -119,18 +117,9 @@ def test_faces_folder_cycles(faces_dir: Path) -> None:
     assert scene.render_blocking(0.0).shape == (240, 320, 3)
 
 
-def _gstreamer_available() -> bool:
-    if shutil.which("/usr/bin/python3") is None:
-        return False
-    check = "import gi; gi.require_version('GstRtspServer', '1.0')"
-    return subprocess.run(["/usr/bin/python3", "-c", check], capture_output=True).returncode == 0
-
-
-@pytest.mark.skipif(
-    not _gstreamer_available(), reason="no GStreamer RTSP server for /usr/bin/python3"
-)
 async def test_rtsp_stream_is_readable_by_opencv() -> None:
     """With rtsp=True the stream URI is RTSP H.264 that OpenCV decodes at the scene size."""
+    require_gstreamer_rtsp()
     async with CameraSimulator(rtsp=True, control_port=None, width=320, height=240) as sim:
         assert sim.ctx.rtsp_url and sim.ctx.stream_url == sim.ctx.rtsp_url
 
