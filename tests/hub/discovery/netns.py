@@ -4,35 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import shutil
 import sys
 import uuid
 from pathlib import Path
 from typing import Any
 
-import pytest
+from tests.prerequisites import require_netns
+
+__all__ = ["require_netns", "run_in_netns"]
 
 ROOT = Path(__file__).resolve().parents[3]
-
-
-def netns_missing() -> str | None:
-    """Why namespaces cannot be made here, or None."""
-    if os.geteuid() != 0:
-        return "needs root for ip netns"
-    if shutil.which("ip") is None:
-        return "needs the ip command (iproute2)"
-    return None
-
-
-def require_netns() -> None:
-    """Skip without namespaces; under CI=true a missing prerequisite fails instead."""
-    missing = netns_missing()
-    if missing is None:
-        return
-    if os.environ.get("CI") == "true":
-        pytest.fail(missing)
-    pytest.skip(missing)
 
 
 async def _ip(*args: str) -> None:
