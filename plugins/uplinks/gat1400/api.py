@@ -117,14 +117,14 @@ class ViewsLibraryClient:
 
     async def keepalive(self) -> None:
         """Send one keepalive; NotRegistered when the platform has forgotten the device."""
-        status, data, _ = await self._send("POST", KEEPALIVE,
+        status, data, _ = await self._call("POST", KEEPALIVE,
                                            {"KeepaliveObject": {"DeviceID": self.device_id}})
         self._check_session_answer(status, data, "keepalive")
 
     async def clock(self) -> ClockReading:
         """Read the platform's time and how far it is from ours."""
         sent = time.time()
-        status, data, _ = await self._send("GET", TIME, None)
+        status, data, _ = await self._call("GET", TIME, None)
         received = time.time()
         if status == 401:
             raise NotRegistered("time: HTTP 401")
@@ -151,7 +151,7 @@ class ViewsLibraryClient:
 
     async def _post_objects(self, path: str, body: dict[str, Any],
                             kind: str) -> list[ResponseStatus]:
-        status, data, _ = await self._send("POST", path, body)
+        status, data, _ = await self._call("POST", path, body)
         if status == 401:
             raise NotRegistered(f"{kind} upload: HTTP 401 (not registered)")
         if status >= 500 or status in (408, 425, 429):
@@ -188,6 +188,24 @@ class ViewsLibraryClient:
             if register:
                 raise AuthFailed(detail)
             raise NotRegistered(detail)
+
+    async def _call(self, method: str, path: str,
+                    body: dict[str, Any] | None) -> tuple[int, Any, Any]:
+        """Send; a platform that wants Digest on every request gets its challenge answered.
+
+        (Some platforms challenge every request, not only Register. One that forgot the
+        device answers 401 again, which callers take as 'not registered'.)
+        """
+        status, data, headers = await self._send(method, path, body)
+        challenge = headers.get("WWW-Authenticate", "") if status == 401 else ""
+        if challenge.lower().startswith("digest"):
+            try:
+                parsed = DigestChallenge.from_header(challenge)
+            except ValueError:
+                return status, data, headers
+            auth = authorization(parsed, self._user, self._password, method, path)
+            status, data, headers = await self._send(method, path, body, auth)
+        return status, data, headers
 
     async def _send(self, method: str, path: str, body: dict[str, Any] | None,
                     auth: str | None = None) -> tuple[int, Any, Any]:

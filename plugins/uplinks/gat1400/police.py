@@ -93,6 +93,7 @@ class PoliceHits:
         incident = await hub.incidents.raise_incident(
             CATEGORY_POLICE_HIT, source=f"{SOURCE}/{notification}", message=message,
             priority=priority, gate=capture.get("gate") if capture else None,
+            cameras=[camera] if camera and camera in hub.entities else None,
             data={**data, **text})
         self.uplink.hits += 1
         await self._attach(incident.id, record, capture, camera or f"{SOURCE}.{self.uplink.name}")

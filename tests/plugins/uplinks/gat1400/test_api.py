@@ -129,3 +129,19 @@ async def test_upload_from_undeclared_ape_is_refused(platform, session):
         CaptureImages(crop=jpeg(32, 32), scene=jpeg(64, 48)))
     with pytest.raises(PlatformRefused, match="never declared"):
         await c.upload_faces([face])
+
+
+async def test_platform_wanting_digest_on_every_request(platform, session):
+    """A variant: keepalive and uploads are challenged too; the client answers each."""
+    platform.digest_everywhere = True
+    c = client(session, platform)
+    await c.register()
+    await c.keepalive()
+    await c.declare_apes([ape_object(ape_id=APE_ID, name="Gate camera")])
+    face = FaceBuilder(c.dialect, IdFactory()).face(
+        APE_ID, dt.datetime.now(dt.UTC), (0, 0, 10, 10),
+        CaptureImages(crop=jpeg(32, 32), scene=jpeg(64, 48)))
+    assert (await c.upload_faces([face]))[0].ok, platform.rejected
+    platform.forget()
+    with pytest.raises(NotRegistered):
+        await c.keepalive()

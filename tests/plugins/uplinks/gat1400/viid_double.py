@@ -56,6 +56,7 @@ class ViidDouble:
     forget_answer: str = "401"       # how a forgotten device is told: "401" or "status4"
     clock_offset: float = 0.0        # the platform's clock minus the true time, seconds
     require_apes: bool = True        # Faces only from declared APEs
+    digest_everywhere: bool = False  # every request needs Digest, not only Register
     #: state and records
     registered: set[str] = field(default_factory=set)
     apes: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -146,9 +147,13 @@ class ViidDouble:
 
     def _caller(self, request: web.Request) -> str | None:
         ident = request.headers.get("User-Identify", "")
+        if self.digest_everywhere and self._digest_refusal(request) is not None:
+            return None
         return ident if ident in self.registered else None
 
     def _forgotten(self, request: web.Request) -> web.Response:
+        if self.digest_everywhere and "Authorization" not in request.headers:
+            return self._challenge(request, "Digest required")
         if self.forget_answer == "status4":
             return self._answer(request, 4, "device not registered")
         return self._answer(request, 4, "not registered", http=401)
@@ -165,13 +170,7 @@ class ViidDouble:
         if why is not None:
             if why != "no Authorization":
                 self.refused_auth += 1
-            nonce = os.urandom(16).hex()
-            self._nonces[nonce] = 0
-            header = (f'Digest realm="{self.realm}", qop="auth", nonce="{nonce}", '
-                      f'opaque="{os.urandom(4).hex()}", algorithm=MD5')
-            resp = self._answer(request, 4, why, device, http=401)
-            resp.headers["WWW-Authenticate"] = header
-            return resp
+            return self._challenge(request, why, device)
         if request.headers.get("User-Identify") not in (None, device):
             return self._answer(request, 4, "User-Identify is not the DeviceID", device)
         self.registered.add(device)
@@ -204,6 +203,15 @@ class ViidDouble:
             return "wrong password"
         self._nonces[nonce] = int(nc, 16)
         return None
+
+    def _challenge(self, request: web.Request, why: str, ident: str = "") -> web.Response:
+        nonce = os.urandom(16).hex()
+        self._nonces[nonce] = 0
+        resp = self._answer(request, 4, why, ident, http=401)
+        resp.headers["WWW-Authenticate"] = (f'Digest realm="{self.realm}", qop="auth", '
+                                            f'nonce="{nonce}", opaque="{os.urandom(4).hex()}",'
+                                            ' algorithm=MD5')
+        return resp
 
     async def _unregister(self, request: web.Request) -> web.Response:
         why = self._digest_refusal(request)
