@@ -47,6 +47,22 @@ class SnapshotStore:
             return None
         return self.root / f"{snap_id}.jpg"
 
+    async def incident_of(self, snap_id: str) -> str | None:
+        """Return the id of the incident a snapshot was stored for (None: none, or unknown)."""
+        path = self.path(snap_id)
+        if path is None:
+            return None
+        meta = await self._hub.run_blocking(_meta_or_none, path.with_suffix(".json"))
+        value = (meta or {}).get("incident_id")
+        return value if isinstance(value, str) else None
+
+    async def delete(self, snap_id: str) -> bool:
+        """Delete a snapshot and its metadata; return whether it existed."""
+        path = self.path(snap_id)
+        if path is None:
+            return False
+        return await self._hub.run_blocking(_delete_blocking, path)
+
     async def read(self, snap_id: str) -> bytes | None:
         """Return a snapshot's bytes, or None for a bad or unknown id."""
         path = self.path(snap_id)
@@ -86,6 +102,21 @@ class SnapshotStore:
             meta_path.unlink(missing_ok=True)
             removed.append(meta_path.stem)
         return removed
+
+
+def _delete_blocking(path: Path) -> bool:
+    existed = path.exists()
+    path.unlink(missing_ok=True)
+    path.with_suffix(".json").unlink(missing_ok=True)
+    return existed
+
+
+def _meta_or_none(path: Path) -> dict[str, Any] | None:
+    try:
+        meta = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+    return meta if isinstance(meta, dict) else None
 
 
 def _read_or_none(path: Path) -> bytes | None:

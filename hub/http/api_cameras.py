@@ -10,7 +10,8 @@ from aiohttp import web
 
 from ..auth.roles import RESPONDERS
 from ..camera import Camera
-from ..exceptions import HubError
+from ..exceptions import HubError, IncidentError
+from ..incidents import POLICE_ROLE, police_visible
 from .errors import ApiError
 from .routing import Route, principal
 
@@ -73,13 +74,29 @@ def camera_routes(http: HttpComponent) -> list[Route]:
                 _LOGGER.debug("%s: MJPEG frame failed: %s", cam.entity_id, exc)
                 frame = None
 
+    async def police_may_see(snap_id: str) -> bool:
+        incident_id = await hub.snapshots.incident_of(snap_id)
+        if incident_id is None:
+            return False
+        try:
+            incident = await hub.incidents.get(incident_id)
+        except IncidentError:
+            return False
+        return police_visible(incident, hub.config.incidents)
+
     async def stored(request: web.Request) -> Any:
         snap_id = request.match_info["snapshot_id"]
+        who = principal(request)
+        data: bytes | None = None
         faces = getattr(hub.components.get("recognition"), "access", None)
-        if faces is not None:  # snapshots may show faces: recognition audits each read
-            data = await faces.read_capture(snap_id, principal(request).context())
+        if who.user.role == POLICE_ROLE and not await police_may_see(snap_id):
+            data = None  # faces reach the police only on incidents forwarded to them
+        elif faces is not None:  # snapshots may show faces: recognition audits each read
+            data = await faces.read_capture(snap_id, who.context())
         else:
             data = await hub.snapshots.read(snap_id)
+            if data is not None:
+                hub.audit("snapshot.read", target=snap_id, context=who.context())
         if data is None:
             raise ApiError(404, "not_found", f"no snapshot '{snap_id[:40]}'",
                            [("path.snapshot_id", "unknown snapshot")])

@@ -13,8 +13,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ..auth.roles import ALL_ROLES
 from ..exceptions import IncidentError
+from ..incidents import POLICE_ROLE, Incident, police_view
 from .errors import ApiError
-from .routing import Route, query
+from .routing import Route, principal, query
 from .schemas import PageQuery, page, page_offset
 
 if TYPE_CHECKING:
@@ -82,12 +83,23 @@ def incident_routes(hub: Hub) -> list[Route]:
             except ValueError as exc:
                 raise ApiError(422, "invalid_input", f"query.{exc}", [("query.cursor", str(exc))]
                                ) from None
-            return page([i.as_dict() for i in found.items], q, next_cursor=found.next_cursor)
+            return page(_shown(request, found.items), q, next_cursor=found.next_cursor)
         items = [i for i in hub.incidents.all()
                  if (statuses is None or str(i.status) in statuses)
                  and (not q.category or i.category == q.category)]
         start = page_offset(q)
-        return page([i.as_dict() for i in items[start:start + q.limit]], q, total=len(items))
+        return page(_shown(request, items[start:start + q.limit]), q, total=len(items))
+
+    def _shown(request: web.Request, incidents: list[Incident]) -> list[dict[str, Any]]:
+        """Incidents as the caller's role sees them; what the police read is audited."""
+        who = principal(request)
+        if who.user.role != POLICE_ROLE:
+            return [i.as_dict() for i in incidents]
+        shown = [police_view(i.as_dict(), hub.config.incidents) for i in incidents]
+        if shown:
+            hub.audit("incidents.read", target=request.path_qs[:256],
+                      details={"incidents": [i["id"] for i in shown]}, context=who.context())
+        return shown
 
     async def get_incident(request: web.Request) -> Any:
         incident_id = request.match_info["incident_id"]
@@ -98,7 +110,7 @@ def incident_routes(hub: Hub) -> list[Route]:
         except IncidentError:
             raise ApiError(404, "not_found", f"incident_id: unknown incident '{incident_id}'",
                            [("path.incident_id", "unknown incident")]) from None
-        return incident.as_dict()
+        return _shown(request, [incident])[0]
 
     return [
         Route("GET", "/api/incidents", list_incidents, ALL_ROLES,

@@ -18,9 +18,10 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import WSCloseCode, WSMsgType, web
 
 from ..auth.audit import redact
-from ..auth.roles import ALL_ROLES, RESPONDERS, STAFF
+from ..auth.roles import ALL_ROLES, STAFF
 from ..bus import MATCH_ALL, Event
 from ..exceptions import HubError, ServiceNotFound, ServiceValidationError
+from ..incidents import POLICE_ROLE, police_event
 from ..jsonutil import JsonInputError, check_input, dumps
 from .errors import ApiError
 from .routing import Route, principal
@@ -33,15 +34,23 @@ _LOGGER = logging.getLogger(__name__)
 
 __all__ = ["EVENT_ROLES", "websocket_route"]
 
-#: Who may subscribe to which event type; types not listed are open to every role.
-#: Components add their own (`EVENT_ROLES["face_recognized"] = ...`).
+#: Who may subscribe to which event type. Deny by default: a type not listed reaches
+#: admins only (issue 10). Components add their own (`EVENT_ROLES["x_happened"] = ...`).
+#: Faces (`face_recognized`: children's identities) go to staff only; the police see faces
+#: on incidents forwarded to them.
 EVENT_ROLES: dict[str, frozenset[str]] = {
     MATCH_ALL: frozenset({"admin"}),
-    "audit_logged": frozenset({"admin"}),
-    "face_recognized": RESPONDERS,
-    "face_unknown": RESPONDERS,
+    "state_changed": ALL_ROLES,
+    "incident_raised": ALL_ROLES,
+    "incident_updated": ALL_ROLES,
+    "face_recognized": STAFF,
+    "face_unknown": STAFF,
     "service_called": STAFF,
+    "visitor_checked_in": STAFF,
+    "visitor_checked_out": STAFF,
 }
+_INCIDENT_EVENTS = frozenset({"incident_raised", "incident_updated"})
+_ADMIN_ONLY = frozenset({"admin"})
 _QUEUE = 2048
 
 
@@ -149,12 +158,16 @@ class _Connection:
         if not isinstance(event_type, str) or not event_type:
             raise ApiError(422, "invalid_input", "event_type: expected an event type",
                            [("event_type", "required")])
-        if self.who.user.role not in EVENT_ROLES.get(event_type, ALL_ROLES) | {"admin"}:
-            raise ApiError(403, "forbidden",
-                           f"role {self.who.user.role} may not subscribe to {event_type}")
+        role = self.who.user.role
+        if role not in EVENT_ROLES.get(event_type, _ADMIN_ONLY) | _ADMIN_ONLY:
+            raise ApiError(403, "forbidden", f"role {role} may not subscribe to {event_type}")
+        incidents = self.http.hub.config.incidents
 
         def forward(event: Event) -> None:
-            self.send({"id": msg_id, "type": "event", "event": event.as_dict()})
+            message = event.as_dict()
+            if role == POLICE_ROLE and event.event_type in _INCIDENT_EVENTS:
+                message["data"] = police_event(event.data, incidents)
+            self.send({"id": msg_id, "type": "event", "event": message})
 
         self.subscriptions[msg_id] = self.http.hub.bus.listen(event_type, forward)
         return None

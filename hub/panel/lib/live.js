@@ -44,7 +44,8 @@ class Live extends EventTarget {
         this.states = new Map(states.map((s) => [s.entity_id, s]));
         this.emit("states", null);
       });
-      for (const type of SUBSCRIBE) this.send({ type: "subscribe_events", event_type: type });
+      // A role may not receive every type (visitors: staff only); the hub refuses those.
+      for (const type of SUBSCRIBE) this.send({ type: "subscribe_events", event_type: type }).catch(() => {});
     };
     ws.onmessage = (msg) => this.receive(JSON.parse(msg.data));
     ws.onclose = () => {
