@@ -13,6 +13,7 @@ from pydantic import BaseModel, ValidationError
 from .bus import Context, EventBus
 from .exceptions import ServiceNotFound, ServiceValidationError
 from .fieldpath import format_path
+from .privacy import redact
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -126,8 +127,10 @@ class ServiceRegistry:
         service = self.get(domain, name)
         validated = self.validate(domain, name, data)
         ctx = context or Context()
+        # Listeners (the recorder, WebSocket clients) get the data without secrets or ID numbers.
         self._bus.fire(EVENT_SERVICE_CALLED,
-                       {"domain": domain, "service": name, "service_data": data or {}}, ctx)
+                       {"domain": domain, "service": name, "service_data": redact(data or {})},
+                       ctx)
         call = ServiceCall(domain, name, validated, ctx, data or {})
         result = service.handler(call)
         if asyncio.iscoroutine(result) or isinstance(result, Awaitable):

@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..bus import Event
+from ..privacy import redact
 
-__all__ = ["AuditEntry", "AuditLog"]
+__all__ = ["AuditEntry", "AuditLog", "redact"]
 
-_SECRET_WORDS = ("password", "token", "secret")
 
 
 @dataclass(slots=True, frozen=True)
@@ -27,12 +27,6 @@ class AuditEntry:
         """Return the entry as a JSON-ready dict."""
         return {"time": self.at, "user": self.user, "action": self.action,
                 "target": self.target, "details": self.details}
-
-
-def redact(data: dict[str, Any]) -> dict[str, Any]:
-    """Return a copy with values of secret-looking keys replaced."""
-    return {k: "***" if any(w in k.lower() for w in _SECRET_WORDS) else v
-            for k, v in data.items()}
 
 
 class AuditLog:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from typing import TYPE_CHECKING, Any, Literal
 
 from aiohttp import web
@@ -11,8 +13,9 @@ from ..auth.database import component_database
 from ..auth.roles import RESPONDERS, STAFF
 from ..camera import Camera
 from ..exceptions import ServiceValidationError
-from ..http.routing import Route, query, register_routes
+from ..http.routing import Route, principal, query, register_routes
 from ..http.schemas import PageQuery, page, page_offset
+from ..privacy import mask_personal
 from ..services import ServiceCall
 from .config import VisitorsConfig
 from .log import CheckInData, VisitorLog
@@ -21,6 +24,8 @@ if TYPE_CHECKING:
     from ..hub import Hub
 
 __all__ = ["setup"]
+
+_LOGGER = logging.getLogger(__name__)
 
 
 class CheckOutData(BaseModel):
@@ -77,7 +82,30 @@ async def setup(hub: Hub, config: VisitorsConfig, db_url: str | None) -> Visitor
     reg("visitor", "take_photo", take_photo, PhotoData,
         "Take the visitor's photo with the gate camera; returns the snapshot id.", STAFF)
     register_routes(hub, _routes(log))
+    hub.create_task(_retention_loop(log), name="visitor retention")
     return log
+
+
+async def _retention_loop(log: VisitorLog) -> None:
+    """Delete visits past `retention_days`, at start and every `purge_interval_hours`."""
+    while True:
+        try:
+            await log.purge()
+        except Exception:  # a database hiccup: try again at the next interval
+            _LOGGER.exception("Visitor retention failed")
+        await asyncio.sleep(log.config.purge_interval_hours * 3600)
+
+
+def _shown(log: VisitorLog, request: web.Request,
+           visits: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Visits as the caller may see them (ID and phone numbers masked unless admin); audited."""
+    who = principal(request)
+    if who.user.role != "admin":
+        visits = [mask_personal(v) for v in visits]
+    if visits:
+        log.hub.audit("visitors.read", target=request.path_qs[:256],
+                      details={"visits": [v["id"] for v in visits]}, context=who.context())
+    return visits
 
 
 async def _photo(hub: Hub, gate: str) -> dict[str, Any]:
@@ -97,8 +125,8 @@ def _routes(log: VisitorLog) -> list[Route]:
         start = page_offset(q)
         items = await log.search(q.q, q.status, start, q.limit)
         more = len(items) > q.limit
-        return page(items[:q.limit], q, next_cursor=format(start + q.limit, "x") if more
-                    else None)
+        return page(_shown(log, request, items[:q.limit]), q,
+                    next_cursor=format(start + q.limit, "x") if more else None)
 
     async def metal(request: web.Request) -> Any:
         q = query(request, MetalQuery)
@@ -106,9 +134,10 @@ def _routes(log: VisitorLog) -> list[Route]:
         return {"window_seconds": log.config.metal_window_seconds,
                 "last_pass": last.as_dict() if last else None}
 
-    async def lockers(_request: web.Request) -> Any:
+    async def lockers(request: web.Request) -> Any:
         used = await log.lockers_in_use()
-        return [{"locker": name, "visitor": used.get(name)} for name in log.config.lockers]
+        shown = {v["locker"]: v for v in _shown(log, request, list(used.values()))}
+        return [{"locker": name, "visitor": shown.get(name)} for name in log.config.lockers]
 
     return [
         Route("GET", "/api/visitors", visitors, RESPONDERS,

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import logging
 import os
 from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import or_, select
+from sqlalchemy import delete, or_, select
 
 from ..bus import Context
 from ..exceptions import ServiceValidationError
@@ -19,6 +21,8 @@ if TYPE_CHECKING:
     from ..hub import Hub
 
 __all__ = ["EVENT_VISITOR_CHECKED_IN", "EVENT_VISITOR_CHECKED_OUT", "CheckInData", "VisitorLog"]
+
+_LOGGER = logging.getLogger(__name__)
 
 EVENT_VISITOR_CHECKED_IN = "visitor_checked_in"
 EVENT_VISITOR_CHECKED_OUT = "visitor_checked_out"
@@ -137,6 +141,26 @@ class VisitorLog:
         self.hub.bus.fire(EVENT_VISITOR_CHECKED_OUT, {"visitor_id": visitor_id,
                                                       "name": visit["name"]}, context)
         return visit
+
+    async def purge(self, older_than_days: float | None = None) -> int:
+        """Delete visits (and their photos) checked in before the retention; return how many."""
+        days = self.config.retention_days if older_than_days is None else older_than_days
+        cutoff = utcnow() - dt.timedelta(days=days)
+        async with self.db.session() as session:
+            rows = (await session.scalars(
+                select(VisitorRow).where(VisitorRow.checked_in_at < cutoff))).all()
+            photos = [r.photo for r in rows if r.photo]
+            await session.execute(delete(VisitorRow).where(
+                VisitorRow.id.in_([r.id for r in rows])))
+            await session.commit()
+        for photo in photos:
+            await self.hub.snapshots.delete(photo)
+        if rows:
+            _LOGGER.info("Visitor retention: deleted %d visits checked in more than %s days ago",
+                         len(rows), days)
+            self.hub.audit("visitors.purged", details={"visits": len(rows),
+                                                       "retention_days": days})
+        return len(rows)
 
     async def lockers_in_use(self) -> dict[str, dict[str, Any]]:
         """Return locker -> the visit holding it."""
