@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
+from ..auth.refusals import RefusalAudit
 from ..bus import Context
 from ..exceptions import HubError
 from ..jsonutil import dumps
@@ -48,6 +49,7 @@ class LiveView:
     def __init__(self, forwarder: Forwarder) -> None:
         self.forwarder = forwarder
         self.hub = forwarder.hub
+        self.refusals = RefusalAudit(self.hub)
 
     def _grant(self, request: web.Request, what: str) -> LiveViewGrant:
         signer = self.forwarder.signer
@@ -56,9 +58,12 @@ class LiveView:
         try:
             grant = signer.check(request.match_info["token"])
         except TokenError as exc:
-            self.hub.audit("police.live_view_refused", details={"reason": str(exc),
-                                                                 "what": what,
-                                                                 "remote": request.remote})
+            if not self.refusals.refused("police.live_view_refused", request.remote,
+                                         {"reason": str(exc), "what": what}):
+                raise web.HTTPTooManyRequests(
+                    text="too many refused links; try again later\n",
+                    headers={**_PRIVATE, "Retry-After": str(self.refusals.retry_after())}
+                ) from None
             raise web.HTTPForbidden(text=f"{exc}\n", headers=_PRIVATE) from None
         self.hub.audit("police.live_view", target=grant.camera or grant.incident_id,
                        details={"incident_id": grant.incident_id, "token_id": grant.token_id,

@@ -92,8 +92,9 @@ def auth_routes(http: HttpComponent) -> list[Route]:
                            f"{int(wait) + 1} s", headers={"Retry-After": str(int(wait) + 1)})
         user = await store.check_password(data.name, data.password)
         if user is None:
-            hub.audit("auth.login_failed", target=data.name,
-                      details={"ip": client_ip(request, cfg)})
+            # Strangers' failures are audited within a budget, then in summary (refusals.py).
+            http.refusals.refused("auth.login_failed", client_ip(request, cfg),
+                                  {"ip": client_ip(request, cfg)}, target=data.name)
             raise ApiError(401, "bad_credentials", "wrong name or password",
                            [("body.password", "wrong name or password")])
         http.auth.throttle.succeeded(*keys)

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from aiohttp import web
 
 from ..auth.audit import AuditLog
+from ..auth.refusals import RefusalAudit
 from ..auth.store import AuthStore
 from ..bus import Event
 from ..exceptions import DeviceError, HubError, ServiceNotFound, ServiceValidationError
@@ -43,6 +44,7 @@ class HttpComponent:
         self.registry = registry
         self.auth = Authenticator(store, config)
         self.audit_log = AuditLog()
+        self.refusals = RefusalAudit(hub)
         self.app: web.Application | None = None
         self.port: int | None = None
         self._runner: web.AppRunner | None = None
