@@ -187,8 +187,9 @@ class Gat1400Uplink(Uplink):
             raise UplinkRetry(f"not registered with the views library ({self.state})")
         payload = item.payload
         own = payload["gat1400"]
-        crop = await self.hub.snapshots.read(payload["crop_snapshot_id"])
-        scene = await self.hub.snapshots.read(payload["scene_snapshot_id"])
+        crop_id, scene_id = _snapshot_ids(payload)
+        crop = await self.hub.snapshots.read(crop_id) if crop_id else None
+        scene = await self.hub.snapshots.read(scene_id) if scene_id else None
         if crop is None or scene is None:
             raise UplinkRejected("the capture's images are gone (deleted by retention)")
         shot = dt.datetime.fromtimestamp(float(payload["time"]), dt.UTC)
@@ -216,8 +217,10 @@ class Gat1400Uplink(Uplink):
         self._uploads.append(now)
         while self._uploads and now - self._uploads[0] > 3600:
             self._uploads.popleft()
-        self.sent[face_id] = {k: payload.get(k) for k in (
-            "camera", "gate", "time", "crop_snapshot_id", "scene_snapshot_id", "match")}
+        crop_id, scene_id = _snapshot_ids(payload)
+        self.sent[face_id] = {"camera": payload.get("camera"), "gate": payload.get("gate"),
+                              "time": payload.get("time"), "match": payload.get("match"),
+                              "crop_snapshot_id": crop_id, "scene_snapshot_id": scene_id}
         if len(self.sent) > _SENT_KEEP:
             self.sent.popitem(last=False)
         match = payload.get("match")
@@ -244,3 +247,10 @@ class Gat1400Uplink(Uplink):
             "police_hits": self.hits, "clock_offset": self.clock_offset,
             "clock_warning": warning, "last_error": self.last_error,
         }
+
+
+def _snapshot_ids(payload: dict[str, Any]) -> tuple[str | None, str | None]:
+    """Return (crop, scene) snapshot ids of a face_captured payload (either spelling)."""
+    crop = payload.get("crop_snapshot_id") or payload.get("face_snapshot")
+    scene = payload.get("scene_snapshot_id") or payload.get("scene_snapshot")
+    return crop, scene
