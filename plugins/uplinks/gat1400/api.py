@@ -36,6 +36,7 @@ KEEPALIVE = "/VIID/System/Keepalive"
 TIME = "/VIID/System/Time"
 APES = "/VIID/APEs"
 FACES = "/VIID/Faces"
+SUBSCRIBES = "/VIID/Subscribes"
 #: StatusCode values of GA/T 1400.4 that mean the request itself is wrong (no retry helps).
 _REQUEST_WRONG = frozenset({5, 6, 7, 8})
 #: StatusCode 4, invalid operation: what platforms answer a device they do not know.
@@ -144,6 +145,11 @@ class ViewsLibraryClient:
     async def declare_apes(self, apes: list[dict[str, Any]]) -> list[ResponseStatus]:
         """Declare collecting devices (POST /VIID/APEs)."""
         return await self._post_objects(APES, list_body("APE", apes, self.dialect), "APE")
+
+    async def subscribe(self, subscriptions: list[dict[str, Any]]) -> list[ResponseStatus]:
+        """Ask the platform to notify the hub (POST /VIID/Subscribes)."""
+        return await self._post_objects(SUBSCRIBES, list_body("Subscribe", subscriptions,
+                                                              self.dialect), "Subscribe")
 
     async def upload_faces(self, faces: list[dict[str, Any]]) -> list[ResponseStatus]:
         """Upload Face objects (POST /VIID/Faces); return one status per object."""

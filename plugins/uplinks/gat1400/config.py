@@ -84,6 +84,12 @@ class Gat1400Config(UplinkConfig):
     #: credentials the views library uses to call the hub (Digest); None: refuse every call
     notify_user: str | None = None
     notify_password: SecretStr | None = None
+    #: subscribe at the platform for these SubscribeDetail codes (e.g. "12"), notifications
+    #: to `receive_addr`; renewed at every registration. Empty: the police set it up.
+    subscribe_details: list[str] = Field(default_factory=list)
+    #: where the platform reaches the hub; default hub.external_url + the standard path
+    receive_addr: str | None = Field(default=None, pattern=r"^https?://")
+    subscribe_days: float = Field(default=30.0, gt=0, le=3650)
     #: police category (code or title, as the platform sends it) -> handling at the gate
     police_categories: dict[str, PoliceCategory] = Field(default_factory=dict)
     #: watch-list category of persons the platform pushes when no police_categories entry

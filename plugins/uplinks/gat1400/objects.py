@@ -28,6 +28,7 @@ __all__ = [
     "list_body",
     "response_statuses",
     "sub_image",
+    "subscribe_object",
     "system_time",
 ]
 
@@ -160,6 +161,16 @@ def ape_object(*, ape_id: str, name: str, place: str = "", place_code: str = "",
     if longitude is not None and latitude is not None:
         body["Longitude"], body["Latitude"] = longitude, latitude
     return body
+
+
+def subscribe_object(*, subscribe_id: str, title: str, detail: str, resources: list[str],
+                     receive_addr: str, begin: dt.datetime, end: dt.datetime,
+                     applicant: str, org: str, dialect: Dialect) -> dict[str, Any]:
+    """Return a SubscribeObject asking for `detail` notifications to `receive_addr`."""
+    return {"SubscribeID": subscribe_id, "Title": title, "SubscribeDetail": detail,
+            "ResourceURI": ",".join(resources), "ApplicantName": applicant,
+            "ApplicantOrg": org, "BeginTime": dialect.time(begin),
+            "EndTime": dialect.time(end), "ReceiveAddr": receive_addr, "OperateType": 0}
 
 
 def list_body(kind: str, objects: list[dict[str, Any]], dialect: Dialect) -> dict[str, Any]:

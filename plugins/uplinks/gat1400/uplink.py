@@ -25,7 +25,7 @@ from .config import Gat1400Config
 from .const import AUDIT_UPLOAD_ENROLLED, DOMAIN
 from .ids import IdFactory
 from .inbound import Inbound
-from .objects import Dialect, ape_object
+from .objects import Dialect, ape_object, subscribe_object
 from .times import zone_of
 
 if TYPE_CHECKING:
@@ -127,11 +127,31 @@ class Gat1400Uplink(Uplink):
                            place_code=a.place_code, longitude=a.longitude,
                            latitude=a.latitude) for a in self.cfg.cameras.values()]
         await self.client.declare_apes(apes)
+        if self.cfg.subscribe_details:
+            await self._subscribe()
         self.registered.set()
         self.state, self.last_error = "registered", None
         self.last_keepalive = time.time()
         _LOGGER.info("%s: registered with the views library at %s as %s (%d APEs)",
                      self.name, self.cfg.url, self.cfg.device_id, len(apes))
+
+    async def _subscribe(self) -> None:
+        assert self.client is not None
+        now = dt.datetime.now(dt.UTC)
+        addr = self.cfg.receive_addr or (self.hub.config.core.external_url.rstrip("/")
+                                         + "/VIID/SubscribeNotifications")
+        stamp = f"{now.astimezone(self.dialect.zone):%Y%m%d%H%M%S}"
+        subscription = subscribe_object(
+            subscribe_id=f"{self.cfg.device_id[:12]}03{stamp}00001",
+            title="Campus Hub: police comparison results",
+            detail=",".join(self.cfg.subscribe_details),
+            resources=[self.cfg.device_id, *(a.ape_id for a in self.cfg.cameras.values())],
+            receive_addr=addr, begin=now,
+            end=now + dt.timedelta(days=self.cfg.subscribe_days),
+            applicant="Campus Hub", org=self.hub.config.core.name, dialect=self.dialect)
+        await self.client.subscribe([subscription])
+        _LOGGER.info("%s: subscribed (%s) with notifications to %s", self.name,
+                     subscription["SubscribeDetail"], addr)
 
     async def _check_clock(self) -> None:
         assert self.client is not None

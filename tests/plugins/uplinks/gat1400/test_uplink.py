@@ -274,3 +274,35 @@ def test_documented_configuration_is_valid(tmp_path: Path, plugin_registry: Any)
     [entry] = config.sections["uplinks"]
     assert entry.police_categories["在逃人员"].name == "wanted"
     assert entry.cameras["camera.gate"].ape_id == "32010000001320000007"
+
+
+async def test_subscribes_and_the_platform_calls_back_at_receive_addr(hub_factory, platform):
+    """With subscribe_details the hub subscribes; hits arrive at its ReceiveAddr."""
+    harness = await hub_factory(YAML.format(url=platform.url, hub_id=HUB_ID, ape_id=APE_ID,
+                                            password="s3cret", keepalive=30)
+                                + '    subscribe_details: ["12"]\n'
+                                + "    receive_addr: http://127.0.0.1:1/placeholder\n")
+    uplink = harness.hub.components["uplinks"].get("views_library")
+    await wait_for(lambda: uplink.registered.is_set())
+    [sub] = platform.subscriptions.values()
+    assert sub["SubscribeDetail"] == "12" and HUB_ID in sub["ResourceURI"]
+    assert sub["ReceiveAddr"] == "http://127.0.0.1:1/placeholder"
+    assert sub["EndTime"] > sub["BeginTime"]
+    # the hub's address is known once it listens: subscribe again with it
+    url = await http_url(harness)
+    uplink.cfg.receive_addr = f"{url}/VIID/SubscribeNotifications"
+    platform.subscriptions.clear()
+    uplink.forgotten("test: register (and subscribe) again")
+    await wait_for(lambda: platform.subscriptions, timeout=5)
+    [sub] = platform.subscriptions.values()
+    await wait_for(lambda: uplink.registered.is_set())
+    face_id = await uplink.deliver(item(uplink, await capture(harness.hub)))
+    base, _, path = sub["ReceiveAddr"].partition("/VIID/")
+    body = {"SubscribeNotificationListObject": {"SubscribeNotificationObject": [{
+        "NotificationID": "n7", "SubscribeID": sub["SubscribeID"], "Title": "alarm",
+        "TriggerTime": "20261205153001",
+        **platform.hit(face_id, jpeg(90, 90), "在逃人员")}]}}
+    status, answer = await platform.push(base, "/VIID/" + path, body)
+    assert status == 200, answer
+    [raised] = harness.of_type("incident_raised")
+    assert raised.data["incident"]["data"]["police_category"] == "wanted"

@@ -60,6 +60,7 @@ class ViidDouble:
     #: state and records
     registered: set[str] = field(default_factory=set)
     apes: dict[str, dict[str, Any]] = field(default_factory=dict)
+    subscriptions: dict[str, dict[str, Any]] = field(default_factory=dict)
     faces: list[Received] = field(default_factory=list)
     face_ids: set[str] = field(default_factory=set)
     duplicates: int = 0
@@ -82,6 +83,7 @@ class ViidDouble:
         app.router.add_get("/VIID/System/Time", self._time)
         app.router.add_post("/VIID/APEs", self._apes)
         app.router.add_post("/VIID/Faces", self._faces)
+        app.router.add_post("/VIID/Subscribes", self._subscribes)
         self._runner = web.AppRunner(app)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", port)
@@ -257,6 +259,30 @@ class ViidDouble:
                 if not ape.get("Name"):
                     raise check.Invalid(f"APEObject[{n}].Name: empty")
                 self.apes[ident] = ape
+                statuses.append(self._status(request, ident=ident))
+        except check.Invalid as exc:
+            return self._answer(request, 8, str(exc), http=400)
+        return web.json_response({"ResponseStatusListObject": {"ResponseStatusObject":
+                                                               statuses}},
+                                 content_type="application/VIID+JSON")
+
+    async def _subscribes(self, request: web.Request) -> web.Response:
+        if self._caller(request) is None:
+            return self._forgotten(request)
+        statuses = []
+        try:
+            inner = await self._body(request, f"Subscribe{self.envelope}")
+            for n, sub in enumerate(inner.get("SubscribeObject") or []):
+                where = f"SubscribeObject[{n}]"
+                ident = sub.get("SubscribeID")
+                if not isinstance(ident, str) or not re.fullmatch(r"\d{33}", ident):
+                    raise check.Invalid(f"{where}.SubscribeID: not 33 digits")
+                if not str(sub.get("ReceiveAddr", "")).startswith("http"):
+                    raise check.Invalid(f"{where}.ReceiveAddr: not a URL")
+                for key in ("BeginTime", "EndTime"):
+                    check.platform_time(sub.get(key), f"{where}.{key}", self.time_form,
+                                        self.zone)
+                self.subscriptions[ident] = sub
                 statuses.append(self._status(request, ident=ident))
         except check.Invalid as exc:
             return self._answer(request, 8, str(exc), http=400)
