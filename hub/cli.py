@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from .config import load_config
+from .config.references import check_references
 from .exceptions import ConfigError, HubError
 from .plugins import PluginRegistry
 
@@ -80,11 +81,15 @@ def _load_plugins() -> PluginRegistry:
 def _check(args: argparse.Namespace) -> int:
     registry = _load_plugins()
     try:
-        load_config(args.path, registry.config_models(), uplinks=registry.uplink_models())
+        config = load_config(args.path, registry.config_models(),
+                             uplinks=registry.uplink_models())
+        problems = check_references(config, registry.platforms)
     except ConfigError as exc:
-        for problem in exc.problems:
+        problems = exc.problems
+    if problems:
+        for problem in problems:
             print(problem)
-        print(f"{len(exc.problems)} problem(s) in {args.path}")
+        print(f"{len(problems)} problem(s) in {args.path}")
         return 1
     print(f"{args.path}: configuration is valid")
     return 0

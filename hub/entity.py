@@ -72,6 +72,18 @@ class Platform:
             raise TypeError(f"{cls.__name__} must override create_entities")
         return [cls(hub, config)]
 
+    @classmethod
+    def entity_ids(cls, config: DeviceConfig) -> list[str] | None:
+        """Return the ids of the entities one device entry creates, or None when unknown.
+
+        `campus-hub check-config` checks references against them. An id ending in `*` stands
+        for every id with that prefix: entities a device reports once it answers (an ONVIF
+        camera's relays). A platform that overrides `create_entities` overrides this too.
+        """
+        if issubclass(cls, Entity) and cls.domain and "create_entities" not in cls.__dict__:
+            return [f"{cls.domain}.{config.slug}"]
+        return None
+
 
 class Entity(Platform):
     """Base of every entity: id, state, attributes, availability, setup and shutdown."""

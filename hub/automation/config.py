@@ -15,6 +15,7 @@ from .config_actions import (
     ParallelAction,
     RepeatAction,
     SequenceAction,
+    ServiceAction,
     WaitForTriggerAction,
 )
 from .config_common import Data, StepModel
@@ -24,14 +25,21 @@ from .config_conditions import (
     NotCondition,
     OrCondition,
     ScheduleCondition,
+    StateCondition,
 )
-from .config_triggers import StateTrigger, Trigger
+from .config_triggers import FaceTrigger, StateTrigger, Trigger
 from .schedule_config import SchedulesConfig
 
 if TYPE_CHECKING:
     from ..config import HubConfig
 
-__all__ = ["AutomationConfig", "AutomationsConfig", "TraceConfig", "check"]
+__all__ = [
+    "AutomationConfig",
+    "AutomationsConfig",
+    "TraceConfig",
+    "check",
+    "references",
+]
 
 Loc = tuple[str | int, ...]
 
@@ -107,14 +115,15 @@ def check_automations(section: AutomationsConfig | None,
         seen.setdefault(automation_id, index)
         if schedules is None:
             continue
-        for where, name in _schedule_refs(cfg, loc):
-            if name not in schedules:
+        for where, kind, name in references(cfg, loc):
+            if kind == "schedule" and name not in schedules:
                 problems.append((where, f"unknown schedule '{name}'",
                                  f"schedules defined in the schedules section: {known}"))
     return problems
 
 
-def _schedule_refs(cfg: AutomationConfig, loc: Loc) -> Iterator[tuple[Loc, str]]:
+def references(cfg: AutomationConfig, loc: Loc) -> Iterator[tuple[Loc, str, str]]:
+    """Yield (loc, "schedule" | "entity", name) for each schedule and literal entity id named."""
     for i, trigger in enumerate(cfg.trigger):
         yield from _trigger_refs(trigger, (*loc, "trigger", i))
     for i, condition in enumerate(cfg.condition):
@@ -122,23 +131,48 @@ def _schedule_refs(cfg: AutomationConfig, loc: Loc) -> Iterator[tuple[Loc, str]]
     yield from _action_refs(cfg.action, (*loc, "action"))
 
 
-def _trigger_refs(trigger: Any, loc: Loc) -> Iterator[tuple[Loc, str]]:
-    if isinstance(trigger, StateTrigger) and trigger.for_ and trigger.for_.schedule:
-        yield (*loc, "for"), trigger.for_.schedule
+def _trigger_refs(trigger: Any, loc: Loc) -> Iterator[tuple[Loc, str, str]]:
+    if isinstance(trigger, StateTrigger):
+        yield from _entities(trigger.entity_id, (*loc, "entity_id"))
+        if trigger.for_ and trigger.for_.schedule:
+            yield (*loc, "for"), "schedule", trigger.for_.schedule
+    elif isinstance(trigger, FaceTrigger) and trigger.camera:
+        yield from _entities(trigger.camera, (*loc, "camera"))
 
 
-def _condition_refs(condition: Any, loc: Loc) -> Iterator[tuple[Loc, str]]:
+def _entities(value: Any, loc: Loc) -> Iterator[tuple[Loc, str, str]]:
+    """Literal entity ids (a template is checked when it runs, not here)."""
+    if isinstance(value, str):
+        yield loc, "entity", value
+    elif isinstance(value, list | tuple):
+        for i, item in enumerate(value):
+            if isinstance(item, str):
+                yield (*loc, i), "entity", item
+
+
+def _service_refs(action: ServiceAction, loc: Loc) -> Iterator[tuple[Loc, str, str]]:
+    if action.target is not None:
+        yield from _entities(action.target.get("entity_id"), (*loc, "target", "entity_id"))
+    yield from _entities(action.entity_id, (*loc, "entity_id"))
+    yield from _entities(action.data.get("entity_id"), (*loc, "data", "entity_id"))
+
+
+def _condition_refs(condition: Any, loc: Loc) -> Iterator[tuple[Loc, str, str]]:
     if isinstance(condition, ScheduleCondition):
-        yield (*loc, "inside" if condition.inside else "outside"), condition.schedule
+        yield (*loc, "inside" if condition.inside else "outside"), "schedule", condition.schedule
+    elif isinstance(condition, StateCondition):
+        yield from _entities(condition.entity_id, (*loc, "entity_id"))
     elif isinstance(condition, AndCondition | OrCondition | NotCondition):
         for i, inner in enumerate(condition.conditions):
             yield from _condition_refs(inner, (*loc, "conditions", i))
 
 
-def _action_refs(actions: list[Any], loc: Loc) -> Iterator[tuple[Loc, str]]:
+def _action_refs(actions: list[Any], loc: Loc) -> Iterator[tuple[Loc, str, str]]:
     for i, action in enumerate(actions):
         where = (*loc, i)
-        if isinstance(action, ChooseAction):
+        if isinstance(action, ServiceAction):
+            yield from _service_refs(action, where)
+        elif isinstance(action, ChooseAction):
             for j, option in enumerate(action.choose):
                 for k, condition in enumerate(option.conditions):
                     yield from _condition_refs(condition, (*where, "choose", j, "conditions", k))

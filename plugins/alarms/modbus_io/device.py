@@ -63,6 +63,14 @@ class ModbusIODevice(Platform):
         device = ModbusIODevice(hub, config)
         return [*device.inputs, *device.counters]
 
+    @classmethod
+    def entity_ids(cls, config: DeviceConfig) -> list[str]:
+        """Return the ids create_entities makes: alarm.<input>, sensor.<device>_<register>."""
+        assert isinstance(config, ModbusIOConfig)
+        inputs = [f"alarm.{item.object_id or slugify(item.name)}" for item in config.inputs]
+        return [*inputs, *(f"sensor.{config.slug}_{slugify(item.name)}"
+                           for item in config.registers)]
+
     def __init__(self, hub: Hub, config: ModbusIOConfig) -> None:
         self.hub = hub
         self.config = config

@@ -48,6 +48,11 @@ class OnvifCamera(Camera):
     platform: ClassVar[str] = PLATFORM
     config_model: ClassVar[type[DeviceConfig]] = OnvifCameraConfig
 
+    @classmethod
+    def entity_ids(cls, config: DeviceConfig) -> list[str]:
+        """Return camera.<id> and switch.<id>_* (relays appear once the camera answers)."""
+        return [f"camera.{config.slug}", f"switch.{config.slug}_*"]
+
     def __init__(self, hub: Hub, config: DeviceConfig) -> None:
         super().__init__(hub, config)
         assert isinstance(config, OnvifCameraConfig)
