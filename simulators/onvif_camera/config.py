@@ -44,7 +44,7 @@ class SimulatorConfig:
     location: str = "gate"
     open_operations: frozenset[str] = OPEN_COMMON
     snapshot_auth: Literal["digest", "basic", "none"] = "digest"
-    stream_auth: Literal["basic", "none"] = "none"
+    stream_auth: Literal["basic", "none"] = "none"  # MJPEG and RTSP (401 without it)
     ptz: bool = True
     media2: bool = True
     digital_inputs: int = 2
@@ -61,6 +61,8 @@ class SimulatorConfig:
     rtsp: bool = False
     rtsp_port: int = 0
     rtsp_source: Literal["scene", "pattern"] = "scene"
+    #: RTP transports the RTSP server accepts (cameras that only do one exist).
+    rtsp_transports: Literal["any", "tcp", "udp"] = "any"
     discovery: bool = False
     discovery_port: int = 3702
     multicast: bool = False

@@ -34,7 +34,8 @@ class RtspServer:
         self._proc = await asyncio.create_subprocess_exec(
             SYSTEM_PYTHON, str(SCRIPT), "--port", str(c.rtsp_port), "--width", str(c.width),
             "--height", str(c.height), "--fps", str(max(1, int(c.fps))), "--name", c.name,
-            "--source", c.rtsp_source,
+            "--source", c.rtsp_source, "--protocols", c.rtsp_transports,
+            *(["--basic-auth", f"{c.username}:{c.password}"] if c.stream_auth == "basic" else []),
             stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
         )  # fmt: skip
         assert self._proc.stdout is not None

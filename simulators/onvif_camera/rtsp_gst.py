@@ -17,7 +17,8 @@ import gi
 
 gi.require_version("Gst", "1.0")
 gi.require_version("GstRtspServer", "1.0")
-from gi.repository import GLib, Gst, GstRtspServer  # noqa: E402
+gi.require_version("GstRtsp", "1.0")
+from gi.repository import GLib, Gst, GstRtsp, GstRtspServer  # noqa: E402
 
 ENCODE = (
     "x264enc tune=zerolatency speed-preset=ultrafast key-int-max={gop} bitrate=1024 ! "
@@ -75,6 +76,23 @@ class FrameFeed:
             self.sources.append(src)
 
 
+def _require_basic(server: Any, factory: Any, credentials: str) -> None:
+    """Only a client with these Basic credentials may DESCRIBE and PLAY /stream1."""
+    user, _, password = credentials.partition(":")
+    auth = GstRtspServer.RTSPAuth()
+    token = GstRtspServer.RTSPToken()
+    token.set_string(GstRtspServer.RTSP_TOKEN_MEDIA_FACTORY_ROLE, "viewer")
+    auth.add_basic(GstRtspServer.RTSPAuth.make_basic(user, password), token)
+    server.set_auth(auth)
+    permissions = GstRtspServer.RTSPPermissions()
+    for permission in (
+        GstRtspServer.RTSP_PERM_MEDIA_FACTORY_ACCESS,
+        GstRtspServer.RTSP_PERM_MEDIA_FACTORY_CONSTRUCT,
+    ):
+        permissions.add_permission_for_role("viewer", permission, True)
+    factory.set_permissions(permissions)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--port", type=int, default=0)
@@ -83,6 +101,10 @@ def main() -> int:
     parser.add_argument("--fps", type=int, default=5)
     parser.add_argument("--name", default="camera")
     parser.add_argument("--source", choices=["scene", "pattern"], default="scene")
+    parser.add_argument("--protocols", choices=["any", "tcp", "udp"], default="any",
+                        help="RTP transports the server accepts")
+    parser.add_argument("--basic-auth", metavar="USER:PASSWORD",
+                        help="require RTSP Basic authentication (from stdin's first line)")
     args = parser.parse_args()
     Gst.init(None)
     loop = GLib.MainLoop()
@@ -92,6 +114,11 @@ def main() -> int:
     factory = GstRtspServer.RTSPMediaFactory()
     factory.set_launch(_launch(args))
     factory.set_shared(True)
+    if args.protocols != "any":
+        lower = GstRtsp.RTSPLowerTrans
+        factory.set_protocols(lower.TCP if args.protocols == "tcp" else lower.UDP)
+    if args.basic_auth:
+        _require_basic(server, factory, args.basic_auth)
     if args.source == "scene":
         feed = FrameFeed(args.width * args.height * 3)
         factory.connect("media-configure", feed.on_configure)

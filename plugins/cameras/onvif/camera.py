@@ -238,7 +238,8 @@ class OnvifCamera(Camera):
             assert self._stream_uri is not None
             url = with_credentials(self._stream_uri, self.cfg.username, self.cfg.password)
             self._grabber = FrameGrabber(
-                url, name=self.name, timeout_ms=int(self.cfg.timeout * 1000)
+                url, name=self.name, timeout_ms=int(self.cfg.timeout * 1000),
+                transport=self.cfg.rtsp_transport,
             )
             self._grabber.start()
         async for grabbed in self._grabber.frames(fps, self.cfg.timeout):

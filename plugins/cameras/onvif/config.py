@@ -20,6 +20,7 @@ class OnvifCameraConfig(DeviceConfig):
     profile: str | None = None  # profile token; default the first
     use_media2: bool = True
     snapshot_auth: Literal["auto", "digest", "basic"] = "auto"
+    rtsp_transport: Literal["tcp", "udp", "auto"] = "tcp"  # for frames() from the stream
     events: bool = True
     tamper_incident: bool = True
     pull_timeout: float = Field(default=5.0, gt=0, le=60)

@@ -51,9 +51,13 @@ class RtspCamera(Camera):
         """Start grabbing (stream) or check the snapshot URL; supervise availability."""
         url = self.cfg.stream_url_with_credentials()
         if url:
+            cfg = self.cfg
             self.grabber = FrameGrabber(
-                url, name=self.name, reconnect_seconds=self.cfg.reconnect_seconds,
-                timeout_ms=int(self.cfg.timeout * 1000),
+                url, name=self.name, reconnect_seconds=cfg.reconnect_seconds,
+                reconnect_max_seconds=cfg.reconnect_max_seconds,
+                timeout_ms=int(cfg.timeout * 1000),
+                read_timeout_ms=int((cfg.read_timeout or cfg.timeout) * 1000),
+                transport=cfg.rtsp_transport,
             )  # fmt: skip
             self.grabber.start()
         self._tasks.append(self.hub.create_task(self._supervise(), f"{self.entity_id} health"))
@@ -71,7 +75,7 @@ class RtspCamera(Camera):
                 self.state = CameraState.STREAMING
                 self.set_available(True)
             else:
-                self._unavailable("stream does not deliver frames")
+                self._unavailable(self.grabber.error or "stream does not deliver frames")
             return
         try:
             await self._snapshot_from_url()

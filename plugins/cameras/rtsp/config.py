@@ -18,14 +18,17 @@ class RtspCameraConfig(DeviceConfig):
     snapshot_url: str | None = None
     username: str | None = None
     password: SecretStr | None = None
-    snapshot_auth: Literal["digest", "basic"] = "digest"
+    snapshot_auth: Literal["auto", "digest", "basic"] = "auto"
+    rtsp_transport: Literal["tcp", "udp", "auto"] = "tcp"
     motion: bool = False
     motion_fps: float = Field(default=2.0, gt=0, le=30)
     motion_threshold: int = Field(default=25, ge=1, le=255)
     motion_area: float = Field(default=0.01, gt=0, lt=1)
     motion_clear_seconds: float = Field(default=5.0, ge=0)
     reconnect_seconds: float = Field(default=2.0, gt=0, le=300)
+    reconnect_max_seconds: float = Field(default=60.0, gt=0, le=3600)
     timeout: float = Field(default=10.0, gt=0, le=120)
+    read_timeout: float | None = Field(default=None, gt=0, le=120)  # default: timeout
 
     @model_validator(mode="after")
     def _needs_a_url(self) -> RtspCameraConfig:
