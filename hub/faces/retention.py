@@ -26,8 +26,7 @@ async def run_retention(hub: Hub, gallery: Gallery, days: float) -> dict[str, in
         hub.audit("faces.retention", details={"deleted_unknown_captures": ids, "days": days})
     expired = await gallery.expire(dt.datetime.now(dt.UTC))
     for person in expired:
-        _LOGGER.info("Face retention: watch-list entry %s (%s, source %s) expired and was "
-                     "removed", person.id, person.group, person.source or "-")
+        _LOGGER.info("Face retention: watch-list entry %s expired and was removed", person.id)
     if expired:
         hub.audit("faces.expired", details={"persons": [p.id for p in expired]})
     return {"unknown_captures": len(ids), "expired_persons": len(expired)}

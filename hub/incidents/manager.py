@@ -121,8 +121,10 @@ class IncidentManager:
             self._incidents[incident.id] = incident
             if not test:
                 self._open_by_source[(category, source)] = incident
-        _LOGGER.info("Incident %s raised: %s (%s, priority %s)", incident.id, incident.message,
-                     category, int(incident.priority))
+        # The message may name a person (watch-list match, police hit): not at INFO (issue 10).
+        _LOGGER.info("Incident %s raised: %s, priority %s, source %s", incident.id, category,
+                     int(incident.priority), incident.source or "-")
+        _LOGGER.debug("Incident %s: %s", incident.id, incident.message)
         self._hub.bus.fire(EVENT_INCIDENT_RAISED, _payload(incident), context)
         if incident.cameras:
             self._hub.create_task(self._attach_snapshots(incident), name=f"snapshots {incident.id}")

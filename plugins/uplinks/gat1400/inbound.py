@@ -182,8 +182,8 @@ class Inbound:
                               details={"disposition": ident, "category": group,
                                        "expires_at": expires.isoformat() if expires else None},
                               context=self.context)
-        _LOGGER.info("%s: police disposition %s added to the watch list (%s, until %s)",
-                     self.uplink.name, ident, group, expires or "cancelled")
+        _LOGGER.info("%s: police disposition %s added to the watch list (until %s)",
+                     self.uplink.name, ident, expires or "cancelled")
         return ident
 
     async def _cancel_dispositions(self, request: web.Request) -> web.Response:
