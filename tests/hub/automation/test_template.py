@@ -57,6 +57,34 @@ def test_sandbox_refuses_unsafe_access(variables: dict[str, Any], source: str) -
         Template(source).render(variables)
 
 
+@pytest.mark.parametrize("source", [
+    "{{ '%999999999d' % 1 }}",
+    "{{ '%.999999999f' % 1.5 }}",
+    "{{ '%*d' % (999999999, 1) }}",
+    "{{ '%(n)999999999s' % {'n': 1} }}",
+    "{{ '%999999999d' | format(1) }}",
+    "{{ '{:999999999}'.format(1) }}",
+    "{{ '{:>{}}'.format(1, 999999999) }}",
+    "{{ '{n:999999999}'.format_map({'n': 1}) }}",
+    "{{ 'a'.center(999999999) }}",
+    "{{ 'a'.ljust(10 ** 9) }}",
+    "{{ 'a'.zfill(999999999) }}",
+    "{{ 'a' | center(999999999) }}",
+    "{{ 'a\nb' | indent(999999999) }}",
+])
+def test_sandbox_limits_formatting_sizes(variables: dict[str, Any], source: str) -> None:
+    """String formatting is bounded like * and **: a 1 GB width is refused, not allocated."""
+    with pytest.raises(SecurityError):
+        Template(source).render(variables)
+
+
+def test_ordinary_formatting_still_works(variables: dict[str, Any]) -> None:
+    """Everyday formats render as before."""
+    text = ("{{ '%05.1f' % 3.14159 }} {{ '%s-%d' | format('a', 2) }} {{ '{:>6}'.format('x') }}"
+            " {{ 'ab'.center(6) }} {{ '{:{}}'.format('y', 3) }}|")
+    assert Template(text).render(variables) == "003.1 a-2      x   ab   y  |"
+
+
 def test_render_error_names_template(variables: dict[str, Any]) -> None:
     """A template failing at render time raises TemplateError quoting its source."""
     with pytest.raises(TemplateError, match=r"trigger\.nothing"):
