@@ -13,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from .alarm import ALARM_SERVICES
-from .bus import Context, EventBus
+from .bus import Context, Event, EventBus
 from .camera import CAMERA_SERVICES
 from .components import COMPONENTS, resolve
 from .config import HubConfig
@@ -46,6 +46,13 @@ _DOMAIN_SERVICES = {"gate": GATE_SERVICES, "camera": CAMERA_SERVICES, "alarm": A
 _BACKOFF_MAX = 60.0
 
 
+def _audit_event(action: str, target: str | None, details: dict[str, Any] | None,
+                 context: Context | None) -> Event:
+    user = context.user_id if context and context.user_id else "hub"
+    data = {"action": action, "user": user, "target": target, "details": details or {}}
+    return Event(EVENT_AUDIT_LOGGED, data, time.time(), context or Context())
+
+
 class Hub:
     """The running hub. Start with `await hub.start()`, stop with `await hub.stop()`."""
 
@@ -67,6 +74,8 @@ class Hub:
         self._stop_callbacks: list[Callable[[], Awaitable[None] | None]] = []
         self._executor = ThreadPoolExecutor(self.config.core.blocking_workers, "hub-blocking")
         self._client_session: aiohttp.ClientSession | None = None
+        #: Commits one audit event before `audit_committed` returns (set by the recorder).
+        self.audit_sink: Callable[[Event], Awaitable[None]] | None = None
         self._stopped = asyncio.Event()
 
     @property
@@ -112,9 +121,22 @@ class Hub:
     def audit(self, action: str, *, target: str | None = None,
               details: dict[str, Any] | None = None, context: Context | None = None) -> None:
         """Record who did what; the recorder stores `audit_logged` events."""
-        user = context.user_id if context and context.user_id else "hub"
-        self.bus.fire(EVENT_AUDIT_LOGGED, {"action": action, "user": user, "target": target,
-                                           "details": details or {}}, context)
+        self.bus.fire_event(_audit_event(action, target, details, context))
+
+    async def audit_committed(self, action: str, *, target: str | None = None,
+                              details: dict[str, Any] | None = None,
+                              context: Context | None = None) -> None:
+        """Record a security-relevant action; return once its audit row is stored.
+
+        For logins, face-image and visitor-data reads, user and role changes and gate
+        commands: await it before the client hears back, so that after a crash (kill -9)
+        every action a client was told about has its row. A failure to store raises, and
+        the action is refused. Without a recorder it is `audit`.
+        """
+        event = _audit_event(action, target, details, context)
+        if self.audit_sink is not None:
+            await self.audit_sink(event)
+        self.bus.fire_event(event)
 
     # ------------------------------------------------------------------ lifecycle
 

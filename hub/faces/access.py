@@ -65,8 +65,8 @@ class FaceAccess:
         photo = next((p for p in person.photos if p.id == photo_id), None) if person else None
         if photo is None:
             return None
-        self._hub.audit("faces.photo_read", target=person_id, details={"photo_id": photo_id},
-                        context=context)
+        await self._hub.audit_committed("faces.photo_read", target=person_id,
+                                        details={"photo_id": photo_id}, context=context)
         return await self._service.gallery.store.read_photo(photo)
 
     async def read_capture(self, snapshot_id: str,
@@ -74,5 +74,6 @@ class FaceAccess:
         """Return a face capture (a snapshot id from an event or incident); audited."""
         data: bytes | None = await self._hub.snapshots.read(snapshot_id)
         if data is not None:
-            self._hub.audit("faces.capture_read", target=snapshot_id, context=context)
+            await self._hub.audit_committed("faces.capture_read", target=snapshot_id,
+                                            context=context)
         return data

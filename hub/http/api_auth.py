@@ -99,8 +99,10 @@ def auth_routes(http: HttpComponent) -> list[Route]:
                            [("body.password", "wrong name or password")])
         http.auth.throttle.succeeded(*keys)
         secret, session = await store.create_session(user, cfg.auth.session_hours)
-        hub.audit("auth.login", target=user.name, details={"ip": client_ip(request, cfg)},
-                  context=Context(user.name, "panel"))
+        # Committed before the session cookie is sent: a login always has its row (issue 10).
+        await hub.audit_committed("auth.login", target=user.name,
+                                  details={"ip": client_ip(request, cfg)},
+                                  context=Context(user.name, "panel"))
         response = json_response({"user": user.as_dict(), "csrf_token": session.csrf_token})
         secure = (cfg.cookie_secure if cfg.cookie_secure is not None
                   else hub.config.core.external_url.startswith("https://"))

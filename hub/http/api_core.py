@@ -76,8 +76,9 @@ def core_routes(hub: Hub) -> list[Route]:
         if who.user.role not in service.roles:
             raise ApiError(403, "forbidden", f"role {who.user.role} may not call {domain}.{name}")
         data = await _json_object(request)
-        hub.audit("service.call", target=f"{domain}.{name}", details=redact(data),
-                  context=who.context())
+        # Committed before the call runs (a gate command...): a crash cannot lose it.
+        await hub.audit_committed("service.call", target=f"{domain}.{name}",
+                                  details=redact(data), context=who.context())
         result = await hub.services.call(domain, name, data, who.context())
         return {"result": result}
 

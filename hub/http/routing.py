@@ -173,9 +173,10 @@ def wrap(hub: Hub, auth: Authenticator, route: Route) -> Handler:
             raise
         finally:
             if who is not None and route.audit and route.method in UNSAFE:
-                hub.audit(f"{route.method} {route.path}", target=request.path,
-                          details={"status": status, "via": who.via},
-                          context=who.context())
+                # Committed before the answer leaves (user and role changes...): issue 10.
+                await hub.audit_committed(f"{route.method} {route.path}", target=request.path,
+                                          details={"status": status, "via": who.via},
+                                          context=who.context())
 
     handle.__name__ = route.operation_id
     return handle

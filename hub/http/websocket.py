@@ -149,8 +149,8 @@ class _Connection:
             if role not in hub.services.get(domain, name).roles:
                 raise ApiError(403, "forbidden", f"role {role} may not call {domain}.{name}")
             context = self.who.context("websocket")
-            hub.audit("service.call", target=f"{domain}.{name}", details=redact(data),
-                      context=context)
+            await hub.audit_committed("service.call", target=f"{domain}.{name}",
+                                      details=redact(data), context=context)
             return await hub.services.call(domain, name, data, context)
         raise ApiError(400, "unknown_command", f"type: unknown message type '{kind}'")
 

@@ -71,6 +71,7 @@ class Recorder:
         """Listen to every event and start the writer."""
         self.writer.start()
         self._remove_listener = self.hub.bus.listen(MATCH_ALL, self.writer.on_event)
+        self.hub.audit_sink = self.writer.write_audit_now
 
     async def flush(self) -> None:
         """Write every queued event now (tests, backups, before a purge)."""
@@ -79,6 +80,8 @@ class Recorder:
     async def stop(self) -> None:
         """Write everything queued, stop listening, close the database."""
         await self.writer.stop()
+        if self.hub.audit_sink == self.writer.write_audit_now:
+            self.hub.audit_sink = None
         if self._remove_listener is not None:
             self._remove_listener()
         await self.writer.flush()

@@ -103,6 +103,8 @@ class HistoryWriter:
         self._task: asyncio.Task[None] | None = None
         self._flush_lock = asyncio.Lock()
         self._attributes: dict[str, tuple[Mapping[str, Any], str]] = {}
+        # Audit events already committed by `write_audit_now` (by identity): not queued again.
+        self._committed: set[int] = set()
         self._keys = EntityKeys()
 
     @property
@@ -119,6 +121,9 @@ class HistoryWriter:
             if kind == EVENT_STATE_CHANGED:
                 item = self._state_item(event)
             elif kind == EVENT_AUDIT_LOGGED:
+                if self._committed and id(event) in self._committed:
+                    self._committed.discard(id(event))
+                    return
                 item = (_AUDIT, _audit_row(event))
             else:
                 context = event.context
@@ -136,6 +141,16 @@ class HistoryWriter:
         queued = len(queue)
         if queued == self._threshold or queued > self._max_queue:
             self._overflowing()
+
+    async def write_audit_now(self, event: Event) -> None:
+        """Commit one audit event's row now, ahead of queued history (`hub.audit_committed`).
+
+        The event is fired after this returns; the listener then skips it (no second row).
+        """
+        row = _audit_row(event)
+        await self._sql.run(functools.partial(_insert_one_blocking, _AUDIT, row), urgent=True)
+        self.stats.audit += 1
+        self._committed.add(id(event))
 
     def _state_item(self, event: Event) -> _Item:
         new: State | None = event.data["new_state"]
@@ -344,6 +359,11 @@ def _audit_row(event: Event) -> _Row:
         _encode(data.get("details") or {}),
         event.context.origin,
     )
+
+
+def _insert_one_blocking(table: int, row: _Row, conn: Connection) -> None:
+    """Insert one row with a plain INSERT (an urgent job: no COPY for a single row)."""
+    conn.exec_driver_sql(_insert_sql(conn.dialect, table, 1), row)
 
 
 def _insert(conn: Connection, table: int, rows: list[_Row]) -> None:
