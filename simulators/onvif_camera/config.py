@@ -44,7 +44,7 @@ class SimulatorConfig:
     location: str = "gate"
     open_operations: frozenset[str] = OPEN_COMMON
     snapshot_auth: Literal["digest", "basic", "none"] = "digest"
-    stream_auth: Literal["basic", "none"] = "none"  # MJPEG and RTSP (401 without it)
+    stream_auth: Literal["basic", "digest", "none"] = "none"  # MJPEG and RTSP (else 401)
     ptz: bool = True
     media2: bool = True
     digital_inputs: int = 2

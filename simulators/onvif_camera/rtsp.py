@@ -16,6 +16,13 @@ SCRIPT = Path(__file__).with_name("rtsp_gst.py")
 START_TIMEOUT = 15.0
 
 
+def _auth_args(config: SimulatorConfig) -> list[str]:
+    """--basic-auth / --digest-auth USER:PASSWORD for stream_auth basic / digest."""
+    if config.stream_auth == "none":
+        return []
+    return [f"--{config.stream_auth}-auth", f"{config.username}:{config.password}"]
+
+
 class RtspServer:
     """The GStreamer RTSP subprocess; `url` is None until it listens (or if it cannot)."""
 
@@ -35,7 +42,7 @@ class RtspServer:
             SYSTEM_PYTHON, str(SCRIPT), "--port", str(c.rtsp_port), "--width", str(c.width),
             "--height", str(c.height), "--fps", str(max(1, int(c.fps))), "--name", c.name,
             "--source", c.rtsp_source, "--protocols", c.rtsp_transports,
-            *(["--basic-auth", f"{c.username}:{c.password}"] if c.stream_auth == "basic" else []),
+            *_auth_args(c),
             stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
         )  # fmt: skip
         assert self._proc.stdout is not None

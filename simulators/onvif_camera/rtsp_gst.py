@@ -76,13 +76,17 @@ class FrameFeed:
             self.sources.append(src)
 
 
-def _require_basic(server: Any, factory: Any, credentials: str) -> None:
-    """Only a client with these Basic credentials may DESCRIBE and PLAY /stream1."""
+def _require_auth(server: Any, factory: Any, credentials: str, digest: bool) -> None:
+    """Only a client with these credentials (Basic or Digest) may DESCRIBE and PLAY /stream1."""
     user, _, password = credentials.partition(":")
     auth = GstRtspServer.RTSPAuth()
     token = GstRtspServer.RTSPToken()
     token.set_string(GstRtspServer.RTSP_TOKEN_MEDIA_FACTORY_ROLE, "viewer")
-    auth.add_basic(GstRtspServer.RTSPAuth.make_basic(user, password), token)
+    if digest:
+        auth.add_digest(user, password, token)
+        auth.set_supported_methods(GstRtsp.RTSPAuthMethod.DIGEST)
+    else:
+        auth.add_basic(GstRtspServer.RTSPAuth.make_basic(user, password), token)
     server.set_auth(auth)
     permissions = GstRtspServer.RTSPPermissions()
     for permission in (
@@ -104,7 +108,9 @@ def main() -> int:
     parser.add_argument("--protocols", choices=["any", "tcp", "udp"], default="any",
                         help="RTP transports the server accepts")
     parser.add_argument("--basic-auth", metavar="USER:PASSWORD",
-                        help="require RTSP Basic authentication (from stdin's first line)")
+                        help="require RTSP Basic authentication")
+    parser.add_argument("--digest-auth", metavar="USER:PASSWORD",
+                        help="require RTSP Digest authentication")
     args = parser.parse_args()
     Gst.init(None)
     loop = GLib.MainLoop()
@@ -117,8 +123,8 @@ def main() -> int:
     if args.protocols != "any":
         lower = GstRtsp.RTSPLowerTrans
         factory.set_protocols(lower.TCP if args.protocols == "tcp" else lower.UDP)
-    if args.basic_auth:
-        _require_basic(server, factory, args.basic_auth)
+    if args.basic_auth or args.digest_auth:
+        _require_auth(server, factory, args.basic_auth or args.digest_auth, bool(args.digest_auth))
     if args.source == "scene":
         feed = FrameFeed(args.width * args.height * 3)
         factory.connect("media-configure", feed.on_configure)

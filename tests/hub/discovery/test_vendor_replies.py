@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from hub.discovery.wsdiscovery import Refusal, probe
+from hub.discovery.wsdiscovery import Refusal, parse_reply, probe
 from simulators.onvif_camera import CameraSimulator
 
 from .netns import require_netns, run_in_netns
@@ -111,3 +111,30 @@ async def test_one_camera_two_ways_and_a_hub_started_after_it() -> None:
     assert event["device"]["xaddrs"] == [result["device_url"]]
     [late] = result["late"]
     assert late["device"]["name"] == "Netns Cam"
+
+
+def test_ws_discovery_1_1_namespaces_parse() -> None:
+    """A WS-Discovery 1.1 reply (OASIS 2009/01 namespace, W3C addressing) parses by local names.
+
+    Written from the OASIS WS-Discovery 1.1 specification, section 5.3 (ProbeMatch).
+    """
+    reply = (
+        b'<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope" '
+        b'xmlns:a="http://www.w3.org/2005/08/addressing" '
+        b'xmlns:d="http://docs.oasis-open.org/ws-dd/ns/discovery/2009/01"><s:Header>'
+        b"<a:RelatesTo>urn:uuid:probe-1</a:RelatesTo></s:Header><s:Body><d:ProbeMatches>"
+        b"<d:ProbeMatch><a:EndpointReference><a:Address>urn:uuid:cam-7</a:Address>"
+        b"</a:EndpointReference><d:Types>dn:NetworkVideoTransmitter</d:Types>"
+        b"<d:Scopes>onvif://www.onvif.org/name/Hall</d:Scopes>"
+        b"<d:XAddrs>http://192.0.2.7/onvif/device_service</d:XAddrs>"
+        b"<d:MetadataVersion>1</d:MetadataVersion></d:ProbeMatch></d:ProbeMatches></s:Body>"
+        b"</s:Envelope>"
+    )
+    matches, reason = parse_reply(reply, ("192.0.2.7", 3702), "urn:uuid:probe-1")
+    assert reason is None
+    [match] = matches
+    assert match.endpoint == "urn:uuid:cam-7"
+    assert match.xaddrs == ("http://192.0.2.7/onvif/device_service",)
+    assert parse_reply(reply, ("192.0.2.7", 3702), "urn:uuid:other")[1] == (
+        "answers another probe (RelatesTo urn:uuid:probe-1)"
+    )

@@ -17,6 +17,7 @@ import pytest
 
 from hub.testing.harness import wait_for, wait_for_state
 from plugins.cameras.rtsp.camera import RtspCamera
+from plugins.cameras.rtsp.rtsp_probe import describe_blocking
 from simulators.onvif_camera import CameraSimulator
 
 from .conftest import HubFactory, camera_of, state_of
@@ -140,3 +141,22 @@ async def test_snapshot_only_camera_answers_a_basic_challenge(hub_factory: HubFa
         await wait_for_state(h.hub, "camera.snap", "idle")
         [result] = await h.hub.services.call("camera", "snapshot", {"entity_id": "camera.snap"})
         assert result["snapshot_id"]
+
+
+@pytest.mark.parametrize("rtsp_sim", [{"stream_auth": "digest"}], indirect=True)
+async def test_digest_server_streams_and_names_a_wrong_password(
+    hub_factory: HubFactory, rtsp_sim: CameraSimulator
+) -> None:
+    """An RTSP server asking for Digest: right credentials stream, wrong ones read 401."""
+    url = rtsp_sim.ctx.rtsp_url
+    assert url is not None
+    answer = await asyncio.to_thread(describe_blocking, _with_user(url, "admin:admin"), 3)
+    assert answer.status == 200  # the DESCRIBE answered the Digest challenge
+    h = await hub_factory(cameras_yaml(
+        {"name": "Right", "stream_url": url, "username": "admin", "password": "admin",
+         "timeout": 5},
+        {"name": "Wrong", "stream_url": _with_user(url, "admin:nope"), "timeout": 2},
+    ))  # fmt: skip
+    await wait_for_state(h.hub, "camera.right", "streaming", timeout=20)
+    await wait_for(lambda: "401" in state_of(h, "camera.wrong").attributes.get(
+        "unavailable_reason", ""))  # fmt: skip
