@@ -29,8 +29,9 @@ from .speaker import Speaker
 from .states import State, StateMachine
 from .switch import Switch, SwitchState
 from .uplinks import SUBSCRIPTIONS, BacklogConfig, Uplink, UplinkConfig, UplinkItem
+from .version import HUB_VERSION
 
-__version__ = "0.1.0"
+__version__ = HUB_VERSION
 
 __all__ = [
     "MATCH_ALL",

@@ -96,15 +96,22 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _plugins(args: argparse.Namespace) -> int:
-    registry = _load_plugins()
+    for line in print_plugins(_load_plugins()):
+        print(line)
+    return 0
+
+
+def print_plugins(registry: PluginRegistry) -> list[str]:
+    """Return `campus-hub plugins`' lines: each loaded plugin, then each failed one and why."""
+    lines = []
     for plugin in registry.loaded.values():
         platforms = ", ".join(plugin.platforms) or "-"
         hooks = ", ".join(sorted(plugin.hooks))
-        print(f"{plugin.domain:<20} {plugin.manifest.version:<10} platforms: {platforms}; "
-              f"hooks: {hooks}")
+        lines.append(f"{plugin.domain:<20} {plugin.manifest.version:<10} platforms: "
+                     f"{platforms}; hooks: {hooks}")
     for failure in registry.failed:
-        print(f"{failure.domain:<20} FAILED     {failure.error}")
-    return 0
+        lines.append(f"{failure.domain:<20} FAILED     {failure.error}")
+    return lines
 
 
 def _sim(args: argparse.Namespace) -> int:

@@ -167,27 +167,17 @@ class Hub:
                      len(self.plugins.loaded))
 
     def _register_plugin_declarations(self) -> None:
-        for result in _safe_hook(self.plugins.hook.register_incident_categories):
-            for name, category in result.items():
+        for _plugin, result in self.plugins.call_each("register_incident_categories"):
+            for name, category in (result or {}).items():
                 self.config.incidents.categories.setdefault(name, category)
-        for result in _safe_hook(self.plugins.hook.register_services):
-            for spec in result:
+        for _plugin, result in self.plugins.call_each("register_services"):
+            for spec in result or ():
                 handler = functools.partial(_call_plugin_service, self, spec.handler)
                 self.services.register(spec.domain, spec.name, handler, spec.schema,
                                        spec.description, spec.roles)
 
     async def _call_lifecycle_hook(self, name: str) -> None:
-        for plugin in list(self.plugins.loaded.values()):
-            impl = getattr(plugin.module, name, None)
-            if impl is None or name not in plugin.hooks:
-                continue
-            try:
-                result = impl(self)
-                if asyncio.iscoroutine(result):
-                    async with asyncio.timeout(self.config.core.setup_timeout):
-                        await result
-            except Exception:
-                _LOGGER.exception("Plugin %s: %s failed", plugin.domain, name)
+        await self.plugins.call_each_async(name, self.config.core.setup_timeout, hub=self)
 
     async def _setup_devices(self) -> None:
         for device in self.config.devices:
@@ -297,11 +287,3 @@ async def _call_plugin_service(hub: Hub, handler: Callable[..., Any], call: Serv
     if asyncio.iscoroutine(result):
         result = await result
     return result
-
-
-def _safe_hook(caller: Callable[[], list[Any]]) -> list[Any]:
-    try:
-        return [r for r in caller() if r]
-    except Exception:
-        _LOGGER.exception("A plugin's registration hook failed")
-        return []

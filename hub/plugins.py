@@ -1,16 +1,26 @@
-"""Load plugins: entry points -> manifest check -> import -> register -> check_pending."""
+"""Load plugins: entry points -> manifest check -> import -> register -> check_pending.
+
+Isolation: hooks are called one plugin at a time (`call_each`, `call_each_async`); a plugin
+that raises in any hook, lifecycle hooks included, is disabled (its platforms and uplink
+types go), reported in `failed` with the hook and the error, and logged with its name. The
+manifest's `hub` version range and `dependencies` are checked at load.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import importlib
+import inspect
 import logging
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from importlib.metadata import EntryPoint, entry_points
 from types import ModuleType
 from typing import Any
 
 import pluggy
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
 from . import hookspecs
 from .entity import DeviceConfig, Platform
@@ -18,12 +28,32 @@ from .exceptions import PluginError, PluginValidationError
 from .manifest import Manifest, find_manifest, read_manifest
 from .uplinks.base import Uplink, check_subscription
 from .uplinks.config import UplinkConfig
+from .version import HUB_VERSION
 
 _LOGGER = logging.getLogger(__name__)
 
-__all__ = ["ENTRY_POINT_GROUP", "LoadedPlugin", "PluginFailure", "PluginRegistry"]
+__all__ = [
+    "ENTRY_POINT_GROUP",
+    "LoadedPlugin",
+    "PluginFailure",
+    "PluginRegistry",
+    "check_hub_version",
+]
 
 ENTRY_POINT_GROUP = "campus_hub.plugins"
+_TRACE = os.environ.get("CAMPUS_HUB_TRACE_PLUGINS") == "1"
+
+
+def check_hub_version(manifest: Manifest) -> None:
+    """Raise PluginError when the manifest's `hub` range does not include this hub."""
+    try:
+        wanted = SpecifierSet(manifest.hub)
+    except InvalidSpecifier:
+        raise PluginError(f"plugin {manifest.domain}: manifest hub range {manifest.hub!r} is "
+                          "not a version range like '>=0.1,<0.3'") from None
+    if not wanted.contains(HUB_VERSION, prereleases=True):
+        raise PluginError(f"plugin {manifest.domain} supports hub {manifest.hub}; "
+                          f"this hub is {HUB_VERSION}")
 
 
 @dataclass(slots=True)
@@ -41,10 +71,11 @@ class LoadedPlugin:
 
 @dataclass(slots=True, frozen=True)
 class PluginFailure:
-    """A plugin that did not load, and why."""
+    """A plugin that did not load or was disabled, and why (`hook`: where it failed)."""
 
     domain: str
     error: str
+    hook: str = "load"
 
 
 class PluginRegistry:
@@ -57,7 +88,7 @@ class PluginRegistry:
         self.failed: list[PluginFailure] = []
         self.platforms: dict[str, type[Platform]] = {}
         self.uplinks: dict[str, type[Uplink]] = {}
-        if os.environ.get("CAMPUS_HUB_TRACE_PLUGINS") == "1":
+        if _TRACE:
             self.pm.trace.root.setwriter(lambda msg: _LOGGER.info("plugin trace: %s", msg.strip()))
             self.pm.enable_tracing()
 
@@ -75,6 +106,7 @@ class PluginRegistry:
             if only is not None and ep.name not in only:
                 continue
             self._load_entry_point(ep)
+        self.check_dependencies()
         self.collect_platforms()
         self.collect_uplinks()
 
@@ -85,15 +117,28 @@ class PluginRegistry:
             manifest = read_manifest(find_manifest(ep.module))
             if manifest.domain != ep.name:
                 raise PluginError(f"manifest domain '{manifest.domain}' != entry point '{ep.name}'")
+            check_hub_version(manifest)
             module = importlib.import_module(ep.module)
             dist = ep.dist.name if ep.dist else None
-            self.register(module, manifest, dist)
+            self.register(module, manifest, dist, check_dependencies=False)
         except Exception as exc:
             _LOGGER.error("Plugin %s not loaded: %s", ep.name, exc)
             self.failed.append(PluginFailure(ep.name, f"{type(exc).__name__}: {exc}"))
 
-    def register(self, module: Any, manifest: Manifest, distribution: str | None = None) -> None:
-        """Register a plugin object under its manifest's domain; validate its hooks."""
+    def register(self, module: Any, manifest: Manifest, distribution: str | None = None, *,
+                 check_dependencies: bool = True) -> None:
+        """Register a plugin object under its manifest's domain; validate its hooks.
+
+        Raises PluginError when the manifest's hub range excludes this hub or (unless
+        `check_dependencies` is False: `load_entry_points` checks once all are in) a
+        dependency is not loaded.
+        """
+        check_hub_version(manifest)
+        if check_dependencies:
+            absent = [d for d in manifest.dependencies if d not in self.loaded]
+            if absent:
+                raise PluginError(f"plugin {manifest.domain} needs {', '.join(absent)}, "
+                                  "which is not loaded")
         try:
             self.pm.register(module, name=manifest.domain)
             self.pm.check_pending()
@@ -113,20 +158,77 @@ class PluginRegistry:
             self.collect_platforms()
             self.collect_uplinks()
 
-    def collect_platforms(self) -> None:
-        """Ask every plugin for its platforms; a duplicate or bad platform is a failure."""
-        self.platforms = {}
+    def check_dependencies(self) -> None:
+        """Disable each plugin whose manifest `dependencies` are not loaded (transitively)."""
+        changed = True
+        while changed:
+            changed = False
+            for plugin in list(self.loaded.values()):
+                absent = [d for d in plugin.manifest.dependencies if d not in self.loaded]
+                if absent:
+                    self.disable(plugin, "dependencies", PluginError(
+                        f"needs {', '.join(absent)}, which is not loaded"))
+                    changed = True
+
+    def disable(self, plugin: LoadedPlugin, hook: str, exc: BaseException) -> None:
+        """Take a failing plugin out: its hooks, platforms and uplink types; report why."""
+        _LOGGER.error("Plugin %s disabled: %s failed: %s: %s", plugin.domain, hook,
+                      type(exc).__name__, exc, exc_info=exc if hook != "dependencies" else None)
+        self.failed.append(PluginFailure(plugin.domain, f"{hook}: {type(exc).__name__}: {exc}",
+                                         hook))
+        self.loaded.pop(plugin.domain, None)
+        if self.pm.is_registered(plugin.module):
+            self.pm.unregister(plugin.module)
+        for name in plugin.platforms:
+            self.platforms.pop(name, None)
+        for name in plugin.uplinks:
+            self.uplinks.pop(name, None)
+
+    def _impls(self, name: str) -> Iterator[tuple[LoadedPlugin, Any]]:
+        """Each loaded plugin implementing hook `name`, with its pluggy HookImpl."""
+        by_module = {id(impl.plugin): impl for impl in getattr(self.pm.hook, name).get_hookimpls()}
         for plugin in list(self.loaded.values()):
-            plugin.platforms = []
-            impl = self.pm.subset_hook_caller("register_platforms", remove_plugins=[
-                p.module for p in self.loaded.values() if p is not plugin])
+            impl = by_module.get(id(plugin.module))
+            if impl is not None:
+                yield plugin, impl
+
+    def call_each(self, name: str, **kwargs: Any) -> list[tuple[LoadedPlugin, Any]]:
+        """Call hook `name` one plugin at a time; one that raises is disabled, the rest go on."""
+        results: list[tuple[LoadedPlugin, Any]] = []
+        for plugin, impl in self._impls(name):
             try:
-                for result in impl():
-                    for platform in result:
-                        self._add_platform(plugin, platform)
+                result = impl.function(*(kwargs[arg] for arg in impl.argnames))
             except Exception as exc:
-                _LOGGER.error("Plugin %s: register_platforms failed: %s", plugin.domain, exc)
-                self.failed.append(PluginFailure(plugin.domain, f"register_platforms: {exc}"))
+                self.disable(plugin, name, exc)
+                continue
+            if _TRACE:
+                _LOGGER.info("plugin trace: %s.%s -> %r", plugin.domain, name, result)
+            results.append((plugin, result))
+        return results
+
+    async def call_each_async(self, name: str, timeout: float, **kwargs: Any) -> None:
+        """Call a lifecycle hook plugin by plugin, awaiting each within `timeout` seconds."""
+        for plugin, impl in self._impls(name):
+            try:
+                result = impl.function(*(kwargs[arg] for arg in impl.argnames))
+                if inspect.isawaitable(result):
+                    async with asyncio.timeout(timeout):
+                        await result
+            except Exception as exc:  # TimeoutError too: a hook that hangs is a failure
+                self.disable(plugin, name, exc)
+
+    def collect_platforms(self) -> None:
+        """Ask every plugin for its platforms; a duplicate or bad platform disables it."""
+        self.platforms = {}
+        for plugin, result in self.call_each("register_platforms"):
+            plugin.platforms = []
+            try:
+                for platform in result or ():
+                    self._add_platform(plugin, platform)
+            except Exception as exc:
+                for name in plugin.platforms:
+                    self.platforms.pop(name, None)
+                self.disable(plugin, "register_platforms", exc)
 
     def _add_platform(self, plugin: LoadedPlugin, platform: type[Platform]) -> None:
         name = getattr(platform, "platform", "")
@@ -138,18 +240,14 @@ class PluginRegistry:
         plugin.platforms.append(name)
 
     def collect_uplinks(self) -> None:
-        """Ask every plugin for its uplink types; a duplicate or bad type is a failure."""
+        """Ask every plugin for its uplink types; a duplicate or bad type disables it."""
         self.uplinks = {}
-        for plugin in list(self.loaded.values()):
+        for plugin, result in self.call_each("register_uplinks"):
             plugin.uplinks = []
-            impl = self.pm.subset_hook_caller("register_uplinks", remove_plugins=[
-                p.module for p in self.loaded.values() if p is not plugin])
             try:
-                found = {cls.type: cls for result in impl() for cls in result
-                         if _check_uplink(cls, self.uplinks)}
+                found = {cls.type: cls for cls in result or () if _check_uplink(cls, self.uplinks)}
             except Exception as exc:
-                _LOGGER.error("Plugin %s: register_uplinks failed: %s", plugin.domain, exc)
-                self.failed.append(PluginFailure(plugin.domain, f"register_uplinks: {exc}"))
+                self.disable(plugin, "register_uplinks", exc)
                 continue
             self.uplinks.update(found)
             plugin.uplinks = list(found)

@@ -42,7 +42,7 @@ async def setup(hub: Hub, config: DiscoveryConfig | None) -> None:
         data: DeviceDiscoveredData = {"device": device.as_dict(), "proposed": proposed}
         hub.bus.fire(EVENT_DEVICE_DISCOVERED, dict(data))
 
-    service = DiscoveryService(config, lambda: collect_matchers(hub.plugins.hook), on_new)
+    service = DiscoveryService(config, lambda: collect_matchers(hub.plugins), on_new)
     hub.components[DOMAIN] = service
     if config.multicast:
         listener = HelloListener(config.interface, service.hello)

@@ -104,7 +104,7 @@ def run(args: argparse.Namespace) -> int:
         for error in err.errors():
             print(f"discover: {'.'.join(map(str, error['loc']))}: {error['msg']}")
         return 2
-    service = DiscoveryService(settings, lambda: collect_matchers(registry.hook))
+    service = DiscoveryService(settings, lambda: collect_matchers(registry))
     try:
         devices = unique_names(asyncio.run(service.scan()))
     except OSError as err:

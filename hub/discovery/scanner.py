@@ -6,7 +6,7 @@ import asyncio
 import dataclasses
 import logging
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..declarations import DiscoveryMatcher
 from .config import DiscoveryConfig
@@ -14,19 +14,18 @@ from .devices import DiscoveredDevice, device_entry, from_probe_match, from_zero
 from .mdns import ZeroconfService, browse
 from .wsdiscovery import ProbeMatch, Refusal, probe
 
+if TYPE_CHECKING:
+    from ..plugins import PluginRegistry
+
 _LOGGER = logging.getLogger(__name__)
 
 __all__ = ["DiscoveryService", "collect_matchers"]
 
 
-def collect_matchers(hook: Any) -> list[DiscoveryMatcher]:
-    """Every plugin's register_discovery() declarations; a failing plugin is skipped."""
-    try:
-        results = hook.register_discovery()
-    except Exception:
-        _LOGGER.exception("A plugin's register_discovery failed")
-        return []
-    return [m for result in results or [] for m in result or []]
+def collect_matchers(registry: PluginRegistry) -> list[DiscoveryMatcher]:
+    """Every plugin's register_discovery() declarations; a plugin that raises is disabled."""
+    return [m for _plugin, result in registry.call_each("register_discovery")
+            for m in result or []]
 
 
 class DiscoveryService:

@@ -1,4 +1,5 @@
-"""Routes onto other components, looked up per request: automations, webhooks, discovery."""
+"""Routes onto other components, looked up per request: automations, webhooks, discovery,
+plugins."""
 
 from __future__ import annotations
 
@@ -66,6 +67,16 @@ def extra_routes(hub: Hub) -> list[Route]:
                 for item in discovered_devices(hub)
                 if not _is_configured(item.get("host"), item.get("port"), configured)]
 
+    async def plugins(_request: web.Request) -> Any:
+        registry = hub.plugins
+        return {
+            "loaded": [{"domain": p.domain, "version": p.manifest.version, "name": p.manifest.name,
+                        "platforms": p.platforms, "uplinks": p.uplinks}
+                       for p in registry.loaded.values()],
+            "failed": [{"domain": f.domain, "hook": f.hook, "error": f.error}
+                       for f in registry.failed],
+        }
+
     async def webhook(request: web.Request) -> Any:
         _component(hub, "automation")
         from ..automation import fire_webhook
@@ -86,6 +97,9 @@ def extra_routes(hub: Hub) -> list[Route]:
         Route("POST", "/api/webhook/{webhook_id}", webhook, RESPONDERS,
               "Fire the automations' webhook triggers with this id (any JSON body).",
               tags=("automations",)),
+        Route("GET", "/api/plugins", plugins, STAFF,
+              "Loaded plugins, and those that failed or were disabled with the hook and error.",
+              tags=("devices",)),
         Route("GET", "/api/discovery", discovered, STAFF,
               "Devices found on the network that are not configured, with their YAML.",
               tags=("devices",)),

@@ -20,6 +20,8 @@ class DevicesPage extends HTMLElement {
     const devices = await api("GET", "/api/devices");
     let discovered = null;
     try { discovered = await api("GET", "/api/discovery"); } catch { discovered = null; }
+    let plugins = null;
+    try { plugins = await api("GET", "/api/plugins"); } catch { plugins = null; }
     if (!this.isConnected) return;
     // The page refreshes every few seconds: keep the YAML the user opened open.
     const open = new Set([...this.querySelectorAll("details[open]")].map((d) => d.dataset.key));
@@ -33,6 +35,8 @@ class DevicesPage extends HTMLElement {
         <td title="${fmtTime(d.last_seen)}" class="ago">${ago(d.last_seen)}</td>
         <td>${d.battery ?? "–"}</td><td>${d.tamper === undefined || d.tamper === null ? "–" : d.tamper ? "⚠" : t("tamper_ok")}</td>
         <td class="actions">${d.domain === "alarm" ? this.alarmControls(d) : ""}</td></tr>`)}</tbody></table></section>
+      ${plugins && plugins.failed.length ? html`<section class="card plugins-failed"><h2>${t("plugins_failed")}</h2>
+        <ul>${plugins.failed.map((f) => html`<li class="error"><strong>${f.domain}</strong> (${f.hook}): ${f.error}</li>`)}</ul></section>` : ""}
       ${discovered ? html`<section class="card"><h2>${t("discovered")}</h2>
         ${discovered.map((d) => html`<article class="found"><h3>${d.name || d.host || d.key}</h3>
           <p class="muted">${d.manufacturer || ""} ${d.model || ""} ${d.host || ""}${d.port ? `:${d.port}` : ""} (${d.via}) ${d.platforms.length ? `→ ${d.platforms.join(", ")}` : ""}</p>

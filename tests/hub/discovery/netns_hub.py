@@ -53,7 +53,7 @@ async def main() -> None:
     )
     async with sim:
         config = DiscoveryConfig(multicast=True, zeroconf=True, probe_targets=[], timeout=1.5)
-        service = DiscoveryService(config, lambda: collect_matchers(registry.hook))
+        service = DiscoveryService(config, lambda: collect_matchers(registry))
         scanned = await service.scan()
         await asyncio.sleep(0.5)  # the camera's Hello is over before the hub starts
         with tempfile.TemporaryDirectory() as folder:

@@ -64,7 +64,7 @@ async def test_scan_matches_plugins_and_proposes_yaml(plugin_registry: PluginReg
     """The onvif plugin's declaration matches a probed camera; the proposal has host and port."""
     async with _camera("Gate Cam", "G1") as sim:
         config = DiscoveryConfig(probe_targets=[f"127.0.0.1:{_port(sim)}"], timeout=0.5)
-        service = DiscoveryService(config, lambda: collect_matchers(plugin_registry.hook))
+        service = DiscoveryService(config, lambda: collect_matchers(plugin_registry))
         [device] = await service.scan()
     assert device.platforms == ("onvif",) and device.manufacturer == "CampusSim"
     [entry] = service.proposals(device)
