@@ -9,7 +9,6 @@ One bad record never costs another: each gets its own ResponseStatusObject.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -19,6 +18,7 @@ from aiohttp import web
 
 from hub.bus import Context
 from hub.http.routing import Route, register_routes
+from hub.jsonutil import JsonInputError, loads_input
 
 from .const import AUDIT_DISPOSITION, AUDIT_HIT, SOURCE
 from .digest import DigestVerifier
@@ -101,10 +101,10 @@ class Inbound:
         refused = self._refusal(request)
         if refused is not None:
             return refused
-        try:
-            body = json.loads(await request.read())
-        except (ValueError, UnicodeDecodeError) as exc:
-            return _answer(request, 7, f"body: not JSON ({exc})", http=400)
+        try:  # strict like every JSON input of the hub: no NaN, no lone surrogate (issue 10)
+            body = loads_input(await request.read())
+        except JsonInputError as exc:
+            return _answer(request, 7, str(exc), http=400)
         records = [r for kind in kinds for r in _records(body, kind)]
         if not records:
             return _answer(request, 8, f"body: no {' or '.join(kinds)} object", http=400)

@@ -8,8 +8,8 @@ to the uplink the way the outbox does: build() at enqueue, deliver() per item.
 from __future__ import annotations
 
 import asyncio
-import inspect
 import datetime as dt
+import inspect
 import time
 from pathlib import Path
 from typing import Any
@@ -315,3 +315,20 @@ async def test_subscribes_and_the_platform_calls_back_at_receive_addr(hub_factor
     assert status == 200, answer
     [raised] = harness.of_type("incident_raised")
     assert raised.data["incident"]["data"]["police_category"] == "wanted"
+
+
+async def test_notification_with_nan_or_lone_surrogate_is_refused(hub_factory, platform):
+    """Inbound notifications are JSON inputs too: NaN or a lone surrogate is a 400 naming the
+    field (StatusCode 7), and no incident is raised (issue 10)."""
+    harness, uplink = await start_hub(hub_factory, platform)
+    await wait_for(lambda: uplink.registered.is_set())
+    face_id = await uplink.deliver(item(uplink, await capture(harness.hub)))
+    url = await http_url(harness)
+    for value, field in ((float("nan"), "Similarity"), ("\ud800", "Title")):
+        body = platform.hit(face_id, jpeg(100, 100), "在逃人员")
+        body["DispositionNotificationListObject"]["DispositionNotificationObject"][0][field] = value
+        status, answer = await platform.push(url, "/VIID/DispositionNotifications", body)
+        assert status == 400, answer
+        text = answer["ResponseStatusObject"]["StatusString"]
+        assert f"DispositionNotificationObject[0].{field}" in text, text
+    assert not harness.of_type("incident_raised")
