@@ -96,15 +96,19 @@ async def _retention_loop(log: VisitorLog) -> None:
         await asyncio.sleep(log.config.purge_interval_hours * 3600)
 
 
-def _shown(log: VisitorLog, request: web.Request,
-           visits: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Visits as the caller may see them (ID and phone numbers masked unless admin); audited."""
+async def _shown(log: VisitorLog, request: web.Request,
+                 visits: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Visits as the caller may see them (ID and phone numbers masked unless admin); audited.
+
+    The audit row is committed before the visits are answered (issue 10).
+    """
     who = principal(request)
     if who.user.role != "admin":
         visits = [mask_personal(v) for v in visits]
     if visits:
-        log.hub.audit("visitors.read", target=request.path_qs[:256],
-                      details={"visits": [v["id"] for v in visits]}, context=who.context())
+        await log.hub.audit_committed("visitors.read", target=request.path_qs[:256],
+                                      details={"visits": [v["id"] for v in visits]},
+                                      context=who.context())
     return visits
 
 
@@ -125,7 +129,7 @@ def _routes(log: VisitorLog) -> list[Route]:
         start = page_offset(q)
         items = await log.search(q.q, q.status, start, q.limit)
         more = len(items) > q.limit
-        return page(_shown(log, request, items[:q.limit]), q,
+        return page(await _shown(log, request, items[:q.limit]), q,
                     next_cursor=format(start + q.limit, "x") if more else None)
 
     async def metal(request: web.Request) -> Any:
@@ -136,7 +140,7 @@ def _routes(log: VisitorLog) -> list[Route]:
 
     async def lockers(request: web.Request) -> Any:
         used = await log.lockers_in_use()
-        shown = {v["locker"]: v for v in _shown(log, request, list(used.values()))}
+        shown = {v["locker"]: v for v in await _shown(log, request, list(used.values()))}
         return [{"locker": name, "visitor": shown.get(name)} for name in log.config.lockers]
 
     return [

@@ -34,7 +34,7 @@ async def _post(session: aiohttp.ClientSession, url: str, csrf: str, json: Any) 
 
 
 async def _actions_then_kill(url: str, proc: asyncio.subprocess.Process) -> list[str]:
-    """Log in, open the gate, create a user; SIGKILL right after the last answer.
+    """Log in, open the gate, read the visitor log, create a user; SIGKILL at once after.
 
     (A failed login is not here: strangers' failures are audited within a budget and then in
     summary, hub/http/refusals.py, so that they cannot grow the database.)"""
@@ -49,6 +49,14 @@ async def _actions_then_kill(url: str, proc: asyncio.subprocess.Process) -> list
                              {"entity_id": "gate.main_entrance"})
         assert status == 200
         done.append("service.call")
+        status = await _post(guard, url + "/api/services/visitor/check_in", guard_csrf,
+                             {"name": "Li Wei", "id_number": "110101199001011234",
+                              "reason": "meeting", "host": "Ms Zhang", "gate": "main",
+                              "metal_result": "clear"})
+        assert status == 200
+        async with guard.get(url + "/api/visitors") as resp:
+            assert resp.status == 200 and (await resp.json())["items"]
+        done.append("visitors.read")
         status, admin_csrf = await _login(admin, url, "admin")
         assert status == 200
         status = await _post(admin, url + "/api/users", admin_csrf,
@@ -66,8 +74,8 @@ async def _actions_then_kill(url: str, proc: asyncio.subprocess.Process) -> list
 async def test_acknowledged_actions_have_their_audit_rows_after_kill_9(
     tmp_path: Path, hub_factory: Callable[..., Any]
 ) -> None:
-    """History commits every 60 s here, yet every answered login, gate command and user
-    change is in the audit log after SIGKILL."""
+    """History commits every 60 s here, yet every answered login, gate command, visitor-log
+    read and user change is in the audit log after SIGKILL."""
     db_url = f"sqlite+aiosqlite:///{tmp_path / 'hub.db'}"
     proc = await asyncio.create_subprocess_exec(
         sys.executable, str(CHILD), str(tmp_path / "var"), db_url,
@@ -91,5 +99,6 @@ async def test_acknowledged_actions_have_their_audit_rows_after_kill_9(
     found = {(row["action"], row["user"], row["target"]) for row in rows}
     assert ("auth.login", "guard", "guard") in found, rows
     assert ("service.call", "guard", "gate.open") in found, rows
+    assert ("visitors.read", "guard", "/api/visitors") in found, rows
     assert ("POST /api/users", "admin", "/api/users") in found, rows
-    assert done == ["auth.login", "service.call", "POST /api/users"]
+    assert done == ["auth.login", "service.call", "visitors.read", "POST /api/users"]
