@@ -42,5 +42,13 @@ class HttpConfig(BaseModel):
     database_url: str | None = None
     camera_timeout: float = Field(default=5.0, gt=0, le=60)
     mjpeg_fps: float = Field(default=2.0, gt=0, le=15)
+    #: A connection whose first request's headers take longer is closed (slow clients).
+    header_timeout: float = Field(default=10.0, gt=0, le=300)
+    #: An idle keep-alive connection is closed after this many seconds.
+    keepalive_timeout: float = Field(default=60.0, gt=0, le=3600)
+    #: Open connections (WebSockets included) at most; more are refused at once.
+    max_connections: int = Field(default=1000, ge=1, le=100000)
+    #: Open connections from one address at most (trusted proxies are not limited).
+    max_connections_per_address: int = Field(default=256, ge=1, le=100000)
     auth: AuthConfig = Field(default_factory=AuthConfig)
     visitors: VisitorsConfig = Field(default_factory=VisitorsConfig)

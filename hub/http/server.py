@@ -17,6 +17,7 @@ from ..bus import Event
 from ..exceptions import DeviceError, HubError, ServiceNotFound, ServiceValidationError
 from .config import HttpConfig
 from .errors import ApiError, error_response
+from .guard import ConnectionLimits, GuardedSite
 from .routing import RouteRegistry, wrap
 from .security import Authenticator
 from .ws_access import WebSocketRegistry
@@ -49,6 +50,9 @@ class HttpComponent:
         self.port: int | None = None
         self._runner: web.AppRunner | None = None
         self._socket: socket.socket | None = None
+        self.limits = ConnectionLimits(config.header_timeout, config.max_connections,
+                                       config.max_connections_per_address,
+                                       list(config.trusted_proxies))
         self.started = asyncio.Event()
         #: Open WebSocket connections, closed when their credentials stop being valid.
         self.websockets = WebSocketRegistry(self.auth, config.auth.websocket_check_seconds)
@@ -98,9 +102,11 @@ class HttpComponent:
         if self._socket is None:
             self.bind()
         assert self._socket is not None
-        runner = web.AppRunner(self.build_app(), access_log=None, handler_cancellation=True)
+        cfg = self.config
+        runner = web.AppRunner(self.build_app(), access_log=None, handler_cancellation=True,
+                               keepalive_timeout=cfg.keepalive_timeout)
         await runner.setup()
-        site = web.SockSite(runner, self._socket)
+        site = GuardedSite(runner, self._socket, self.limits, backlog=_BACKLOG)
         await site.start()
         self._runner = runner
         _LOGGER.info("Panel and API on http://%s:%s/", self.config.host, self.port)

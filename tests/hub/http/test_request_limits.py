@@ -68,3 +68,45 @@ async def _refuse_past_budget(hub: Hub) -> None:
     assert [r["action"] for r in rows] == ["police.live_view_refused"] * 3 + [
         "police.live_view_refused.suppressed", "police.live_view_refused"]
     assert rows[3]["details"] == {"remote": "10.0.0.7", "count": 47, "window_seconds": 60}
+
+
+LIMITED = SITE.replace("http:\n  port: 0\n", "http:\n  port: 0\n  header_timeout: 1.5\n"
+                       "  keepalive_timeout: 0.5\n  max_connections_per_address: 20\n")
+
+
+async def _closed_by_server(reader: asyncio.StreamReader, within: float) -> bool:
+    """Return whether the server closes the connection within `within` seconds."""
+    try:
+        async with asyncio.timeout(within):
+            while await reader.read(65536):
+                pass
+    except TimeoutError:
+        return False
+    except ConnectionError:
+        return True
+    return True
+
+
+async def test_slow_clients_cut_and_connections_capped(
+        hub_factory: Any, register_plugin: Any, tmp_path: Path) -> None:
+    """Half-sent requests are closed after the header timeout; one address holds at most 20."""
+    register_test_devices(register_plugin)
+    api = await start_api(hub_factory, tmp_path, LIMITED)
+    port = int(api.url.rsplit(":", 1)[1])
+    conns = [await asyncio.open_connection("127.0.0.1", port) for _ in range(30)]
+    for _reader, writer in conns:
+        writer.write(b"GET /api/health HTTP/1.1\r\nHost: 127.0.0.1\r\n")  # never finished
+    closed = await asyncio.gather(*(_closed_by_server(r, 0.3) for r, _w in conns))
+    assert closed.count(True) == 10, "past 20 connections from one address are refused"
+    closed = await asyncio.gather(*(_closed_by_server(r, 5) for r, _w in conns))
+    assert all(closed), "half-sent requests are cut after the header timeout"
+    for _reader, writer in conns:
+        writer.close()
+    async with aiohttp.ClientSession() as session, session.get(
+            f"{api.url}/api/health") as resp:
+        assert resp.status == 200  # the slots are free again
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(b"GET /api/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+    assert (await reader.readuntil(b"\r\n")).startswith(b"HTTP/1.1 200")
+    assert await _closed_by_server(reader, 3), "an idle keep-alive connection is closed"
+    writer.close()
