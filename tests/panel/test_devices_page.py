@@ -14,7 +14,7 @@ from hub.testing import wait_for
 from simulators.onvif_camera import CameraSimulator
 from tests.hub.http.helpers import SITE, register_test_devices, start_api
 
-from .conftest import VIEWPORT, login, screenshot
+from .conftest import VIEWPORT, login, panel_page, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(120)]
 
@@ -78,3 +78,32 @@ async def test_discovered_camera_shown_with_yaml(browser: Browser, hub_factory: 
     await page.wait_for_timeout(5500)  # the page refreshes every 5 s; the YAML stays open
     await expect(pre).to_be_visible()
     await context.close()
+
+
+async def test_camera_relay_switched_from_the_devices_page(
+        browser: Browser, hub_factory: Any, tmp_path: Path, register_plugin: Any) -> None:
+    """A guard turns a camera's relay on and off on the devices page; a viewer gets no button."""
+    register_test_devices(register_plugin)
+    async with CameraSimulator(name="Relay Cam", control_port=None, relay_outputs=1) as sim:
+        site = SITE + (
+            f"  - platform: onvif\n    name: Relay Cam\n    host: 127.0.0.1\n    port: {sim.port}\n"
+            "    username: admin\n    password: admin\n    timeout: 1.0\n    events: false\n")
+        api = await start_api(hub_factory, tmp_path, site)
+        await wait_for(lambda: "switch.relay_cam_alarmout_1" in api.hub.entities, timeout=10)
+        async with panel_page(browser, api) as page:
+            await login(page, "guard")
+            await page.click("nav a[data-page=devices]")
+            row = page.locator("tr", has_text="switch.relay_cam_alarmout_1")
+            await row.locator("button[data-switch=turn_on]").click()
+            await wait_for(lambda: sim.status()["relays"]["AlarmOut_1"] is True)
+            await expect(row.locator("button[data-switch=turn_off]")).to_be_visible()
+            await screenshot(page, "devices_relay_on")
+            await row.locator("button[data-switch=turn_off]").click()
+            await wait_for(lambda: sim.status()["relays"]["AlarmOut_1"] is False)
+            await expect(row.locator("button[data-switch=turn_on]")).to_be_visible()
+        async with panel_page(browser, api) as page:
+            await login(page, "viewer")
+            await page.click("nav a[data-page=devices]")
+            row = page.locator("tr", has_text="switch.relay_cam_alarmout_1")
+            await expect(row).to_be_visible()
+            await expect(row.locator("button")).to_have_count(0)

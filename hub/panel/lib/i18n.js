@@ -47,7 +47,7 @@ const TEXTS = {
     role_admin: "admin", role_guard: "guard", role_police: "police", role_viewer: "viewer",
     unit_s: "s", unit_m: "min", unit_h: "h", unit_d: "d",
     reset_button: "Reset the button", reset_with_resolve: "Also reset the button (it is latched)",
-    alarm_reset: "Reset", alarm_test: "Test alarm", latched: "latched: waiting for a reset",
+    alarm_reset: "Reset", alarm_test: "Test alarm", switch_turn_on: "Turn on", switch_turn_off: "Turn off", latched: "latched: waiting for a reset",
     press_not_recorded: "Alarm press NOT recorded yet", presses_waiting: "presses waiting",
   },
   zh: {
@@ -90,7 +90,7 @@ const TEXTS = {
     role_admin: "管理员", role_guard: "保安", role_police: "公安", role_viewer: "只读用户",
     unit_s: "秒", unit_m: "分钟", unit_h: "小时", unit_d: "天",
     reset_button: "复位报警按钮", reset_with_resolve: "同时复位报警按钮（已锁定）",
-    alarm_reset: "复位", alarm_test: "测试报警", latched: "已锁定：等待复位",
+    alarm_reset: "复位", alarm_test: "测试报警", switch_turn_on: "打开", switch_turn_off: "关闭", latched: "已锁定：等待复位",
     press_not_recorded: "报警按键尚未记录", presses_waiting: "次按键待记录",
   },
 };

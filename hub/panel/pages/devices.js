@@ -34,7 +34,7 @@ class DevicesPage extends HTMLElement {
         <td><span class="dot ${d.available ? "ok" : "bad"}"></span><span class="state-text">${d.available ? stateName(d.state) : t("unavailable")}</span>${d.available || !d.unavailable_reason ? "" : `: ${d.unavailable_reason}`}</td>
         <td title="${fmtTime(d.last_seen)}" class="ago">${ago(d.last_seen)}</td>
         <td>${d.battery ?? "–"}</td><td>${d.tamper === undefined || d.tamper === null ? "–" : d.tamper ? "⚠" : t("tamper_ok")}</td>
-        <td class="actions">${d.domain === "alarm" ? this.alarmControls(d) : ""}</td></tr>`)}</tbody></table></section>
+        <td class="actions">${d.domain === "alarm" ? this.alarmControls(d) : d.domain === "switch" ? this.switchControls(d) : ""}</td></tr>`)}</tbody></table></section>
       ${plugins && plugins.failed.length ? html`<section class="card plugins-failed"><h2>${t("plugins_failed")}</h2>
         <ul>${plugins.failed.map((f) => html`<li class="error"><strong>${f.domain}</strong> (${f.hook}): ${f.error}</li>`)}</ul></section>` : ""}
       ${discovered ? html`<section class="card"><h2>${t("discovered")}</h2>
@@ -55,12 +55,20 @@ class DevicesPage extends HTMLElement {
       ${role === "admin" ? html`<button type="button" data-alarm="test" data-id="${d.entity_id}">${t("alarm_test")}</button>` : ""}`;
   }
 
+  // switch.turn_on / turn_off (admin, guard): a camera's relay driving a siren or a door.
+  switchControls(d) {
+    if (!STAFF.includes(this.user?.role) || !d.available) return "";
+    const service = d.state === "on" ? "turn_off" : "turn_on";
+    return html`<button type="button" data-switch="${service}" data-id="${d.entity_id}">${t(`switch_${service}`)}</button>`;
+  }
+
   async onClick(e) {
-    const btn = e.target.closest("[data-alarm]");
+    const btn = e.target.closest("[data-alarm], [data-switch]");
     if (!btn) return;
     btn.disabled = true;
+    const [domain, service] = btn.dataset.alarm ? ["alarm", btn.dataset.alarm] : ["switch", btn.dataset.switch];
     try {
-      await callService("alarm", btn.dataset.alarm, { entity_id: btn.dataset.id });
+      await callService(domain, service, { entity_id: btn.dataset.id });
       this.error = "";
     } catch (err) {
       this.error = err.message;
