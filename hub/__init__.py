@@ -5,6 +5,7 @@ from .bus import MATCH_ALL, Context, Event, EventBus
 from .camera import Camera, CameraState, Frame
 from .declarations import DiscoveryMatcher, ServiceSpec
 from .entity import DeviceConfig, Entity, EntityServiceData, Platform, slugify
+from .entity_services import EntityService
 from .exceptions import (
     ConfigError,
     DeviceAuthError,
@@ -24,6 +25,7 @@ from .gate import Gate, GateState
 from .hookspecs import hookimpl
 from .hub import Hub
 from .incidents import CategoryConfig, Incident, IncidentStatus, Priority, localized_message
+from .kinds import DeviceKind
 from .sensor import Sensor
 from .speaker import Speaker
 from .states import State, StateMachine
@@ -48,9 +50,11 @@ __all__ = [
     "DeviceAuthError",
     "DeviceConfig",
     "DeviceError",
+    "DeviceKind",
     "DeviceUnavailable",
     "DiscoveryMatcher",
     "Entity",
+    "EntityService",
     "EntityServiceData",
     "Event",
     "EventBus",

@@ -107,7 +107,8 @@ def print_plugins(registry: PluginRegistry) -> list[str]:
     for plugin in registry.loaded.values():
         platforms = ", ".join(plugin.platforms) or "-"
         hooks = ", ".join(sorted(plugin.hooks))
-        lines.append(f"{plugin.domain:<20} {plugin.manifest.version:<10} platforms: "
+        kinds = f"kinds: {', '.join(plugin.kinds)}; " if plugin.kinds else ""
+        lines.append(f"{plugin.domain:<20} {plugin.manifest.version:<10} {kinds}platforms: "
                      f"{platforms}; hooks: {hooks}")
     for failure in registry.failed:
         lines.append(f"{failure.domain:<20} FAILED     {failure.error}")

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from .entity import Platform
     from .hub import Hub
     from .incidents import CategoryConfig
+    from .kinds import DeviceKind
     from .uplinks import Uplink
 
 PROJECT = "campus_hub"
@@ -66,6 +67,18 @@ def register_discovery() -> list[DiscoveryMatcher]:
     """Return what this plugin's platforms recognise on the network (ONVIF, zeroconf).
 
     Runs when discovery starts. Sync. Every implementation's list is used. Added in 0.1.
+    """
+    return []
+
+
+@hookspec
+def register_kinds() -> list[DeviceKind]:
+    """Return the device kinds this plugin adds (a `locker` domain, its base and services).
+
+    Runs once when the hub loads plugins, before platforms are collected, so a platform of
+    the same plugin can be of the new kind. Sync. Every implementation's list is used; a
+    domain that already exists (built-in or another plugin's) disables the second plugin.
+    Added in 0.2.
     """
     return []
 

@@ -12,23 +12,18 @@ from collections.abc import Awaitable, Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from .alarm import ALARM_SERVICES
 from .bus import Context, Event, EventBus
-from .camera import CAMERA_SERVICES
 from .components import COMPONENTS, resolve
 from .config import HubConfig
 from .datadir import check_data_dir_blocking
 from .entity import Entity
 from .entity_services import register_entity_services
-from .gate import GATE_SERVICES
 from .heap import settle
 from .incidents import IncidentManager, register_incident_services
 from .plugins import PluginRegistry
 from .services import ServiceCall, ServiceRegistry
 from .snapshots import SnapshotStore
-from .speaker import SPEAKER_SERVICES
 from .states import StateMachine
-from .switch import SWITCH_SERVICES
 
 if TYPE_CHECKING:
     import aiohttp
@@ -41,8 +36,6 @@ __all__ = ["EVENT_AUDIT_LOGGED", "EVENT_HUB_STARTED", "EVENT_HUB_STOPPING", "Hub
 EVENT_HUB_STARTED = "hub_started"
 EVENT_HUB_STOPPING = "hub_stopping"
 EVENT_AUDIT_LOGGED = "audit_logged"
-_DOMAIN_SERVICES = {"gate": GATE_SERVICES, "camera": CAMERA_SERVICES, "alarm": ALARM_SERVICES,
-                    "speaker": SPEAKER_SERVICES, "switch": SWITCH_SERVICES}
 _BACKOFF_MAX = 60.0
 
 
@@ -147,8 +140,8 @@ class Hub:
         warning = await self.run_blocking(check_data_dir_blocking, self.config.data_dir)
         if warning:
             _LOGGER.warning(warning)
-        for domain, services in _DOMAIN_SERVICES.items():
-            register_entity_services(self, domain, services)
+        for kind in self.plugins.kinds.values():
+            register_entity_services(self, kind.domain, kind.services)
         register_incident_services(self)
         self._register_plugin_declarations()
         for spec in COMPONENTS:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib.util
 import json
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -13,8 +13,9 @@ from .exceptions import ManifestError
 
 __all__ = ["Manifest", "find_manifest", "read_manifest"]
 
-Kind = Literal["camera", "gate", "alarm", "speaker", "sensor", "switch", "recognition",
-               "uplink", "other"]
+#: What a plugin provides: a device kind's domain (built-in ones such as `gate`, or one a
+#: plugin registers such as `locker`), `recognition`, `uplink` or `other`.
+Kind = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
 
 
 class Manifest(BaseModel):

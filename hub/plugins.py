@@ -25,6 +25,7 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from . import hookspecs
 from .entity import DeviceConfig, Platform
 from .exceptions import PluginError, PluginValidationError
+from .kinds import BUILTIN_KINDS, DeviceKind, check_kind
 from .manifest import Manifest, find_manifest, read_manifest
 from .uplinks.base import Uplink, check_subscription
 from .uplinks.config import UplinkConfig
@@ -66,6 +67,7 @@ class LoadedPlugin:
     hooks: list[str] = field(default_factory=list)
     platforms: list[str] = field(default_factory=list)
     uplinks: list[str] = field(default_factory=list)
+    kinds: list[str] = field(default_factory=list)
     distribution: str | None = None
 
 
@@ -88,6 +90,7 @@ class PluginRegistry:
         self.failed: list[PluginFailure] = []
         self.platforms: dict[str, type[Platform]] = {}
         self.uplinks: dict[str, type[Uplink]] = {}
+        self.kinds: dict[str, DeviceKind] = {kind.domain: kind for kind in BUILTIN_KINDS}
         if _TRACE:
             self.pm.trace.root.setwriter(lambda msg: _LOGGER.info("plugin trace: %s", msg.strip()))
             self.pm.enable_tracing()
@@ -107,6 +110,7 @@ class PluginRegistry:
                 continue
             self._load_entry_point(ep)
         self.check_dependencies()
+        self.collect_kinds()
         self.collect_platforms()
         self.collect_uplinks()
 
@@ -155,6 +159,7 @@ class PluginRegistry:
         plugin = self.loaded.pop(domain, None)
         if plugin is not None:
             self.pm.unregister(plugin.module)
+            self.collect_kinds()
             self.collect_platforms()
             self.collect_uplinks()
 
@@ -183,6 +188,8 @@ class PluginRegistry:
             self.platforms.pop(name, None)
         for name in plugin.uplinks:
             self.uplinks.pop(name, None)
+        for name in plugin.kinds:
+            self.kinds.pop(name, None)
 
     def _impls(self, name: str) -> Iterator[tuple[LoadedPlugin, Any]]:
         """Each loaded plugin implementing hook `name`, with its pluggy HookImpl."""
@@ -216,6 +223,21 @@ class PluginRegistry:
                         await result
             except Exception as exc:  # TimeoutError too: a hook that hangs is a failure
                 self.disable(plugin, name, exc)
+
+    def collect_kinds(self) -> None:
+        """Add every plugin's device kinds to the built-in ones; a bad or taken one disables it."""
+        self.kinds = {kind.domain: kind for kind in BUILTIN_KINDS}
+        for plugin, result in self.call_each("register_kinds"):
+            try:
+                found: dict[str, DeviceKind] = {}
+                for kind in result or ():
+                    checked = check_kind(kind, {**self.kinds, **found})
+                    found[checked.domain] = checked
+            except Exception as exc:
+                self.disable(plugin, "register_kinds", exc)
+                continue
+            self.kinds.update(found)
+            plugin.kinds = list(found)
 
     def collect_platforms(self) -> None:
         """Ask every plugin for its platforms; a duplicate or bad platform disables it."""

@@ -32,6 +32,7 @@ def register_plugin(plugin_registry: PluginRegistry) -> Iterator[Callable[..., N
         manifest = Manifest(domain=domain, name=domain, kinds=kinds or ["other"],
                             version="0.0.0")
         plugin_registry.register(module, manifest)
+        plugin_registry.collect_kinds()
         plugin_registry.collect_platforms()
         plugin_registry.collect_uplinks()
         added.append(domain)

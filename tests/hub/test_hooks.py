@@ -19,6 +19,7 @@ from hub import (
     hookspecs,
 )
 from hub.entity import DeviceConfig, Entity
+from hub.testing.harness import wait_for_state
 
 ROOT = Path(__file__).resolve().parents[2]
 HOOKS = sorted(
@@ -162,6 +163,48 @@ async def test_hook_shutdown(
     h = await hub_factory()
     await h.hub.stop()
     assert seen == ["bye"]
+
+
+async def test_hook_register_kinds(
+    register_plugin: Callable[..., Any], hub_factory: Callable[..., Any],
+    plugin_registry: Any,
+) -> None:
+    """A plugin adds a `locker` kind with its service and a platform of it, no hub/ edit;
+    a kind whose domain is taken disables only the plugin that brought it."""
+    from hub import DeviceKind, Entity, EntityService
+
+    class Locker(Entity):
+        domain = "locker"
+
+        async def unlock(self) -> None:
+            raise NotImplementedError
+
+    class AcmeLocker(Locker):
+        platform = "acme_locker"
+
+        async def setup(self) -> None:
+            self.state = "locked"
+            self.set_available(True)
+
+        async def unlock(self) -> None:
+            self.state = "unlocked"
+            self.write_state()
+
+    class NotAGate(Entity):
+        domain = "gate"
+
+    kind = DeviceKind("locker", Locker, [EntityService("unlock", "unlock", roles=("guard",))])
+    register_plugin(_plugin(register_kinds=lambda: [kind],
+                            register_platforms=lambda: [AcmeLocker]), "lockers", ["locker"])
+    register_plugin(_plugin(register_kinds=lambda: [DeviceKind("gate", NotAGate)]), "taker")
+    assert plugin_registry.kinds["locker"] is kind
+    assert plugin_registry.kinds["gate"].base.__name__ == "Gate"
+    assert [f.hook for f in plugin_registry.failed if f.domain == "taker"] == ["register_kinds"]
+    h = await hub_factory("devices:\n  - {platform: acme_locker, name: Locker 7}\n")
+    await wait_for_state(h.hub, "locker.locker_7", "locked")
+    assert "guard" in h.hub.services.get("locker", "unlock").roles
+    await h.hub.services.call("locker", "unlock", {"entity_id": "locker.locker_7"})
+    await wait_for_state(h.hub, "locker.locker_7", "unlocked")
 
 
 def test_every_hook_documented_and_tested() -> None:
