@@ -4,6 +4,7 @@ from .alarm import AlarmConfig, AlarmInput, AlarmState
 from .bus import MATCH_ALL, Context, Event, EventBus
 from .camera import Camera, CameraState, Frame
 from .declarations import DiscoveryMatcher, ServiceSpec
+from .device import Device
 from .entity import DeviceConfig, Entity, EntityServiceData, Platform, slugify
 from .entity_services import EntityService
 from .exceptions import (
@@ -47,6 +48,7 @@ __all__ = [
     "CategoryConfig",
     "ConfigError",
     "Context",
+    "Device",
     "DeviceAuthError",
     "DeviceConfig",
     "DeviceError",

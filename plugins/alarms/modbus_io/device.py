@@ -24,6 +24,7 @@ from hub import (
     AlarmConfig,
     AlarmInput,
     AlarmState,
+    Device,
     DeviceConfig,
     Entity,
     Platform,
@@ -50,8 +51,12 @@ class _InputEntityConfig(AlarmConfig):
     platform: str = DOMAIN
 
 
-class ModbusIODevice(Platform):
-    """The `modbus_io` platform: a device entry yields one entity per input and register."""
+class ModbusIODevice(Platform, Device):
+    """The `modbus_io` platform: a device entry yields one entity per input and register.
+
+    The hub's Device layer gives the inputs and counters one connection (this poller), one
+    availability and one device_offline incident.
+    """
 
     platform: ClassVar[str] = DOMAIN
     config_model: ClassVar[type[DeviceConfig]] = ModbusIOConfig
@@ -72,52 +77,40 @@ class ModbusIODevice(Platform):
                            for item in config.registers)]
 
     def __init__(self, hub: Hub, config: ModbusIOConfig) -> None:
-        self.hub = hub
-        self.config = config
-        self.name = config.name
+        Device.__init__(self, hub, config)
+        self.config: ModbusIOConfig = config
         # A refused or reset connection fails at once; a silent device after `timeout`.
         # Two scan intervals (at least 0.2 s) keeps a busy hub from false offlines.
         timeout = max(0.2, 2 * config.scan_interval)
         self.client = ModbusClient(config.settings(timeout))
-        self.inputs = [ModbusAlarmInput(self, item) for item in config.inputs]
-        self.counters = [ModbusCounter(self, item) for item in config.registers]
-        self.available: bool | None = None  # None until the first poll
+        self.inputs = [self.add(ModbusAlarmInput(self, item)) for item in config.inputs]
+        self.counters = [self.add(ModbusCounter(self, item)) for item in config.registers]
         self.values: dict[int, int] = {}
         self._first = min(item.address for item in config.inputs)
         self._count = max(item.address for item in config.inputs) - self._first + 1
         self._loop = PollLoop(
             self._poll, self._on_result, config.scan_interval, config.reconnect_max_delay
         )
-        self._task: asyncio.Task[None] | None = None
-        self._users = 0
         self._next_counters = 0.0
         self._read_counters_now = False
         self._config_errors: dict[str, str] = {}  # what was read -> the error, logged once
-        self._entities: list[Entity] = [*self.inputs, *self.counters]
 
-    # -- lifecycle (driven by the entities' setup/shutdown) ------------------------------
+    # -- connection (the Device layer starts it with the first entity, stops after the last)
 
-    def attach(self) -> None:
-        """Start polling when the first entity is set up."""
-        self._users += 1
-        if self._task is None:
-            self._task = self.hub.create_task(self._loop.run(), name=f"{DOMAIN} {self.name}")
+    async def run(self) -> None:
+        """Poll until cancelled, with backoff while the device does not answer."""
+        await self._loop.run()
 
-    async def detach(self) -> None:
-        """Stop polling and disconnect when the last entity shuts down."""
-        self._users -= 1
-        if self._users <= 0 and self._task is not None:
-            task, self._task = self._task, None
-            task.cancel()
-            await asyncio.gather(task, return_exceptions=True)
-            self.client.close()
+    async def close(self) -> None:
+        """Disconnect."""
+        self.client.close()
 
     # -- polling ---------------------------------------------------------------------------
 
     async def _poll(self) -> None:
         bits = await self.client.read_bits(self.config.input_table, self._first, self._count)
         if self.available is not True:
-            self._set_available(True, "")
+            self.set_available(True, "")
         self._config_error("inputs", None, self.inputs)
         triggered = False
         for entity in self.inputs:
@@ -153,10 +146,10 @@ class ModbusIODevice(Platform):
     def _on_result(self, error: ModbusError | None) -> None:
         if isinstance(error, ModbusResponseError) and error.config_error:
             if self.available is not True:
-                self._set_available(True, "")  # it answered: online
+                self.set_available(True, "")  # it answered: online
             self._config_error("inputs", error, self.inputs)
         elif error is not None:
-            self._set_available(False, str(error))
+            self.set_available(False, str(error))
 
     def _config_error(
         self, part: str, error: ModbusResponseError | None,
@@ -176,18 +169,6 @@ class ModbusIODevice(Platform):
                           "input" if part == "inputs" else "register")  # fmt: skip
         for entity in entities:
             entity.show_config_error(text)
-
-    def _set_available(self, available: bool, reason: str) -> None:
-        """Flip every entity and hold one device_offline incident for the device."""
-        changed = available != self.available
-        self.available = available
-        for entity in self._entities:
-            entity.set_available(available, reason)
-        if changed:
-            first = self._entities[0]
-            self.hub.incidents.track_availability(
-                first.entity_id, self.name, self.config.gate, available, reason
-            )
 
 
 class ModbusAlarmInput(AlarmInput):
