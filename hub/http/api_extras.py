@@ -9,7 +9,7 @@ from aiohttp import web
 
 from ..auth.roles import RESPONDERS, STAFF
 from .errors import ApiError
-from .routing import Route, parse_json
+from .routing import Route, parse_json, read_body
 
 if TYPE_CHECKING:
     from ..hub import Hub
@@ -81,7 +81,7 @@ def extra_routes(hub: Hub) -> list[Route]:
         _component(hub, "automation")
         from ..automation import fire_webhook
 
-        raw = await request.read()
+        raw = await read_body(request)
         data = parse_json(raw) if raw else None
         fire_webhook(hub, request.match_info["webhook_id"], json=data,
                      query=dict(request.query), method=request.method)

@@ -13,7 +13,7 @@ from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
 from .errors import ApiError
-from .routing import Route, body, principal, query
+from .routing import Route, body, principal, query, read_body
 
 if TYPE_CHECKING:
     from ..hub import Hub
@@ -69,7 +69,7 @@ def people_routes(hub: Hub) -> list[Route]:
         if request.content_type != "image/jpeg":
             raise ApiError(415, "unsupported_media_type", "send the photo as image/jpeg",
                            [("body", "expected image/jpeg")])
-        image = await request.read()
+        image = await read_body(request)
         if not image or len(image) > _MAX_PHOTO:
             raise ApiError(422, "invalid_input", "body: a JPEG of 1 byte to 2 MiB",
                            [("body", "empty or too large")])

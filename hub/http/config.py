@@ -44,6 +44,8 @@ class HttpConfig(BaseModel):
     mjpeg_fps: float = Field(default=2.0, gt=0, le=15)
     #: A connection whose first request's headers take longer is closed (slow clients).
     header_timeout: float = Field(default=10.0, gt=0, le=300)
+    #: A request body that takes longer to arrive is answered 408.
+    body_timeout: float = Field(default=30.0, gt=0, le=3600)
     #: An idle keep-alive connection is closed after this many seconds.
     keepalive_timeout: float = Field(default=60.0, gt=0, le=3600)
     #: Open connections (WebSockets included) at most; more are refused at once.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -18,6 +19,7 @@ if TYPE_CHECKING:
     from ..hub import Hub
 
 __all__ = [
+    "BODY_TIMEOUT_KEY",
     "ROUTES_KEY",
     "Route",
     "RouteRegistry",
@@ -27,6 +29,7 @@ __all__ = [
     "parse_json",
     "principal",
     "query",
+    "read_body",
     "read_json",
     "register_routes",
     "route_registry",
@@ -36,6 +39,8 @@ ROUTES_KEY = "http.routes"
 UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 Handler = Callable[[web.Request], Awaitable[Any]]
 _M = TypeVar("_M", bound=BaseModel)
+#: Seconds a request body may take to arrive (`http.body_timeout`; set by the server).
+BODY_TIMEOUT_KEY = web.AppKey("campus_body_timeout", float)
 _BODY_KEY = web.RequestKey("campus_body", BaseModel)
 _QUERY_KEY = web.RequestKey("campus_query", BaseModel)
 
@@ -199,13 +204,24 @@ def _query_dict(model: type[BaseModel], request: web.Request) -> dict[str, Any]:
     return out
 
 
+async def read_body(request: web.Request) -> bytes:
+    """Return the request body; one that takes longer than `http.body_timeout` is a 408."""
+    seconds = request.app.get(BODY_TIMEOUT_KEY, 30.0)
+    try:
+        async with asyncio.timeout(seconds):
+            return await request.read()
+    except TimeoutError:  # a client trickling its body in holds a connection (issue 10)
+        raise ApiError(408, "request_timeout", f"body: did not arrive within {seconds:g} s",
+                       [("body", "too slow")]) from None
+
+
 async def read_json(request: web.Request, strict_type: bool = False) -> Any:
     """Return the parsed JSON body ({} when empty), checked strictly (see `parse_json`).
 
     With `strict_type` the body must be sent as `application/json`: a cross-site page can
     post `text/plain` without asking the browser first, but not JSON.
     """
-    raw = await request.read()
+    raw = await read_body(request)
     if not raw:
         return {}
     if strict_type and not _is_json_type(request.content_type):

@@ -18,7 +18,7 @@ from ..exceptions import DeviceError, HubError, ServiceNotFound, ServiceValidati
 from .config import HttpConfig
 from .errors import ApiError, error_response
 from .guard import ConnectionLimits, GuardedSite
-from .routing import RouteRegistry, wrap
+from .routing import BODY_TIMEOUT_KEY, RouteRegistry, wrap
 from .security import Authenticator
 from .ws_access import WebSocketRegistry
 
@@ -72,6 +72,7 @@ class HttpComponent:
         app = web.Application(middlewares=[_gzip_middleware, _error_middleware],
                               client_max_size=2 * 1024 * 1024)
         app[HTTP_KEY] = self
+        app[BODY_TIMEOUT_KEY] = self.config.body_timeout
         for route in self.registry.routes:
             app.router.add_route(route.method, route.path, wrap(self.hub, self.auth, route))
         self.app = app

@@ -71,7 +71,8 @@ async def _refuse_past_budget(hub: Hub) -> None:
 
 
 LIMITED = SITE.replace("http:\n  port: 0\n", "http:\n  port: 0\n  header_timeout: 1.5\n"
-                       "  keepalive_timeout: 0.5\n  max_connections_per_address: 20\n")
+                       "  keepalive_timeout: 0.5\n  max_connections_per_address: 20\n"
+                       "  body_timeout: 0.5\n")
 
 
 async def _closed_by_server(reader: asyncio.StreamReader, within: float) -> bool:
@@ -109,4 +110,19 @@ async def test_slow_clients_cut_and_connections_capped(
     writer.write(b"GET /api/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
     assert (await reader.readuntil(b"\r\n")).startswith(b"HTTP/1.1 200")
     assert await _closed_by_server(reader, 3), "an idle keep-alive connection is closed"
+    writer.close()
+
+
+async def test_trickled_body_answered_408(hub_factory: Any, register_plugin: Any,
+                                          tmp_path: Path) -> None:
+    """A login whose body never finishes arriving gets 408 after the body timeout."""
+    register_test_devices(register_plugin)
+    api = await start_api(hub_factory, tmp_path, LIMITED)
+    port = int(api.url.rsplit(":", 1)[1])
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(b"POST /api/auth/login HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                 b"Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"name\"")
+    async with asyncio.timeout(5):
+        status_line = await reader.readuntil(b"\r\n")
+    assert status_line.startswith(b"HTTP/1.1 408"), status_line
     writer.close()
