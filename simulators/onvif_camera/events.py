@@ -8,11 +8,12 @@ import re
 import secrets
 from dataclasses import dataclass, field
 
-from .soap import boolean, text
+from .soap import text
 
 TOPIC_MOTION = "tns1:RuleEngine/CellMotionDetector/Motion"
 TOPIC_TAMPER = "tns1:VideoSource/GlobalSceneChange/ImagingService"
 TOPIC_INPUT = "tns1:Device/Trigger/DigitalInput"
+TOPIC_RELAY = "tns1:Device/Trigger/Relay"
 DIALECT = "http://www.onvif.org/ver10/tev/topicExpression/ConcreteSet"
 MAX_QUEUE = 1000
 
@@ -52,12 +53,14 @@ class EventSpec:
     topic: str
     source: tuple[str, ...]  # SimpleItem names; values come from the token
     data: str
+    words: tuple[str, str] = ("false", "true")  # how the value is spelled (false, true)
 
 
 SPECS = {
     "motion": EventSpec(TOPIC_MOTION, ("VideoSourceConfigurationToken", "Rule"), "IsMotion"),
     "tamper": EventSpec(TOPIC_TAMPER, ("Source",), "State"),
     "input": EventSpec(TOPIC_INPUT, ("InputToken",), "LogicalState"),
+    "relay": EventSpec(TOPIC_RELAY, ("RelayToken",), "LogicalState", ("inactive", "active")),
 }
 
 
@@ -73,7 +76,7 @@ def notification(kind: str, token: str, value: bool, operation: str = "Changed")
         f'<wsnt:NotificationMessage><wsnt:Topic Dialect="{DIALECT}">{spec.topic}</wsnt:Topic>'
         f'<wsnt:Message><tt:Message UtcTime="{iso(now_utc())}" PropertyOperation="{operation}">'
         f"<tt:Source>{items}</tt:Source><tt:Data>"
-        f'<tt:SimpleItem Name="{spec.data}" Value="{boolean(value)}"/></tt:Data>'
+        f'<tt:SimpleItem Name="{spec.data}" Value="{spec.words[value]}"/></tt:Data>'
         f"</tt:Message></wsnt:Message></wsnt:NotificationMessage>"
     )
 

@@ -34,6 +34,8 @@ class CameraSimulator:
         self.ctx.events.initial("motion", "VideoSource_1")
         for n in range(1, self.config.digital_inputs + 1):
             self.ctx.events.initial("input", f"DI_{n}")
+        for token in self.ctx.relays:
+            self.ctx.events.initial("relay", token)
         self.cache: FrameCache | None = None
         self.http: CameraHttp | None = None
         self.rtsp: RtspServer | None = None
@@ -142,7 +144,11 @@ class CameraSimulator:
 
     # -- test switches -------------------------------------------------------------------
     def trigger(self, kind: str, value: bool = True, token: str | None = None) -> None:
-        """Change an event value: kind motion, tamper or input (token DI_n, default DI_1)."""
+        """Change an event value: kind motion, tamper, input (token DI_n, default DI_1) or relay
+        (AlarmOut_n: as if the camera's own rule switched it)."""
+        if kind == "relay":
+            self.ctx.set_relay(token or "AlarmOut_1", value)
+            return
         default = "DI_1" if kind == "input" else "VideoSource_1"
         self.ctx.events.publish(kind, token or default, value)
 

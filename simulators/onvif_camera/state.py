@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from dataclasses import dataclass, field
 
@@ -88,6 +89,25 @@ class DeviceContext:
     def __post_init__(self) -> None:
         for n in range(1, self.config.relay_outputs + 1):
             self.relays[f"AlarmOut_{n}"] = RelayState()
+
+    def set_relay(self, token: str, active: bool) -> None:
+        """Switch a relay and announce it (tns1:Device/Trigger/Relay); a monostable relay
+        falls back to idle after relay_delay, announced too."""
+        relay = self.relays[token]
+        relay.active, relay.since = active, time.monotonic()
+        relay.changes.append(active)
+        self.events.publish("relay", token, active)
+        if active and self.config.relay_mode == "monostable":
+            since = relay.since
+            asyncio.get_running_loop().call_later(
+                self.config.relay_delay, self._fall_back, token, since
+            )
+
+    def _fall_back(self, token: str, since: float) -> None:
+        relay = self.relays[token]
+        if relay.active and relay.since == since:
+            relay.active = False
+            self.events.publish("relay", token, False)
 
     def relay_active(self, token: str) -> bool:
         """A relay's logical state now (a monostable one is idle again after its delay)."""

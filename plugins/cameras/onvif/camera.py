@@ -177,6 +177,11 @@ class OnvifCamera(Camera):
 
     # -- events ---------------------------------------------------------------------------------
     async def _handle(self, event: CameraEvent) -> None:
+        if event.kind == "relay":
+            relay = self.relays.get(event.source)
+            if relay is not None:
+                relay.reported(event.value)
+            return
         if event.kind == "motion":
             changed, self.motion = self.motion != event.value, event.value
         elif event.kind == "tamper":

@@ -17,6 +17,8 @@ TOPIC_KINDS: tuple[tuple[str, EventKind], ...] = (
     ("Tamper", "tamper"),
     ("Trigger/DigitalInput", "input"),
     ("Device/IO/DigitalInput", "input"),
+    ("Trigger/Relay", "relay"),
+    ("Device/IO/RelayOutput", "relay"),
 )
 _TRUE = {"true", "1", "active", "on"}
 
@@ -47,7 +49,8 @@ def parse_message(message: Any) -> CameraEvent | None:
         data = _items(payload.Data)
         if not data:
             return None
-        token = next((v for n, v in source if n in ("InputToken", "Source")), None)
+        names = ("InputToken", "RelayToken", "Source")
+        token = next((v for n, v in source if n in names), None)
         token = token or (source[0][1] if source else "")
         operation = str(getattr(payload, "PropertyOperation", "") or "")
         return CameraEvent(kind, token, data[0][1].strip().lower() in _TRUE, topic,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-EventKind = Literal["motion", "tamper", "input"]
+EventKind = Literal["motion", "tamper", "input", "relay"]
 
 
 @dataclass(frozen=True, slots=True)

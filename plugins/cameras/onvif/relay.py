@@ -23,8 +23,9 @@ __all__ = ["OnvifRelay"]
 class OnvifRelay(Switch):
     """One relay output of an ONVIF camera; available while its camera is.
 
-    ONVIF has no call that reads a relay back, so the state is the last one set (attribute
-    `assumed_state`); a monostable relay returns to `off` after its delay, as the device does.
+    ONVIF has no call that reads a relay back: the state comes from the camera's relay events
+    (tns1:Device/Trigger/Relay) when it sends them; until then it is the last one set
+    (attribute `assumed_state`), and a monostable relay returns to `off` after its delay.
     """
 
     platform: ClassVar[str] = PLATFORM
@@ -39,6 +40,7 @@ class OnvifRelay(Switch):
         self.unique_id = f"{camera.unique_id}:{output.token}" if camera.unique_id else None
         self.state = SwitchState.OFF  # relays are idle after the camera starts
         self._fall_back: asyncio.TimerHandle | None = None
+        self._reported = False  # the camera sends relay events: the state is its own
 
     @property
     def extra_attributes(self) -> dict[str, Any]:
@@ -47,7 +49,7 @@ class OnvifRelay(Switch):
             "camera": self.camera.entity_id, "token": self.output.token,
             "mode": "monostable" if self.output.monostable else "bistable",
             "delay": self.output.delay, "idle_state": self.output.idle_state,
-            "assumed_state": True,
+            "assumed_state": not self._reported,
         }  # fmt: skip
 
     async def _set(self, active: bool) -> None:
@@ -60,9 +62,16 @@ class OnvifRelay(Switch):
         self._cancel_fall_back()
         self.state = SwitchState.ON if active else SwitchState.OFF
         self.write_state()
-        if active and self.output.monostable:
+        if active and self.output.monostable and not self._reported:
             loop = asyncio.get_running_loop()
             self._fall_back = loop.call_later(self.output.delay, self._fell_back)
+
+    def reported(self, active: bool) -> None:
+        """The camera's event says the relay is active or not."""
+        self._reported = True
+        self._cancel_fall_back()
+        self.state = SwitchState.ON if active else SwitchState.OFF
+        self.write_state()
 
     def _fell_back(self) -> None:
         self._fall_back = None

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 from ..soap import SoapRequest, text
 from ..state import DeviceContext
 from .base import Handler, invalid_arg
@@ -42,9 +40,7 @@ async def set_relay_output_state(ctx: DeviceContext, req: SoapRequest) -> str:
         raise invalid_arg(f"no relay output {token!r}")
     if state not in ("active", "inactive"):
         raise invalid_arg(f"LogicalState must be active or inactive, got {state!r}")
-    relay = ctx.relays[token]
-    relay.active, relay.since = state == "active", time.monotonic()
-    relay.changes.append(relay.active)
+    ctx.set_relay(token, state == "active")
     return "<tds:SetRelayOutputStateResponse/>"  # element of the device namespace (WSDL)
 
 

@@ -63,3 +63,17 @@ async def test_camera_without_deviceio_has_no_switch(hub_factory: HubFactory) ->
         await wait_for_state(h.hub, "camera.gate", "streaming")
         assert await wait_for(lambda: h.hub.states.get("camera.gate"))
         assert not [e for e in h.hub.entities if e.startswith("switch.")]
+
+
+async def test_relay_events_give_the_real_state(hub_factory: HubFactory) -> None:
+    """A camera that reports its relays (tns1:Device/Trigger/Relay): a relay its own rule
+    switched shows in the hub, and the state is no longer assumed."""
+    async with CameraSimulator(control_port=None, relay_outputs=1) as sim:
+        h = await hub_factory(onvif_yaml(sim))
+        await wait_for_state(h.hub, SIREN, "off")
+        await wait_for(lambda: sim.ctx.events.subscriptions)
+        sim.trigger("relay", True, "AlarmOut_1")  # the camera's own alarm rule
+        state = await wait_for_state(h.hub, SIREN, "on")
+        assert state.attributes["assumed_state"] is False
+        sim.trigger("relay", False, "AlarmOut_1")
+        await wait_for_state(h.hub, SIREN, "off")
