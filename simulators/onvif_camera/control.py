@@ -35,6 +35,9 @@ async def _event(request: web.Request) -> web.Response:
     if kind not in SPECS:
         raise web.HTTPBadRequest(text=f"kind: got {kind!r}, expected one of {sorted(SPECS)}")
     token = data.get("token")
+    relays = request.app[SIMULATOR].ctx.relays
+    if kind == "relay" and (token or "AlarmOut_1") not in relays:
+        raise web.HTTPBadRequest(text=f"token: got {token!r}, expected one of {sorted(relays)}")
     request.app[SIMULATOR].trigger(
         str(kind), bool(data.get("state", True)), str(token) if token else None
     )
