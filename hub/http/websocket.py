@@ -162,6 +162,9 @@ class _Connection:
         if role not in EVENT_ROLES.get(event_type, _ADMIN_ONLY) | _ADMIN_ONLY:
             raise ApiError(403, "forbidden", f"role {role} may not subscribe to {event_type}")
         incidents = self.http.hub.config.incidents
+        if role == POLICE_ROLE:  # what the police may read is audited (issue 10)
+            self.http.hub.audit("events.subscribed", target=event_type,
+                                context=self.who.context("websocket"))
 
         def forward(event: Event) -> None:
             message = event.as_dict()

@@ -93,3 +93,4 @@ async def test_police_see_pictures_of_forwarded_incidents_only(api: Api) -> None
     actions = {(e["action"], e["target"]) for e in audit["items"]}
     assert ("incidents.read", f"/api/incidents/{hidden_id}") in actions
     assert ("snapshot.read", shown_snap) in actions
+    assert ("events.subscribed", "incident_updated") in actions
