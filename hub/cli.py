@@ -126,6 +126,7 @@ def _sim(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
+    from .heap import settle
     from .hub import Hub
 
     registry = _load_plugins()
@@ -139,7 +140,10 @@ def _run(args: argparse.Namespace) -> int:
 
     async def run() -> None:
         hub = Hub(config, registry)
-        await hub.run()
+        # The process is this hub's alone: keep the cyclic GC off what lives as long as it
+        # (hub/heap.py). A library user (tests, an embedding app) decides that for itself.
+        settle("created")  # imports and the site file
+        await hub.run(on_started=lambda: settle("started"))  # entities, states, automations
 
     try:
         asyncio.run(run())

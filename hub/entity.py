@@ -111,6 +111,11 @@ class Entity(Platform):
         return self._available
 
     @property
+    def unavailable_reason(self) -> str:
+        """Return why the device is unavailable ("" while it is available)."""
+        return "" if self._available else self._unavailable_reason
+
+    @property
     def extra_attributes(self) -> dict[str, Any]:
         """Return the kind's own attributes; subclasses extend it."""
         return {}

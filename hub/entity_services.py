@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .entity import Entity, EntityServiceData
-from .exceptions import ServiceValidationError
+from .exceptions import DeviceUnavailable, ServiceValidationError
 from .services import ServiceCall
 
 if TYPE_CHECKING:
@@ -56,8 +56,6 @@ def _target(hub: Hub, domain: str, entity_id: str) -> Entity:
             f"entity_id: no {domain} entity '{entity_id}' (known: {known})",
             [("entity_id", f"unknown {domain} entity '{entity_id}'")],
         )
-    if not entity.available:
-        raise ServiceValidationError(
-            f"entity_id: {entity_id} is unavailable", [("entity_id", "entity is unavailable")]
-        )
+    if not entity.available:  # the device's fault, not the caller's: a 503 on the API
+        raise DeviceUnavailable(f"{entity_id} is unavailable: {entity.unavailable_reason}")
     return entity

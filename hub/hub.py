@@ -18,7 +18,6 @@ from .config import HubConfig
 from .datadir import check_data_dir_blocking
 from .entity import Entity
 from .entity_services import register_entity_services
-from .heap import settle
 from .incidents import IncidentManager, register_incident_services
 from .plugins import PluginRegistry
 from .services import ServiceCall, ServiceRegistry
@@ -51,7 +50,6 @@ class Hub:
 
     def __init__(self, config: HubConfig | None = None,
                  plugins: PluginRegistry | None = None) -> None:
-        settle("created")  # imports and the site file: alive as long as the process
         self.config = config or HubConfig()
         self.bus = EventBus(spawn=self._spawn)
         self.states = StateMachine(self.bus)
@@ -155,7 +153,6 @@ class Hub:
         self.state = "running"
         self.started_at = time.time()
         self.bus.fire(EVENT_HUB_STARTED, {"seconds": round(time.monotonic() - started, 3)})
-        settle("started")  # entities, states, automations: alive until the hub stops
         _LOGGER.info("Campus Hub started: %d entities, %d plugins", len(self.entities),
                      len(self.plugins.loaded))
 
@@ -256,8 +253,11 @@ class Hub:
         except Exception:
             _LOGGER.exception("%s: shutdown failed", entity.name)
 
-    async def run(self) -> None:
-        """Start, run until SIGINT/SIGTERM, then stop gracefully; a failed start stops, raises."""
+    async def run(self, on_started: Callable[[], object] | None = None) -> None:
+        """Start, run until SIGINT/SIGTERM, then stop gracefully; a failed start stops, raises.
+
+        `on_started` runs once the hub has started (the CLI freezes the heap there).
+        """
         loop = asyncio.get_running_loop()
         stop = asyncio.Event()
         for sig in (signal.SIGINT, signal.SIGTERM):
@@ -268,6 +268,8 @@ class Hub:
         except BaseException:
             await self.stop()  # what did start (database, tasks) is closed again
             raise
+        if on_started is not None:
+            on_started()
         try:
             await stop.wait()
         finally:

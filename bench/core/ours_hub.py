@@ -10,6 +10,7 @@ from typing import Any
 
 from hub import Hub
 from hub.config import validate_config
+from hub.heap import settle
 from hub.manifest import Manifest
 from hub.plugins import PluginRegistry
 
@@ -64,9 +65,11 @@ async def start_hub(
     raw = hub_config(data_dir, automations=automations, recorder=recorder, devices=devices)
     config = validate_config(raw, registry.config_models(), data_dir / "site.yaml")
     hub = Hub(config, registry)
+    settle("created")  # as `campus-hub run` does (hub/cli.py); the library no longer does
     for i in range(states):
         hub.states.set(f"sensor.bench_{i}", "off", {"friendly_name": f"Bench {i}"})
     await hub.start()
+    settle("started")
     return hub
 
 

@@ -51,14 +51,19 @@ def from_validation(exc: ValidationError, prefix: str) -> ApiError:
 
 def status_of(exc: BaseException) -> int:
     """Return the HTTP status an exception is answered with (see the error middleware)."""
-    from ..exceptions import DeviceError, ServiceNotFound, ServiceValidationError
+    from ..exceptions import (
+        DeviceError,
+        DeviceUnavailable,
+        ServiceNotFound,
+        ServiceValidationError,
+    )
 
     if isinstance(exc, ApiError):
         return exc.status
     if isinstance(exc, web.HTTPException):
         return exc.status
     for kind, status in ((ServiceNotFound, 404), (ServiceValidationError, 422),
-                         (DeviceError, 502), (TimeoutError, 504)):
+                         (DeviceUnavailable, 503), (DeviceError, 502), (TimeoutError, 504)):
         if isinstance(exc, kind):
             return status
     return 500

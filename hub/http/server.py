@@ -14,7 +14,13 @@ from ..auth.audit import AuditLog
 from ..auth.refusals import RefusalAudit
 from ..auth.store import AuthStore
 from ..bus import Event
-from ..exceptions import DeviceError, HubError, ServiceNotFound, ServiceValidationError
+from ..exceptions import (
+    DeviceError,
+    DeviceUnavailable,
+    HubError,
+    ServiceNotFound,
+    ServiceValidationError,
+)
 from .config import HttpConfig
 from .errors import ApiError, error_response
 from .guard import ConnectionLimits, GuardedSite
@@ -155,6 +161,8 @@ async def _error_middleware(
     except ServiceValidationError as exc:
         errors = [(f"body.{f}" if f not in ("", "(data)") else "body", m) for f, m in exc.errors]
         return error_response(422, "invalid_input", str(exc), errors)
+    except DeviceUnavailable as exc:
+        return error_response(503, "device_unavailable", str(exc))
     except DeviceError as exc:
         return error_response(502, "device_error", f"the device failed: {exc}")
     except TimeoutError:

@@ -6,7 +6,15 @@ import asyncio
 import logging
 from typing import Any, ClassVar
 
-from hub import DeviceConfig, Gate, GateState, ServiceValidationError, SetupRetry
+from hub import (
+    DeviceConfig,
+    DeviceError,
+    DeviceUnavailable,
+    Gate,
+    GateState,
+    ServiceValidationError,
+    SetupRetry,
+)
 from plugins.alarms.modbus_io.api import ModbusClient, ModbusError, ModbusResponseError
 from plugins.alarms.modbus_io.poller import PollLoop
 
@@ -136,14 +144,14 @@ class ModbusBarrier(Gate):
 
     async def _command(self, name: str) -> None:
         if self._client is None or not self.available:
-            raise ServiceValidationError(f"{self.entity_id} is unavailable")
+            raise DeviceUnavailable(f"{self.entity_id} is unavailable: {self.unavailable_reason}")
         if not self._client.supports(name):
             raise ServiceValidationError(f"{self.entity_id} ({self._model}) has no {name}")
         self._commands_sent += 1
         try:
             await self._client.command(name)
         except ModbusError as err:
-            raise ServiceValidationError(f"{self.entity_id}: {name} failed: {err}") from err
+            raise DeviceError(f"{self.entity_id}: {name} failed: {err}") from err
         if self._loop is not None:
             self._loop.wake()
 

@@ -7,7 +7,14 @@ import logging
 from pathlib import Path
 from typing import Any, ClassVar
 
-from hub import DeviceConfig, ServiceValidationError, SetupRetry, Speaker
+from hub import (
+    DeviceConfig,
+    DeviceError,
+    DeviceUnavailable,
+    ServiceValidationError,
+    SetupRetry,
+    Speaker,
+)
 
 from .api import SpeakerClient, SpeakerError
 from .config import HttpSpeakerConfig
@@ -101,7 +108,7 @@ class HttpSpeaker(Speaker):
     ) -> None:
         """Send the message (spoken) or the media file to the speaker."""
         if self._client is None or not self.available:
-            raise ServiceValidationError(f"{self.entity_id} is unavailable")
+            raise DeviceUnavailable(f"{self.entity_id} is unavailable: {self.unavailable_reason}")
         try:
             if media:
                 root = self.hub.config.config_dir / self.config.media_dir
@@ -117,7 +124,7 @@ class HttpSpeaker(Speaker):
                 for _ in range(repeat):
                     result = await self._client.play_wav(wav, volume=volume, label="tts")
         except (SpeakerError, TTSError) as err:
-            raise ServiceValidationError(f"{self.entity_id}: broadcast failed: {err}") from err
+            raise DeviceError(f"{self.entity_id}: broadcast failed: {err}") from err
         self.broadcasts += 1
         self.last_broadcast = {
             "kind": "media" if media else "text",

@@ -252,3 +252,15 @@ async def test_trusted_proxy_forwarded_address_used(hub_factory: Any, tmp_path: 
                                    json={"name": "guard", "password": PASSWORD},
                                    headers={"X-Forwarded-For": "10.0.0.10"})
         assert status == 200
+
+
+async def test_a_device_fault_is_a_503_with_the_devices_reason(api: Api) -> None:
+    """A service call on a device that does not answer is the device's fault: 503 naming why,
+    not a 4xx that blames the caller."""
+    gate = api.hub.entities["gate.main_entrance"]
+    gate.set_available(False, "no answer from the controller")
+    status, body = await api.call("POST", "/api/services/gate/open",
+                                  json={"entity_id": "gate.main_entrance"})
+    assert status == 503, body
+    assert body["error"] == "device_unavailable"
+    assert "no answer from the controller" in body["message"]

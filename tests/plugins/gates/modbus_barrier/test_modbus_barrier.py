@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from hub import ConfigError, ServiceValidationError
+from hub import ConfigError, DeviceUnavailable
 from hub.testing import HubHarness, wait_for, wait_for_state
 from plugins.gates.modbus_barrier.api import decode_state
 from plugins.gates.modbus_barrier.profile import ProfileError, load_profile_blocking
@@ -101,7 +101,7 @@ async def test_cut_controller_is_unavailable_until_restored(hub_factory):
         await wait_for_state(hub, "gate.main_barrier", "closed")
         await sim.cut()
         await wait_for_state(hub, "gate.main_barrier", "unavailable")
-        with pytest.raises(ServiceValidationError, match="unavailable"):
+        with pytest.raises(DeviceUnavailable, match="unavailable"):
             await hub.services.call("gate", "open", {"entity_id": "gate.main_barrier"})
         await sim.restore()
         await wait_for_state(hub, "gate.main_barrier", "closed", timeout=5)

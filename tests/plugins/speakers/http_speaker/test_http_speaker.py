@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from hub import ServiceValidationError
+from hub import DeviceError, ServiceValidationError
 from hub.testing import wait_for, wait_for_state
 from plugins.speakers.http_speaker.tts import TTSError, synthesize
 from simulators.speaker import SpeakerSimulator
@@ -92,12 +92,13 @@ async def test_bad_token_leaves_speaker_unavailable(hub_factory, speaker):
     assert "credentials" in state.attributes["unavailable_reason"]
 
 
-async def test_speaker_fault_is_a_service_error(hub_factory, speaker):
-    """A speaker answering 500 makes the broadcast fail with a clear error, not audited."""
+async def test_speaker_fault_is_a_device_error(hub_factory, speaker):
+    """A speaker answering 500 fails the broadcast with the device's error (a 502 on the API,
+    not the caller's mistake), not audited."""
     harness = await hub_factory(speaker_yaml(speaker.url))
     await wait_for_state(harness.hub, "speaker.gate_speaker", "idle")
     speaker.set_fault("error")
-    with pytest.raises(ServiceValidationError, match="amplifier fault"):
+    with pytest.raises(DeviceError, match="amplifier fault"):
         await harness.hub.services.call(
             "speaker", "broadcast", {"entity_id": "speaker.gate_speaker", "message": "x"}
         )
