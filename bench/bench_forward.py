@@ -1,4 +1,4 @@
-"""Police forwarding benchmark: incident raised -> signed webhook received.
+"""Uplink benchmark: incident raised -> signed webhook (the webhook uplink) received.
 
 The hub runs here with the real recorder (SQLite WAL in a temp folder: the outbox item is
 committed with the incident) and one webhook destination. The receiver runs in a child
@@ -39,7 +39,7 @@ def serve_receiver(conn: Connection) -> None:
 async def _serve(conn: Connection) -> None:
     from aiohttp import web
 
-    from hub.forward.signing import SignatureError, verify
+    from plugins.uplinks.webhook.signing import SignatureError, verify
 
     arrivals: list[tuple[str, float]] = []
     refused = 0
@@ -84,9 +84,9 @@ def _config(folder: Path, port: int, memory: bool) -> Path:
     path.write_text(
         "hub:\n  site: bench_school\n"
         f"recorder:\n{recorder}"
-        "police:\n  webhooks:\n"
-        f"    - name: police\n      url: http://127.0.0.1:{port}/hook\n"
-        f"      secret: {SECRET}\n")
+        "uplinks:\n  - type: webhook\n    name: police\n"
+        f"    url: http://127.0.0.1:{port}/hook\n"
+        f"    secret: {SECRET}\n")
     return path
 
 
@@ -171,7 +171,9 @@ async def run(args: argparse.Namespace) -> None:
     port = await loop.run_in_executor(None, parent.recv)
     with tempfile.TemporaryDirectory() as tmp:
         config = await loop.run_in_executor(None, _config, Path(tmp), port, args.memory)
-        hub = Hub(load_config(config, {}), PluginRegistry())
+        registry = PluginRegistry()
+        registry.load_entry_points(only={"webhook"})
+        hub = Hub(load_config(config, {}, uplinks=registry.uplink_models()), registry)
         await hub.start()
         store = "memory (no recorder)" if args.memory else "recorder on SQLite (WAL)"
         print(f"outbox: {store}; receiver in a child process on 127.0.0.1")

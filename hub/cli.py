@@ -20,7 +20,7 @@ __all__ = ["main"]
 
 # Modules with `register(subparsers)` adding their own subcommands (owned by each component).
 EXTRA_COMMANDS: list[str] = ["hub.auth.cli", "hub.discovery.cli", "hub.faces.cli",
-                             "hub.recorder.cli"]
+                             "hub.recorder.cli", "hub.uplinks.cli"]
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -33,7 +33,8 @@ COMPONENTS: list[ComponentSpec] = [
     ComponentSpec("schedules", "hub.automation.schedule_config:SchedulesConfig",
                   "hub.automation.schedule:setup", required=True),
     ComponentSpec("http", "hub.http.config:HttpConfig", "hub.http:setup"),
-    ComponentSpec("police", "hub.forward.config:PoliceConfig", "hub.forward:setup"),
+    ComponentSpec("live_view", "hub.liveview.config:LiveViewConfig", "hub.liveview:setup",
+                  required=True),
     # a list validated entry by entry through each type's config model (hub.config.validate)
     ComponentSpec("uplinks", "hub.uplinks.config:UplinkConfig", "hub.uplinks.component:setup",
                   required=True),

@@ -20,6 +20,10 @@ from .models import CoreConfig, HubConfig
 __all__ = ["CORE_SECTIONS", "check_config", "load_config", "validate_config"]
 
 CORE_SECTIONS = ("hub", "incidents", "devices")
+_POLICE_HINT = ("write each police.webhooks/sia/mqtt entry as an uplinks: entry with "
+                "type: webhook, sia or mqtt (same fields), move police.retry into each "
+                "entry's retry: and police.live_view to the top-level live_view: section; "
+                "see docs/police.md")
 
 
 class _Problems:
@@ -76,6 +80,9 @@ def validate_config(raw: Any, platforms: Mapping[str, type[DeviceConfig]],
             config.incidents = _model(problems, (key,), IncidentsConfig, value) or config.incidents
         elif key == "devices":
             config.devices = _devices(problems, value, platforms, config.config_dir)
+        elif key == "police":
+            problems.add((key,), "the police: section is now the uplinks: list (issue 11)",
+                         _POLICE_HINT)
         elif key == "uplinks":
             config.sections[key] = _uplinks(problems, value, uplinks or {})
         elif key in components:

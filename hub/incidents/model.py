@@ -147,10 +147,22 @@ class Incident:
 
 @dataclass(slots=True, frozen=True)
 class OutboxItem:
-    """A message to deliver to one destination, written with the incident it is about."""
+    """A message to deliver to one uplink, as it is written to the outbox.
 
-    destination: str
-    incident_id: str
+    Incident items are written in the transaction of the step they are about; others
+    (face captures, device status, events) have `incident_id` None and revision 0.
+    `ordering_key` groups items delivered in order (empty: the incident id).
+    """
+
+    uplink: str
+    incident_id: str | None
     revision: int
     idempotency_key: str
     payload: dict[str, Any]
+    kind: str = "incident"
+    ordering_key: str = ""
+
+    @property
+    def order(self) -> str:
+        """Return the ordering key (the incident id unless one was given)."""
+        return self.ordering_key or self.incident_id or self.idempotency_key

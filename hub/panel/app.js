@@ -14,6 +14,7 @@ const PAGES = [
   { id: "devices", roles: ["admin", "guard", "viewer"], module: "./pages/devices.js" },
   { id: "people", roles: ["admin"], module: "./pages/people.js" },
   { id: "automations", roles: ["admin"], module: "./pages/automations.js" },
+  { id: "uplinks", roles: ["admin"], module: "./pages/uplinks.js" },
   { id: "admin", roles: ["admin"], module: "./pages/admin.js" },
 ];
 const ALARM_CATEGORIES = new Set(["panic", "watchlist_match"]);

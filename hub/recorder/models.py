@@ -23,6 +23,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..uplinks.queue import Status as OutboxStatus
 from .db import Base
 
 __all__ = [
@@ -38,14 +39,6 @@ __all__ = [
 
 # SQLite only auto-increments an INTEGER PRIMARY KEY; PostgreSQL gets a 64-bit identity.
 _BigId = BigInteger().with_variant(Integer(), "sqlite")
-
-
-class OutboxStatus:
-    """Values of `outbox.status`."""
-
-    PENDING = "pending"
-    DELIVERED = "delivered"
-    DEAD = "dead"
 
 
 class EventRow(Base):
@@ -156,24 +149,28 @@ class IncidentStepRow(Base):
 
 
 class OutboxRow(Base):
-    """A message to one destination, written in the transaction of the step it is about.
+    """A message to one uplink: about an incident (written in the transaction of the step it
+    is about) or appended durably (a face capture, device status, an event).
 
-    `incident_id` is None for messages about no incident (device availability for a city).
+    `incident_id` is None for messages about no incident. `ordering_key` groups the items an
+    uplink delivers in order (an incident's revisions; one camera's captures).
     """
 
     __tablename__ = "outbox"
     __table_args__ = (
-        UniqueConstraint("destination", "idempotency_key", name="uq_outbox_destination_key"),
-        Index("ix_outbox_destination_status_id", "destination", "status", "id"),
+        UniqueConstraint("uplink", "idempotency_key", name="uq_outbox_uplink_key"),
+        Index("ix_outbox_uplink_status_id", "uplink", "status", "id"),
     )
 
     id: Mapped[int] = mapped_column(_BigId, primary_key=True)
-    destination: Mapped[str] = mapped_column(String(128))
+    uplink: Mapped[str] = mapped_column(String(128))
+    kind: Mapped[str] = mapped_column(String(128))
     incident_id: Mapped[str | None] = mapped_column(
         String(32), ForeignKey("incidents.id"), index=True
     )
     revision: Mapped[int]
     idempotency_key: Mapped[str] = mapped_column(String(255))
+    ordering_key: Mapped[str] = mapped_column(String(255))
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     status: Mapped[str] = mapped_column(String(16))
     attempts: Mapped[int]

@@ -1,66 +1,39 @@
-"""The outbox table's API for the senders in hub/forward (they own delivery; this owns rows).
+"""The outbox table: the one durable queue of every uplink (`hub.uplinks.queue.OutboxQueue`).
 
-Items are written by `DatabaseIncidentStore.save` in the transaction of the incident step
-they are about (or by `add` for messages about no incident). A sender per destination
-reads them in id order with `claim_due`, then marks each delivered, failed (with the time
-of the next attempt), or dead. One sender per destination per hub: claiming takes no lock.
+Incident items are written by `DatabaseIncidentStore.save` in the transaction of the step
+they are about; other items (face captures, device status, events) by `append`. A sender per
+uplink (hub/uplinks/sender.py) reads pending items in id order and marks them by (uplink,
+idempotency key) delivered, failed (with the time of the next attempt), dead or dropped.
+Marks go through the recorder's writer as urgent jobs, so on SQLite they share its one
+connection (no second writer waiting on the database lock) and ride in the same group
+commits as incident saves. One sender per uplink per hub: reading takes no lock.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.engine import Connection
 
 from ..incidents.model import OutboxItem
+from ..uplinks.queue import QueuedItem
 from .db import Database
 from .models import OutboxRow, OutboxStatus
 from .store import DatabaseIncidentStore, insert_ignore, outbox_rows
 
-__all__ = ["Outbox", "OutboxRecord", "OutboxStatus"]
+__all__ = ["Outbox", "OutboxStatus"]
+
+_ERROR_LIMIT = 2000
 
 
-@dataclass(slots=True, frozen=True)
-class OutboxRecord:
-    """One outbox row, detached from the database."""
-
-    id: int
-    destination: str
-    incident_id: str | None
-    revision: int
-    idempotency_key: str
-    payload: dict[str, Any]
-    status: str
-    attempts: int
-    next_attempt_at: float
-    last_error: str | None
-    created_at: float
-    delivered_at: float | None
-
-    def as_dict(self) -> dict[str, Any]:
-        """Return the record as a JSON-ready dict."""
-        return {name: getattr(self, name) for name in self.__slots__}
-
-
-def _record(row: OutboxRow) -> OutboxRecord:
-    return OutboxRecord(
-        row.id,
-        row.destination,
-        row.incident_id,
-        row.revision,
-        row.idempotency_key,
-        dict(row.payload),
-        row.status,
-        row.attempts,
-        row.next_attempt_at,
-        row.last_error,
-        row.created_at,
-        row.delivered_at,
-    )
+def _queued(row: OutboxRow) -> QueuedItem:
+    return QueuedItem(row.id, row.uplink, row.kind, row.incident_id, row.revision,
+                      row.idempotency_key, row.ordering_key, dict(row.payload), row.status,
+                      row.attempts, row.next_attempt_at, row.last_error, row.created_at,
+                      row.delivered_at)
 
 
 class Outbox:
@@ -72,145 +45,148 @@ class Outbox:
         self._writer = store.writer
 
     def on_added(self, callback: Callable[[set[str]], None]) -> Callable[[], None]:
-        """Call `callback(destinations: set[str])` after new items commit; return a remover."""
+        """Call `callback(uplinks: set[str])` after new items commit; return a remover."""
         return self._store.on_outbox_added(callback)
 
-    async def add(self, items: Sequence[OutboxItem]) -> None:
-        """Queue items about no incident step (an existing key for a destination is skipped)."""
+    async def append(self, items: Sequence[OutboxItem]) -> None:
+        """Store items about no incident step (an existing key for an uplink is skipped)."""
         if not items:
             return
-        stmt = insert_ignore(self.db, OutboxRow.__table__, ("destination", "idempotency_key"))
+        stmt = insert_ignore(self.db, OutboxRow.__table__, ("uplink", "idempotency_key"))
         rows = outbox_rows(items)
         await self._writer.run(lambda conn: conn.execute(stmt, rows), urgent=True)
-        self._store.notify_outbox({i.destination for i in items})
+        self._store.notify_outbox({i.uplink for i in items})
 
-    async def claim_due(
-        self,
-        destination: str,
-        limit: int = 100,
-        *,
-        now: float | None = None,
-        keep_order: bool = True,
-    ) -> list[OutboxRecord]:
-        """Return pending items of `destination` in id order whose attempt time has come.
-
-        With `keep_order` (the default) the list stops at the first pending item that is
-        not yet due, so a later message never overtakes an earlier one waiting for a retry.
-        """
-        now = time.time() if now is None else now
-        stmt = (
-            select(OutboxRow)
-            .where(OutboxRow.destination == destination, OutboxRow.status == OutboxStatus.PENDING)
-            .order_by(OutboxRow.id)
-            .limit(limit)
-        )
-        if not keep_order:
-            stmt = stmt.where(OutboxRow.next_attempt_at <= now)
+    async def pending(self, uplink: str, limit: int) -> list[QueuedItem]:
+        """Return up to `limit` pending items, due or not, oldest first."""
+        stmt = (select(OutboxRow)
+                .where(OutboxRow.uplink == uplink, OutboxRow.status == OutboxStatus.PENDING)
+                .order_by(OutboxRow.id).limit(limit))
         async with self.db.session() as session:
-            rows = (await session.scalars(stmt)).all()
-        due: list[OutboxRecord] = []
-        for row in rows:
-            if row.next_attempt_at > now:
-                break
-            due.append(_record(row))
-        return due
+            return [_queued(row) for row in (await session.scalars(stmt)).all()]
 
-    async def next_due_at(self, destination: str) -> float | None:
-        """Return when the oldest pending item of `destination` is due, or None."""
-        stmt = (
-            select(OutboxRow.next_attempt_at)
-            .where(OutboxRow.destination == destination, OutboxRow.status == OutboxStatus.PENDING)
-            .order_by(OutboxRow.id)
-            .limit(1)
-        )
-        async with self.db.session() as session:
-            return (await session.execute(stmt)).scalar_one_or_none()
+    async def _mark(self, uplink: str, keys: Sequence[str], **values: Any) -> None:
+        stmt = (update(OutboxRow)
+                .where(OutboxRow.uplink == uplink, OutboxRow.idempotency_key.in_(list(keys)))
+                .values(attempts=OutboxRow.attempts + 1, **values))
+        await self._writer.run(lambda conn: conn.execute(stmt), urgent=True)
 
-    async def mark_delivered(self, item_id: int, *, at: float | None = None) -> None:
-        """Record a delivery; the item leaves the queue."""
-        await self._update(
-            item_id,
-            status=OutboxStatus.DELIVERED,
-            delivered_at=time.time() if at is None else at,
-            attempts=OutboxRow.attempts + 1,
-            last_error=None,
-        )
+    async def mark_delivered(self, uplink: str, keys: Sequence[str]) -> None:
+        """Record deliveries in one statement; the items leave the queue."""
+        if keys:
+            await self._mark(uplink, keys, status=OutboxStatus.DELIVERED,
+                             delivered_at=time.time(), last_error=None)
 
-    async def mark_failed(self, item_id: int, error: str, next_attempt_at: float) -> None:
-        """Record a failed attempt and when to try again."""
-        await self._update(
-            item_id,
-            attempts=OutboxRow.attempts + 1,
-            last_error=error[:2000],
-            next_attempt_at=next_attempt_at,
-        )
+    async def mark_failed(self, uplink: str, key: str, error: str,
+                          next_attempt_at: float) -> None:
+        """Count a failed attempt and when to try again."""
+        await self._mark(uplink, [key], last_error=error[:_ERROR_LIMIT],
+                         next_attempt_at=next_attempt_at)
 
-    async def mark_dead(self, item_id: int, error: str) -> None:
+    async def mark_dead(self, uplink: str, key: str, error: str) -> None:
         """Give up on an item: it becomes a dead letter until requeued."""
-        await self._update(
-            item_id,
-            status=OutboxStatus.DEAD,
-            last_error=error[:2000],
-            attempts=OutboxRow.attempts + 1,
-        )
+        await self._mark(uplink, [key], status=OutboxStatus.DEAD,
+                         last_error=error[:_ERROR_LIMIT])
 
-    async def requeue(self, item_ids: Sequence[int]) -> int:
-        """Put dead letters back in the queue, due now, attempts reset; return how many."""
-        stmt = (
-            update(OutboxRow)
-            .where(OutboxRow.id.in_(list(item_ids)), OutboxRow.status == OutboxStatus.DEAD)
-            .values(status=OutboxStatus.PENDING, next_attempt_at=time.time(), attempts=0)
-        )
-        ids = list(item_ids)
+    async def drop(self, uplink: str, keep: int, before: float) -> list[str]:
+        """Drop pending non-incident items over `keep` pending items or older than `before`,
+        oldest first; return their keys. Incident items are never dropped."""
+        row = OutboxRow
+        pending = (row.uplink == uplink, row.status == OutboxStatus.PENDING)
 
-        def requeue_job(conn: Connection) -> tuple[int, set[str]]:
-            found = conn.execute(
-                select(OutboxRow.destination)
-                .where(OutboxRow.id.in_(ids), OutboxRow.status == OutboxStatus.DEAD)
-                .distinct()
-            )
-            destinations = set(found.scalars().all())
-            return int(getattr(conn.execute(stmt), "rowcount", 0)), destinations
+        def drop_job(conn: Connection) -> list[str]:
+            total = conn.execute(select(func.count()).where(*pending)).scalar_one()
+            excess = max(0, int(total) - keep)
+            candidates = select(row.id, row.idempotency_key, row.created_at).where(
+                *pending, row.incident_id.is_(None)).order_by(row.id)
+            chosen: list[tuple[int, str]] = []
+            for item_id, key, created_at in conn.execute(candidates):
+                if excess <= 0 and created_at >= before:
+                    break
+                chosen.append((item_id, key))
+                excess -= 1
+            if chosen:
+                conn.execute(update(row).where(row.id.in_([i for i, _k in chosen]))
+                             .values(status=OutboxStatus.DROPPED))
+            return [key for _i, key in chosen]
 
-        count, destinations = await self._writer.run(requeue_job, urgent=True)
-        if count:
-            self._store.notify_outbox(set(destinations))
-        return count
+        return await self._writer.run(drop_job, urgent=True)
 
-    async def dead_letters(
-        self, destination: str | None = None, *, limit: int = 100, offset: int = 0
-    ) -> list[OutboxRecord]:
+    async def requeue(self, item_id: int) -> QueuedItem | None:
+        """Put a dead letter back in the queue, due now, attempts reset; None if not dead."""
+        stmt = (update(OutboxRow)
+                .where(OutboxRow.id == item_id, OutboxRow.status == OutboxStatus.DEAD)
+                .values(status=OutboxStatus.PENDING, next_attempt_at=time.time(), attempts=0))
+
+        def requeue_job(conn: Connection) -> int:
+            return int(getattr(conn.execute(stmt), "rowcount", 0))
+
+        if not await self._writer.run(requeue_job, urgent=True):
+            return None
+        item = await self.get(item_id)
+        if item is not None:
+            self._store.notify_outbox({item.uplink})
+        return item
+
+    async def dead_letters(self, uplink: str | None = None, limit: int = 100,
+                           offset: int = 0) -> list[QueuedItem]:
         """Return dead letters, newest first."""
         stmt = select(OutboxRow).where(OutboxRow.status == OutboxStatus.DEAD)
-        if destination is not None:
-            stmt = stmt.where(OutboxRow.destination == destination)
+        if uplink is not None:
+            stmt = stmt.where(OutboxRow.uplink == uplink)
         stmt = stmt.order_by(OutboxRow.id.desc()).limit(limit).offset(offset)
         async with self.db.session() as session:
-            return [_record(row) for row in (await session.scalars(stmt)).all()]
+            return [_queued(row) for row in (await session.scalars(stmt)).all()]
 
-    async def get(self, item_id: int) -> OutboxRecord | None:
+    async def get(self, item_id: int) -> QueuedItem | None:
         """Return one item, or None."""
         async with self.db.session() as session:
             row = await session.get(OutboxRow, item_id)
-            return _record(row) if row is not None else None
+            return _queued(row) if row is not None else None
 
-    async def for_incident(self, incident_id: str) -> list[OutboxRecord]:
+    async def for_incident(self, incident_id: str) -> list[QueuedItem]:
         """Return every item about one incident, oldest first."""
         stmt = select(OutboxRow).where(OutboxRow.incident_id == incident_id).order_by(OutboxRow.id)
         async with self.db.session() as session:
-            return [_record(row) for row in (await session.scalars(stmt)).all()]
+            return [_queued(row) for row in (await session.scalars(stmt)).all()]
 
     async def counts(self) -> dict[str, dict[str, int]]:
-        """Return {destination: {status: count}}."""
-        stmt = select(OutboxRow.destination, OutboxRow.status, func.count()).group_by(
-            OutboxRow.destination, OutboxRow.status
-        )
+        """Return {uplink: {status: count}}."""
+        stmt = select(OutboxRow.uplink, OutboxRow.status, func.count()).group_by(
+            OutboxRow.uplink, OutboxRow.status)
         out: dict[str, dict[str, int]] = {}
         async with self.db.session() as session:
-            for destination, status, count in (await session.execute(stmt)).all():
-                out.setdefault(destination, {})[status] = count
+            for uplink, status, count in (await session.execute(stmt)).all():
+                out.setdefault(uplink, {})[status] = count
         return out
 
-    async def _update(self, item_id: int, **values: Any) -> None:
-        stmt = update(OutboxRow).where(OutboxRow.id == item_id).values(**values)
-        await self._writer.run(lambda conn: conn.execute(stmt), urgent=True)
+
+async def outbox_summary(db: Database) -> dict[str, dict[str, Any]]:
+    """Return per uplink: status counts, last delivery, last error, and the next retry.
+
+    Read from the table alone, so `campus-hub uplinks` can show it whether or not the hub
+    runs: {"counts": {status: n}, "last_delivery_at", "last_error", "last_error_at",
+    "retry_at"} (retry_at: when the oldest failed item is tried again, None if none failed).
+    """
+    row = OutboxRow
+    pending = row.status == OutboxStatus.PENDING
+    out: dict[str, dict[str, Any]] = {}
+    async with db.session() as session:
+        for uplink, status, count in await session.execute(
+                select(row.uplink, row.status, func.count()).group_by(row.uplink, row.status)):
+            out.setdefault(uplink, {"counts": {}, "last_delivery_at": None, "last_error": None,
+                                    "retry_at": None})["counts"][status] = count
+        for uplink, at in await session.execute(
+                select(row.uplink, func.max(row.delivered_at)).group_by(row.uplink)):
+            out[uplink]["last_delivery_at"] = at
+        for uplink, at in await session.execute(
+                select(row.uplink, func.min(row.next_attempt_at))
+                .where(pending, row.attempts > 0).group_by(row.uplink)):
+            out[uplink]["retry_at"] = at
+        newest = (select(func.max(row.id)).where(row.last_error.is_not(None))
+                  .where(row.status.in_([OutboxStatus.PENDING, OutboxStatus.DEAD]))
+                  .group_by(row.uplink))
+        for uplink, error in await session.execute(
+                select(row.uplink, row.last_error).where(row.id.in_(newest))):
+            out[uplink]["last_error"] = error
+    return out

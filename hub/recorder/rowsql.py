@@ -45,10 +45,12 @@ INCIDENT_COLUMNS = (
 )
 STEP_COLUMNS = ("incident_id", "seq", "action", "actor", "at", "note", "data")
 OUTBOX_COLUMNS = (
-    "destination",
+    "uplink",
+    "kind",
     "incident_id",
     "revision",
     "idempotency_key",
+    "ordering_key",
     "payload",
     "status",
     "attempts",
@@ -66,7 +68,7 @@ class StoreSql:
 
     upsert_incident: str  # insert, or update every column but id and created_at
     insert_step: str  # skipped when (incident_id, seq) exists: a retried save
-    insert_outbox: str  # skipped when (destination, idempotency_key) exists
+    insert_outbox: str  # skipped when (uplink, idempotency_key) exists
 
 
 _CACHE: dict[tuple[str, str], StoreSql] = {}
@@ -92,7 +94,7 @@ def _build(dialect: Dialect) -> StoreSql:
         insert_step=_insert(dialect, "incident_steps", STEP_COLUMNS)
         + f" ON CONFLICT ({quote('incident_id')}, {quote('seq')}) DO NOTHING",
         insert_outbox=_insert(dialect, "outbox", OUTBOX_COLUMNS)
-        + f" ON CONFLICT ({quote('destination')}, {quote('idempotency_key')}) DO NOTHING",
+        + f" ON CONFLICT ({quote('uplink')}, {quote('idempotency_key')}) DO NOTHING",
     )
 
 

@@ -48,7 +48,7 @@ class DatabaseIncidentStore:
         self._added_listeners: list[Callable[[set[str]], None]] = []
 
     def on_outbox_added(self, callback: Callable[[set[str]], None]) -> Callable[[], None]:
-        """Call `callback(destinations)` after outbox items are committed; return a remover."""
+        """Call `callback(uplinks)` after outbox items are committed; return a remover."""
         self._added_listeners.append(callback)
         return lambda: self._added_listeners.remove(callback)
 
@@ -63,13 +63,13 @@ class DatabaseIncidentStore:
         )
         await self.writer.run(job, urgent=True)
         if outbox:
-            self.notify_outbox({item.destination for item in outbox})
+            self.notify_outbox({item.uplink for item in outbox})
 
-    def notify_outbox(self, destinations: set[str]) -> None:
-        """Tell the senders that items for `destinations` were committed."""
+    def notify_outbox(self, uplinks: set[str]) -> None:
+        """Tell the senders that items for `uplinks` were committed."""
         for callback in list(self._added_listeners):
             try:
-                callback(destinations)
+                callback(uplinks)
             except Exception:
                 _LOGGER.exception("Outbox listener %s failed", callback)
 
@@ -115,10 +115,12 @@ def outbox_rows(items: Sequence[OutboxItem]) -> list[dict[str, Any]]:
     now = time.time()
     return [
         {
-            "destination": i.destination,
+            "uplink": i.uplink,
+            "kind": i.kind,
             "incident_id": i.incident_id or None,
             "revision": i.revision,
             "idempotency_key": i.idempotency_key,
+            "ordering_key": i.order,
             "payload": i.payload,
             "status": OutboxStatus.PENDING,
             "attempts": 0,
@@ -136,10 +138,12 @@ def _outbox_tuples(items: Sequence[OutboxItem]) -> list[tuple[Any, ...]]:
     pending = OutboxStatus.PENDING
     return [
         (
-            i.destination,
+            i.uplink,
+            i.kind,
             i.incident_id or None,
             i.revision,
             i.idempotency_key,
+            i.order,
             dumps(i.payload),
             pending,
             0,

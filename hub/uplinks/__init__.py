@@ -16,14 +16,18 @@ from .base import (
 )
 from .config import BacklogConfig, RetryConfig, UplinkConfig
 from .manager import DOMAIN, UplinkManager
+from .subscriptions import EVENT_FACE_CAPTURED, FaceCapturedData, FaceMatch
 
 __all__ = [
     "DOMAIN",
+    "EVENT_FACE_CAPTURED",
     "SUBSCRIPTIONS",
     "SUBSCRIPTION_DEVICE_STATUS",
     "SUBSCRIPTION_FACE_CAPTURE",
     "SUBSCRIPTION_INCIDENT",
     "BacklogConfig",
+    "FaceCapturedData",
+    "FaceMatch",
     "RetryConfig",
     "Uplink",
     "UplinkConfig",

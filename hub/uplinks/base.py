@@ -54,7 +54,8 @@ class UplinkItem:
     `kind` is the subscription it came from ("incident", "face_capture", "device_status",
     "event:<type>"). `key` is unique per uplink (a retry after a crash sends the same key,
     so the receiver can de-duplicate). Items with one `ordering_key` are delivered in
-    order; different keys go out concurrently. `id` is 0 before the item is stored.
+    order; different keys go out concurrently. `id` is the outbox row's id, or 0 when the
+    item was handed over straight from its commit (the key identifies it).
     `incident` is the incident object while the item is being built (in `wants` and
     `build`), None when read back from the outbox.
     """

@@ -15,10 +15,15 @@ __all__ = ["manager_of", "setup"]
 
 async def setup(hub: Hub, config: list[UplinkConfig] | None) -> None:
     """Start every configured uplink; `hub.components["uplinks"]` holds the manager."""
+    from .http import register_http
+    from .services import register_services
+
     manager = UplinkManager(hub, config or [], hub.plugins.uplinks)
     hub.components[DOMAIN] = manager
     hub.on_stop(manager.stop)
     await manager.start()
+    register_services(manager)
+    register_http(manager)
 
 
 def manager_of(hub: Hub) -> UplinkManager:

@@ -19,6 +19,7 @@ from hub import (
     hookspecs,
 )
 from hub.entity import DeviceConfig, Entity
+from hub.testing import wait_for
 from hub.testing.harness import wait_for_state
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -109,7 +110,11 @@ async def test_hook_register_uplinks(
     manager = h.hub.components["uplinks"]
     uplink = manager.get("hq")
     assert isinstance(uplink, ToyUplink) and uplink.started
-    assert manager.status()[0]["name"] == "hq" and manager.status()[0]["state"] == "running"
+    [status] = await manager.status()
+    assert (status["name"], status["type"], status["state"]) == ("hq", "toy", "running")
+    incident = await h.hub.incidents.raise_incident("panic", source="alarm.p")
+    await wait_for(lambda: uplink.delivered)
+    assert (uplink.delivered[0].incident_id, uplink.delivered[0].kind) == (incident.id, "incident")
     await h.hub.stop()
     assert not uplink.started
 

@@ -106,8 +106,9 @@ def test_valid_example_config(tmp_path: Path) -> None:
     (tmp_path / "secrets.yaml").write_text((config_dir / "secrets.yaml.example").read_text())
     registry = PluginRegistry()
     registry.load_entry_points()
-    config = load_config(tmp_path / "site.yaml", registry.config_models())
+    config = load_config(tmp_path / "site.yaml", registry.config_models(),
+                         uplinks=registry.uplink_models())
     assert {d.platform for d in config.devices} >= {"onvif", "modbus_io", "modbus_barrier"}
-    assert config.sections["police"].webhooks
+    assert [u.type for u in config.sections["uplinks"]] == ["webhook"]
     assert config.sections["automation"].root
     assert "school_hours" in config.sections["schedules"].root

@@ -160,20 +160,21 @@ async def test_websocket_needs_login(api: Api) -> None:
     assert err.value.status == 401
 
 
-# Police live-view links carry their own signed, expiring token in the path (hub/forward).
+# Police live-view links carry their own signed, expiring token in the path (hub/liveview).
 POLICE_PUBLIC_PREFIX = "/api/police/live/{token}"
 
 
-async def test_every_route_needs_login_with_police_component(
+async def test_every_route_needs_login_with_live_view_and_uplinks(
         hub_factory: Any, tmp_path: Path, register_plugin: Any) -> None:
-    """With the police component's routes too: all need a login, except the signed live-view
+    """With the live-view and uplink routes too: all need a login, except the signed live-view
     links, which refuse a forged token."""
     register_test_devices(register_plugin)
-    api = await start_api(hub_factory, tmp_path, SITE + "police: {}\n")
+    api = await start_api(hub_factory, tmp_path, SITE + "live_view: {}\n")
     async with aiohttp.ClientSession() as session:
         api.session = session
         routes = _routes(api)
-        assert any(r.path.startswith("/api/police/") for r in routes)
+        assert any(r.path.startswith("/api/police/live/") for r in routes)
+        assert any(r.path == "/api/uplinks" for r in routes)
         for route in routes:
             if route.public:
                 assert ((route.method, route.path) in PUBLIC_ROUTES

@@ -57,7 +57,7 @@ def test_status_on_a_database_never_migrated(
     assert main(["db", "-c", str(config), "status"]) == 1
     out = capsys.readouterr().out
     assert "incidents    (no table yet)" in out
-    assert "pending" in out and "recorder_0003" in out
+    assert "pending" in out and "recorder_0004" in out
     assert main(["db", "-c", str(config), "upgrade"]) == 0
     assert main(["db", "-c", str(config), "status"]) == 0
     assert "pending" not in capsys.readouterr().out

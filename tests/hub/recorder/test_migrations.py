@@ -85,7 +85,7 @@ async def test_upgrade_from_frozen_first_schema_keeps_data(tmp_path: Path) -> No
             ("gate.north", "open", '{"friendly_name": "North gate"}')
         ]
         versions = {r[0] for r in await conn.execute(text("SELECT * FROM alembic_version"))}
-        assert "recorder_0003" in versions
+        assert "recorder_0004" in versions
     await database.close()
 
 
@@ -128,3 +128,34 @@ async def test_hub_start_skips_alembic_when_at_heads(
     monkeypatch.setattr("hub.recorder.component.upgrade_heads_blocking", refuse)
     second = await hub_factory(f"recorder:\n  db_url: '{url}'\n")
     assert [i.id for i in second.hub.incidents.open_incidents()] == [incident.id]
+
+
+async def test_outbox_rows_of_0003_become_incident_items(db_url: str) -> None:
+    """recorder_0004 keeps a pending police message: uplink = its destination, kind incident,
+    ordering key its incident; the (uplink, key) uniqueness still holds."""
+    cfg = alembic_config(db_url)
+    await asyncio.to_thread(command.upgrade, cfg, "recorder@recorder_0003")
+    database = await asyncio.to_thread(Database, db_url)
+    async with database.engine.begin() as conn:
+        await conn.execute(text(
+            "INSERT INTO incidents (id, category, priority, site, message, cameras, snapshots,"
+            " data, status, test, created_at, updated_at, revision) VALUES ('inc1', 'panic', 1,"
+            " 's', 'm', '[]', '[]', '{}', 'raised', false, 1.0, 1.0, 1)"))
+        await conn.execute(text(
+            "INSERT INTO outbox (destination, incident_id, revision, idempotency_key, payload,"
+            " status, attempts, next_attempt_at, created_at) VALUES ('city_police', 'inc1', 1,"
+            " 'inc1-r1', '{}', 'pending', 2, 5.0, 1.0)"))
+    await asyncio.to_thread(upgrade_heads_blocking, db_url)
+    async with database.engine.connect() as conn:
+        row = (await conn.execute(text(
+            "SELECT uplink, kind, ordering_key, attempts, status FROM outbox"))).one()
+    assert tuple(row) == ("city_police", "incident", "inc1", 2, "pending")
+    with pytest.raises(Exception, match=r"(?i)unique"):
+        async with database.engine.begin() as conn:
+            await conn.execute(text(
+                "INSERT INTO outbox (uplink, kind, incident_id, revision, idempotency_key,"
+                " ordering_key, payload, status, attempts, next_attempt_at, created_at) VALUES"
+                " ('city_police', 'incident', 'inc1', 1, 'inc1-r1', 'inc1', '{}', 'pending', 0,"
+                " 1.0, 1.0)"))
+    await database.close()
+    assert await _schema_diff(db_url) == []

@@ -13,6 +13,7 @@ class ToyConfig(UplinkConfig):
 
     type: Literal["toy"] = "toy"
     fail: Literal["no", "retry", "reject"] = "no"
+    skip_kinds: list[str] = []
 
 
 class ToyUplink(Uplink):
@@ -20,7 +21,7 @@ class ToyUplink(Uplink):
 
     type = "toy"
     config_model = ToyConfig
-    subscribes = frozenset({"incident", "face_capture"})
+    subscribes = frozenset({"incident", "face_capture", "device_status", "event:toy_pinged"})
 
     def __init__(self, hub: Any, config: UplinkConfig) -> None:
         super().__init__(hub, config)
@@ -28,6 +29,11 @@ class ToyUplink(Uplink):
         self.fail = config.fail
         self.started = False
         self.delivered: list[UplinkItem] = []
+
+    def wants(self, item: UplinkItem) -> bool:
+        """Skip the kinds the entry lists."""
+        assert isinstance(self.config, ToyConfig)
+        return item.kind not in self.config.skip_kinds
 
     async def start(self) -> None:
         """Note that it started."""

@@ -19,7 +19,7 @@ from hub import Context, Incident
 from hub.incidents import MemoryIncidentStore, TimelineStep
 from hub.testing import HubHarness, wait_for, wait_for_state
 from simulators.modbus import IOModuleSimulator
-from tests.hub.forward.conftest import SECRET, FaultyReceiver, start_receiver
+from tests.hub.uplinks.receiver import SECRET, FaultyReceiver, start_receiver
 
 SCAN = 0.05
 GUARD = Context(user_id="guard-anna")
@@ -58,10 +58,9 @@ def site(port: int, police_url: str | None = None, latch: bool = True) -> str:
     """
     if police_url:
         text += f"""
-    police:
-      retry: {{max_attempts: 5, initial_delay: 0.05, max_delay: 0.4}}
-      webhooks:
-        - {{name: city_police, url: "{police_url}", secret: {SECRET}}}
+    uplinks:
+      - {{type: webhook, name: city_police, url: "{police_url}", secret: {SECRET},
+          retry: {{max_attempts: 5, initial_delay: 0.05, max_delay: 0.4}}}}
     """
     return text
 

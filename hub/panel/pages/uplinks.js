@@ -1,0 +1,34 @@
+// Uplinks (admin): each destination beyond the hub with its state, backlog and counters.
+import { api } from "../lib/api.js";
+import { html, ago, fmtTime } from "../lib/html.js";
+import { t } from "../lib/i18n.js";
+
+const HEALTHY = new Set(["running", "connected"]);
+
+class UplinksPage extends HTMLElement {
+  connectedCallback() {
+    this.load();
+    this.timer = setInterval(() => this.load(), 5000);
+  }
+
+  disconnectedCallback() { clearInterval(this.timer); }
+
+  async load() {
+    const uplinks = await api("GET", "/api/uplinks");
+    if (!this.isConnected) return;
+    this.innerHTML = html`<section class="card"><h2>${t("uplinks")}</h2>
+      <table class="uplinks"><thead><tr><th>${t("item_name")}</th><th>${t("uplink_type")}</th>
+        <th>${t("state")}</th><th>${t("backlog")}</th><th>${t("delivered")}</th><th>${t("dropped")}</th>
+        <th>${t("dead_letters")}</th><th>${t("last_delivery")}</th><th>${t("last_error")}</th></tr></thead>
+      <tbody>${uplinks.map((u) => html`<tr class="${HEALTHY.has(u.state) ? "" : "down"}" data-name="${u.name}">
+        <td>${u.name}</td><td>${u.type}</td>
+        <td><span class="dot ${HEALTHY.has(u.state) ? "ok" : "bad"}"></span><span class="state-text">${u.state}</span></td>
+        <td class="num">${u.backlog}</td><td class="num">${u.delivered}</td><td class="num">${u.dropped}</td>
+        <td class="num">${u.dead}</td>
+        <td title="${u.last_delivery_at ? fmtTime(u.last_delivery_at) : ""}" class="ago">${u.last_delivery_at ? ago(u.last_delivery_at) : t("never")}</td>
+        <td class="error">${u.last_error || "–"}</td></tr>`)}</tbody></table>
+      ${uplinks.length === 0 ? html`<p class="empty">${t("no_uplinks")}</p>` : ""}</section>`.toString();
+  }
+}
+
+customElements.define("page-uplinks", UplinksPage);
