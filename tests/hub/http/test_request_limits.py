@@ -26,8 +26,8 @@ async def test_deeply_nested_json_is_400(api: Api) -> None:
         assert body["error"] == "invalid_json" and body["errors"][0]["field"] == "body"
 
 
-POLICE = ("police:\n  webhooks:\n    - name: city_police\n      url: http://127.0.0.1:9/hook\n"
-          "      secret: test-secret-0123456789abcdef\n")
+POLICE = ("uplinks:\n  - type: webhook\n    name: city_police\n    url: http://127.0.0.1:9/hook\n"
+          "    secret: test-secret-0123456789abcdef\n")
 
 
 async def test_refused_live_view_links_rate_limited(
