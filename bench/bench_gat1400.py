@@ -23,6 +23,7 @@ import statistics
 import sys
 import tempfile
 import time
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +49,7 @@ uplinks:
     password: s3cret
     cameras:
       camera.gate: {{ape_id: "{ape}", name: Gate}}
+    retry: {{initial_delay: 0.05, max_delay: 0.5}}
 """
 RECOGNITION = """
 recognition:
@@ -75,10 +77,10 @@ def image(width: int, height: int, target: int, seed: int) -> bytes:
 async def captures(hub: Any, n: int, scene: bytes, crop: bytes) -> list[dict[str, Any]]:
     """Store n captures (crop + scene snapshots) and return their face_captured payloads."""
     out = []
-    for i in range(n):
+    for _ in range(n):
         crop_id = await hub.snapshots.save(crop, "camera.gate", kind="face_crop")
         scene_id = await hub.snapshots.save(scene, "camera.gate", kind="face_capture")
-        out.append({"capture_id": f"{i:032x}", "camera": "camera.gate", "gate": None,
+        out.append({"capture_id": uuid.uuid4().hex, "camera": "camera.gate", "gate": None,
                     "time": time.time(), "scene_snapshot_id": scene_id,
                     "crop_snapshot_id": crop_id, "box": [100, 80, 200, 200], "match": None,
                     "track_id": None})
@@ -118,6 +120,45 @@ async def recognition_load(hub: Any, stop: asyncio.Event) -> int:
     return done
 
 
+async def through_outbox(hub: Any, platform: ViidDouble, scene: bytes, crop: bytes,
+                         args: argparse.Namespace) -> None:
+    """The same figures with `face_captured` events through the hub's uplink outbox."""
+    payloads = await captures(hub, 200, scene, crop)
+    fired = []
+    base = len(platform.faces)
+    for payload in payloads:
+        fired.append(time.monotonic())
+        hub.bus.fire("face_captured", payload)
+        await asyncio.sleep(0.1)
+    await wait_for(lambda: len(platform.faces) >= base + len(fired), timeout=60)
+    got = [r.at for r in platform.faces[base:base + len(fired)]]
+    q = statistics.quantiles([(g - f) * 1000 for f, g in zip(fired, got, strict=True)], n=100)
+    print(f"outbox: capture event -> platform received: p50 {q[49]:.1f} ms, "
+          f"p99 {q[98]:.1f} ms (n={len(fired)})")
+
+    payloads = await captures(hub, args.uploads, scene, crop)
+    base, started = len(platform.faces), time.perf_counter()
+    for payload in payloads:
+        hub.bus.fire("face_captured", payload)
+    await wait_for(lambda: len(platform.faces) >= base + len(payloads), timeout=300)
+    rate = len(payloads) / (time.perf_counter() - started)
+    print(f"outbox: sustained {rate:.1f} captures/s ({len(payloads)} fired at once)")
+
+    platform.down = "503"
+    payloads = await captures(hub, args.outage_captures, scene, crop)
+    base = len(platform.faces)
+    for payload in payloads:
+        hub.bus.fire("face_captured", payload)
+    await asyncio.sleep(2)
+    platform.down = None
+    started = time.perf_counter()
+    await wait_for(lambda: len(platform.faces) >= base + len(payloads), timeout=900)
+    drained = len(payloads) / (time.perf_counter() - started)
+    print(f"outbox: backlog of {len(payloads)} drained at {drained:.1f}/s in "
+          f"{len(payloads) / drained:.1f} s: {drained / BUILD_RATE:.0f}x faster than it "
+          f"built (1,000 / 15 min)")
+
+
 async def main(args: argparse.Namespace) -> None:
     platform = ViidDouble(zone=dt.UTC)
     await platform.start()
@@ -132,6 +173,17 @@ async def main(args: argparse.Namespace) -> None:
         stop, load = asyncio.Event(), None
         if args.recognition:
             load = asyncio.create_task(recognition_load(hub, stop))
+
+        if args.outbox:
+            await through_outbox(hub, platform, scene, crop, args)
+            print(f"platform: {len(platform.faces)} received, {platform.duplicates} "
+                  f"duplicates, {len(platform.rejected)} rejected")
+            stop.set()
+            if load is not None:
+                print(f"recognition meanwhile: {await load} frames")
+            await hub.stop()
+            await platform.stop()
+            return
 
         # 1. latency: one capture every 100 ms, enqueue -> the platform has it
         payloads = await captures(hub, 200, scene, crop)
@@ -175,6 +227,8 @@ if __name__ == "__main__":
     parser.add_argument("--uploads", type=int, default=400)
     parser.add_argument("--outage-captures", type=int, default=4000)
     parser.add_argument("--recognition", action="store_true")
+    parser.add_argument("--outbox", action="store_true",
+                        help="fire face_captured events through the hub's uplink outbox")
     logging.basicConfig(level=logging.WARNING)
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
     asyncio.run(main(parser.parse_args()))
