@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -29,6 +30,9 @@ if TYPE_CHECKING:
     from ..hub import Hub
 
 _LOGGER = logging.getLogger(__name__)
+#: Closed incidents kept in memory for quick reads (the panel without a recorder, a note added
+#: right after a resolve); older ones are read back from the store when asked for.
+KEEP_CLOSED = 50
 
 __all__ = ["EVENT_INCIDENT_RAISED", "EVENT_INCIDENT_UPDATED", "IncidentManager", "OutboxProvider"]
 
@@ -47,7 +51,8 @@ class IncidentManager:
         self._hub = hub
         self.config = config or IncidentsConfig()
         self.store: IncidentStore = store or MemoryIncidentStore()
-        self._incidents: dict[str, Incident] = {}
+        self._incidents: dict[str, Incident] = {}  # open ones only
+        self._closed: OrderedDict[str, Incident] = OrderedDict()  # the last KEEP_CLOSED
         self._providers: list[OutboxProvider] = []
         # Changes to one incident are ordered by its lock; raises of one (category, source)
         # by theirs, so a repeat cannot open a twin. Unrelated incidents store concurrently,
@@ -72,17 +77,28 @@ class IncidentManager:
         return sorted(items, key=lambda i: (int(i.priority), -i.created_at))
 
     def all(self) -> list[Incident]:
-        """Return the incidents this hub holds in memory, newest first."""
-        return sorted(self._incidents.values(), key=lambda i: -i.created_at)
+        """Return the open incidents and the last closed ones held in memory, newest first."""
+        held = [*self._incidents.values(), *self._closed.values()]
+        return sorted(held, key=lambda i: -i.created_at)
 
     async def get(self, incident_id: str) -> Incident:
-        """Return an incident or raise IncidentError for an unknown id."""
-        incident = self._incidents.get(incident_id) or await self.store.load(incident_id)
+        """Return an incident (a closed one from the store) or raise IncidentError."""
+        incident = (self._incidents.get(incident_id) or self._closed.get(incident_id)
+                    or await self.store.load(incident_id))
         if incident is None:
             raise IncidentError(f"incident_id: unknown incident '{incident_id}'",
                                 [("incident_id", "unknown incident")])
-        self._incidents[incident.id] = incident
+        if incident.is_open:
+            self._incidents[incident.id] = incident
         return incident
+
+    def _closed_now(self, incident: Incident) -> None:
+        """An incident ended: it leaves the open set; the last KEEP_CLOSED stay for reads."""
+        self._incidents.pop(incident.id, None)
+        self._closed[incident.id] = incident
+        self._closed.move_to_end(incident.id)
+        while len(self._closed) > KEEP_CLOSED:
+            self._closed.popitem(last=False)
 
     def find_open(self, category: str, source: str | None) -> Incident | None:
         """Return the open incident of this category from this source, if any."""
@@ -134,8 +150,8 @@ class IncidentManager:
                          classification: str | None = None,
                          context: Context | None = None) -> Incident:
         """Move an incident to `status`; refuse moves its lifecycle does not allow."""
-        incident = await self.get(incident_id)
-        async with self._locks.hold(incident.id):
+        async with self._locks.hold(incident_id):
+            incident = await self.get(incident_id)  # under the lock: a stored copy is current
             if status not in TRANSITIONS[incident.status]:
                 verb = "already " + str(incident.status) if incident.status in TERMINAL else (
                     f"{incident.status}, cannot become {status}")
@@ -158,14 +174,15 @@ class IncidentManager:
                 key = (incident.category, incident.source)
                 if self._open_by_source.get(key) is incident:
                     del self._open_by_source[key]
+                self._closed_now(incident)
             return incident
 
     async def add_step(self, incident_id: str, action: str, *, note: str = "",
                        data: dict[str, Any] | None = None, actor: str | None = None,
                        context: Context | None = None, forward: bool = True) -> Incident:
         """Add a step (a note, a delivery, a snapshot) without changing the status."""
-        incident = await self.get(incident_id)
-        async with self._locks.hold(incident.id):
+        async with self._locks.hold(incident_id):
+            incident = await self.get(incident_id)
             step = TimelineStep(action, actor or _actor(context), note=note, data=data or {})
             await self._commit(incident, step, context, forward=forward)
             return incident
@@ -193,8 +210,8 @@ class IncidentManager:
 
     async def attach_snapshot(self, incident_id: str, snapshot_id: str, camera: str) -> None:
         """Link a stored snapshot to an incident."""
-        incident = await self.get(incident_id)
-        async with self._locks.hold(incident.id):
+        async with self._locks.hold(incident_id):
+            incident = await self.get(incident_id)
             step = TimelineStep("snapshot", HUB_ACTOR,
                                 data={"snapshot_id": snapshot_id, "camera": camera})
             incident.snapshots.append(snapshot_id)

@@ -9,6 +9,7 @@ import pytest
 
 from hub import Context
 from hub.exceptions import IncidentError, ServiceValidationError
+from hub.incidents import IncidentStatus
 from hub.testing import wait_for
 
 PANIC = """
@@ -137,3 +138,26 @@ def test_incident_ids_sort_in_creation_order() -> None:
     ids = [new_id() for _ in range(5000)]
     assert ids == sorted(ids) and len(set(ids)) == len(ids)
     assert all(len(i) == 32 for i in ids)
+
+
+async def test_closed_incidents_leave_the_managers_memory(
+    hub_factory: Callable[..., Any], tmp_path: Any
+) -> None:
+    """Past the last KEEP_CLOSED, resolved incidents are no longer held; asked for by id
+    (a note after the fact), they come back from the database, complete, and take the step."""
+    from hub.incidents.manager import KEEP_CLOSED
+
+    h = await hub_factory(f"recorder:\n  db_url: sqlite+aiosqlite:///{tmp_path}/hub.db\n")
+    manager = h.hub.incidents
+    raised = [await manager.raise_incident("panic", source=f"s{i}")
+              for i in range(KEEP_CLOSED + 10)]
+    for incident in raised:
+        await manager.transition(incident.id, IncidentStatus.RESOLVED, note="done")
+    held = {i.id for i in manager.all()}
+    assert len(held) == KEEP_CLOSED and raised[0].id not in held and raised[-1].id in held
+    old = await manager.add_step(raised[0].id, "note", note="reviewed")
+    assert old is not raised[0]  # read back from the store, not kept
+    assert [s.action for s in old.timeline] == ["raised", "resolved", "note"]
+    assert raised[0].id not in {i.id for i in manager.all()}
+    with pytest.raises(IncidentError, match="already resolved"):
+        await manager.transition(raised[1].id, IncidentStatus.RESOLVED)
