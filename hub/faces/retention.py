@@ -6,6 +6,7 @@ import datetime as dt
 import logging
 from typing import TYPE_CHECKING
 
+from .capture import SNAPSHOT_KIND_CROP
 from .const import SNAPSHOT_KIND_UNKNOWN
 from .gallery import Gallery
 
@@ -20,8 +21,11 @@ __all__ = ["run_retention"]
 async def run_retention(hub: Hub, gallery: Gallery, days: float) -> dict[str, int]:
     """Run one retention pass; log and audit what was deleted."""
     ids = await hub.snapshots.purge_ids(days, kind=SNAPSHOT_KIND_UNKNOWN)
+    # Face crops made for uplinks (face_captured) are kept no longer than unknown captures:
+    # most are never sent (the uplink's choice), and those sent need them only until then.
+    ids += await hub.snapshots.purge_ids(days, kind=SNAPSHOT_KIND_CROP)
     if ids:
-        _LOGGER.info("Face retention: deleted %d unknown-face captures older than %s days: %s",
+        _LOGGER.info("Face retention: deleted %d unknown-face captures and face crops older than %s days: %s",
                      len(ids), days, ", ".join(ids))
         hub.audit("faces.retention", details={"deleted_unknown_captures": ids, "days": days})
     expired = await gallery.expire(dt.datetime.now(dt.UTC))

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from hub.bus import Event
+from hub.faces.retention import run_retention
 from hub.faces.service import FaceService
 
 from ...plugins.recognition.helpers import person_photos
@@ -67,3 +68,17 @@ async def test_no_listener_no_crop_stored(faces_hub, faces, tmp_path):
     root = harness.hub.snapshots.root
     kinds = await asyncio.to_thread(lambda: [p.read_text() for p in root.glob("*.json")])
     assert kinds and not any('"face_crop"' in k for k in kinds)
+
+
+async def test_crops_expire_with_unknown_captures(faces_hub, faces):
+    """Crops made for uplinks are deleted by the unknown-capture retention (minimise)."""
+    harness, service, _ = faces_hub
+    got: list[Event] = []
+    harness.hub.bus.listen("face_captured", got.append)
+    frame = await asyncio.to_thread(person_photos(faces, "Dick_Cheney")[3].read_bytes)
+    await service.process(frame, "camera.gate")
+    crop = got[0].data["crop_snapshot_id"]
+    assert await harness.hub.snapshots.read(crop) is not None
+    await run_retention(harness.hub, service.gallery, 0)
+    assert await harness.hub.snapshots.read(crop) is None
+    assert await harness.hub.snapshots.read(got[0].data["scene_snapshot_id"]) is not None
