@@ -25,8 +25,8 @@ async def run_retention(hub: Hub, gallery: Gallery, days: float) -> dict[str, in
     # most are never sent (the uplink's choice), and those sent need them only until then.
     ids += await hub.snapshots.purge_ids(days, kind=SNAPSHOT_KIND_CROP)
     if ids:
-        _LOGGER.info("Face retention: deleted %d unknown-face captures and face crops older than %s days: %s",
-                     len(ids), days, ", ".join(ids))
+        _LOGGER.info("Face retention: deleted %d unknown-face captures and face crops older "
+                     "than %s days: %s", len(ids), days, ", ".join(ids))
         hub.audit("faces.retention", details={"deleted_unknown_captures": ids, "days": days})
     expired = await gallery.expire(dt.datetime.now(dt.UTC))
     for person in expired:
