@@ -3,8 +3,9 @@
 Every JSON document the hub takes in (HTTP bodies, WebSocket messages) goes through
 `loads_input`: NaN, Infinity, numbers past the float range and text that is not Unicode
 (a lone surrogate such as "\\ud800") are refused with the field that holds them. Every
-document it writes goes through `dumps` or `dumps_fast`, which never write NaN or Infinity
-(they become null, as orjson writes them), so a strict receiver can always read it.
+document it writes goes through `dumps`, which never writes NaN or Infinity (they become
+null, as orjson writes them) nor a lone surrogate (U+FFFD), so a strict receiver can always
+read it.
 """
 
 from __future__ import annotations
@@ -37,8 +38,11 @@ def to_jsonable(value: Any) -> Any:
     raise TypeError(f"{type(value).__name__} is not JSON serialisable")
 
 
-# Built once: json.dumps with options builds a new encoder on every call (HTTP, WebSocket).
-# allow_nan=False: a non-finite number raises, and `dumps` writes it as null instead.
+# Dataclasses pass through to to_jsonable (their as_dict), so both encoders agree.
+_ORJSON_OPTIONS = orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_DATACLASS
+# The stdlib encoder, for what orjson refuses (integers past 64 bits, text with a lone
+# surrogate). Built once: json.dumps with options builds a new encoder on every call.
+# allow_nan=False: a non-finite number raises, and it is written as null instead.
 _STDLIB_ENCODE = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False,
                                   default=to_jsonable).encode
 _LENIENT_ENCODE = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False,
@@ -46,30 +50,38 @@ _LENIENT_ENCODE = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False,
 
 
 def dumps(value: Any) -> str:
-    """Serialise to compact JSON, understanding hub objects; NaN and Infinity become null."""
-    try:
-        return _STDLIB_ENCODE(value)
-    except ValueError as exc:
-        if "Out of range float" not in str(exc):
-            raise
-    # Rare: a non-finite number somewhere (a plugin's reading, say). Parse what the lenient
-    # encoder writes (hub objects already turned into plain data) and replace them.
-    return _STDLIB_ENCODE(_finite(json.loads(_LENIENT_ENCODE(value))))
+    """Serialise to compact JSON, understanding hub objects; the text is always standard.
 
-
-# Dataclasses pass through to to_jsonable (their as_dict), so both encoders agree.
-_ORJSON_OPTIONS = orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_DATACLASS
-
-
-def dumps_fast(value: Any) -> str:
-    """Serialise like `dumps`, with orjson (about 10x faster) on the recorder's hot path.
-
-    Values orjson refuses (integers past 64 bits, for example) fall back to `dumps`.
+    orjson first (about 10x faster than the stdlib). NaN and Infinity are written as null;
+    a lone surrogate (text a plugin decoded with `surrogateescape`, say) as U+FFFD, so the
+    answer always encodes as UTF-8 and one odd value cannot break a whole response.
     """
     try:
         return orjson.dumps(value, default=to_jsonable, option=_ORJSON_OPTIONS).decode()
     except (orjson.JSONEncodeError, TypeError):
-        return dumps(value)
+        return _dumps_stdlib(value)
+
+
+#: The recorder's name for `dumps` (it was once a separate, faster encoder).
+dumps_fast = dumps
+
+
+def _dumps_stdlib(value: Any) -> str:
+    try:
+        text = _STDLIB_ENCODE(value)
+    except ValueError as exc:
+        if "Out of range float" not in str(exc):
+            raise
+        # A non-finite number somewhere: parse what the lenient encoder writes (hub objects
+        # already turned into plain data) and replace them.
+        text = _STDLIB_ENCODE(_finite(json.loads(_LENIENT_ENCODE(value))))
+    if text.isascii():
+        return text
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # lone surrogates -> U+FFFD (a surrogate pair is joined)
+        text = text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    return text
 
 
 def _finite(value: Any) -> Any:

@@ -74,3 +74,12 @@ def test_loads_input_accepts_ordinary_json() -> None:
     """Unicode text, surrogate pairs written as escapes, big and small numbers pass."""
     assert loads_input('{"n": "报警 \\ud83d\\ude00", "x": [1e308, -2, 0.5]}') == {
         "n": "报警 😀", "x": [1e308, -2, 0.5]}
+
+
+def test_encoders_never_write_a_lone_surrogate() -> None:
+    """Text with a lone surrogate (a plugin's surrogateescape'd bytes) is written with U+FFFD,
+    so the document always encodes as UTF-8; ordinary text and pairs are unchanged."""
+    value = {"name": "cam\udcff 门", "big": 2**80, "pair": "\ud83d\ude00"}
+    text = dumps(value)
+    text.encode("utf-8")
+    assert orjson.loads(text) == {"name": "cam\ufffd 门", "big": 2**80, "pair": "😀"}

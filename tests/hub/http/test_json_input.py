@@ -106,3 +106,14 @@ async def test_non_finite_from_a_plugin_is_written_as_null(api: Api) -> None:
     assert by_category["intrusion"]["data"]["v"] == 1.5
     assert "NaN" not in text and "Infinity" not in text
     json.loads(text)
+
+
+async def test_lone_surrogate_from_a_plugin_does_not_break_answers(api: Api) -> None:
+    """A state attribute holding a lone surrogate (a device name decoded with
+    surrogateescape) is shown with U+FFFD; /api/states still answers for every entity."""
+    api.hub.states.set("sensor.odd", "on", {"friendly_name": "cam\udcff"})
+    status, states = await api.call("GET", "/api/states", role="guard")
+    assert status == 200
+    odd = next(s for s in states if s["entity_id"] == "sensor.odd")
+    assert odd["attributes"]["friendly_name"] == "cam\ufffd"
+    assert any(s["entity_id"] == "gate.main_entrance" for s in states)
