@@ -121,7 +121,8 @@ def _purge(args: argparse.Namespace) -> int:
     db = Database(_url(args))
     result = asyncio.run(_purge_and_audit(db, make_writer_blocking(db), args.keep_days))
     print(
-        f"removed {result['events']} events and {result['states']} states older than "
+        f"removed {result['events']} events, {result['states']} states and "
+        f"{result['outbox']} finished outbox items about no incident older than "
         f"{args.keep_days} days"
     )
     return 0

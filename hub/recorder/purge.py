@@ -1,5 +1,9 @@
 """Retention: delete events and state history older than N days; never incidents or audit.
 
+Outbox items about no incident (face captures, device status, events for uplinks) that
+were delivered or dropped are deleted after the same time; pending items, dead letters and
+every incident item stay.
+
 Events are found through their time index. State rows have no index on time alone (it
 slowed every history write), so they are deleted in id order, oldest first: ids grow with
 time, and the walk stops at the first chunk with nothing old left in it. A row written with
@@ -16,14 +20,14 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.engine import Connection
 
-from .models import EventRow, StateRow
+from .models import EventRow, OutboxRow, OutboxStatus, StateRow
 from .sqlwriter import SqlWriter
 
 _LOGGER = logging.getLogger(__name__)
 
 __all__ = ["PURGED_TABLES", "purge_history"]
 
-PURGED_TABLES = ("events", "states")
+PURGED_TABLES = ("events", "states", "outbox")
 _CHUNK = 10_000
 _DAY = 86400.0
 
@@ -34,20 +38,27 @@ async def purge_history(sql: SqlWriter, keep_days: int) -> dict[str, Any]:
     removed = {
         "events": await _purge_table(sql, EventRow, EventRow.time_fired, cutoff),
         "states": await _purge_in_id_order(sql, cutoff),
+        "outbox": await _purge_table(sql, OutboxRow, OutboxRow.created_at, cutoff,
+                                     OutboxRow.incident_id.is_(None),
+                                     OutboxRow.status.in_([OutboxStatus.DELIVERED,
+                                                           OutboxStatus.DROPPED])),
     }
     _LOGGER.info(
-        "Recorder purge: removed %d events and %d states older than %d days",
+        "Recorder purge: removed %d events, %d states and %d finished outbox items about no "
+        "incident older than %d days",
         removed["events"],
         removed["states"],
+        removed["outbox"],
         keep_days,
     )
     return {"keep_days": keep_days, "before": cutoff, **removed}
 
 
-async def _purge_table(sql: SqlWriter, model: Any, column: Any, cutoff: float) -> int:
+async def _purge_table(sql: SqlWriter, model: Any, column: Any, cutoff: float,
+                       *where: Any) -> int:
     total = 0
     while True:
-        ids = select(model.id).where(column < cutoff).limit(_CHUNK)
+        ids = select(model.id).where(column < cutoff, *where).limit(_CHUNK)
 
         def purge_chunk(conn: Connection, ids: Any = ids) -> int:
             chosen = list(conn.execute(ids).scalars())

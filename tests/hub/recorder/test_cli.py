@@ -34,7 +34,7 @@ def test_upgrade_status_and_purge(tmp_path: Path, capsys: pytest.CaptureFixture[
     assert main(["db", "-c", config, "status"]) == 0
     assert "states       2 rows" in capsys.readouterr().out
     assert main(["db", "-c", config, "purge", "--keep-days", "30"]) == 0
-    assert "removed 0 events and 1 states" in capsys.readouterr().out
+    assert "removed 0 events, 1 states and 0 finished outbox items" in capsys.readouterr().out
     with sqlite3.connect(db_file) as con:
         assert con.execute("SELECT count(*) FROM states").fetchone() == (1,)
         assert con.execute("SELECT user, action FROM audit_log").fetchall() == [

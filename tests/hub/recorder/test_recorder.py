@@ -16,7 +16,7 @@ from hub import Context
 from hub.exceptions import ConfigError
 from hub.incidents import MemoryIncidentStore
 from hub.recorder.component import Recorder
-from hub.recorder.models import EventRow, StateRow
+from hub.recorder.models import EventRow, OutboxRow, StateRow
 from hub.recorder.store import DatabaseIncidentStore
 
 
@@ -157,6 +157,35 @@ async def test_purge_removes_old_history_but_never_incidents(
     assert any("Recorder purge: removed" in r.getMessage() for r in caplog.records)
     await recorder.flush()
     assert (await recorder.audit_log(action="recorder.purge")).items
+
+
+async def test_purge_removes_finished_outbox_items_about_no_incident(
+    hub_factory: Callable[..., Any]
+) -> None:
+    """Old delivered or dropped captures go; a pending one, a dead one and incidents stay."""
+    from hub.incidents import OutboxItem
+
+    h = await hub_factory("recorder:\n  purge_keep_days: 10\n")
+    recorder = _recorder(h)
+    incident = await h.hub.incidents.raise_incident("panic", source="alarm.old")
+    await recorder.outbox.append([
+        OutboxItem("views", None, 0, f"face-{n}", {}, "face_capture", "camera.gate")
+        for n in range(4)])
+    await recorder.store.save(incident, incident.timeline[0], [
+        OutboxItem("views", incident.id, 1, "inc-r1", {})])
+    await recorder.outbox.mark_delivered("views", ["face-0", "inc-r1"])
+    await recorder.outbox.mark_dead("views", "face-1", "HTTP 400")
+    await recorder.outbox.drop("views", keep=100, before=time.time() + 1)  # face-2, face-3
+    await recorder.outbox.append([
+        OutboxItem("views", None, 0, "face-new", {}, "face_capture", "camera.gate")])
+    long_ago = time.time() - 11 * 86400
+    async with recorder.db.session() as session, session.begin():
+        await session.execute(update(OutboxRow).where(OutboxRow.idempotency_key != "face-new")
+                              .values(created_at=long_ago))
+    removed = await h.hub.services.call("recorder", "purge", {})
+    assert removed["outbox"] == 3
+    left = (await recorder.outbox.counts())["views"]
+    assert left == {"delivered": 1, "dead": 1, "pending": 1}  # the incident item, face-1, new
 
 
 async def test_unstorable_event_is_skipped_not_the_batch(hub_factory: Callable[..., Any]) -> None:
