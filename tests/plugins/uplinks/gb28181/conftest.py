@@ -1,0 +1,105 @@
+"""SIPp as the platform (a peer this project did not write), started per test on loopback."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import shutil
+import socket
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+SCENARIOS = Path(__file__).with_name("sipp")
+HUB_ID = "34020000002000000001"
+PLATFORM_ID = "34020000002000000002"
+DOMAIN = "3402000000"
+PASSWORD = "gate-secret"
+
+
+def need(tool: str) -> str:
+    """Path of a command-line tool; a missing one fails under CI=true, else skips."""
+    path = shutil.which(tool)
+    if path is None:
+        message = f"{tool} not installed (scripts/bootstrap installs it)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    return path
+
+
+def free_port(kind: int = socket.SOCK_DGRAM) -> int:
+    """A port free on 127.0.0.1 now."""
+    with socket.socket(socket.AF_INET, kind) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+_ENTRY = re.compile(r"^-{20,} ", re.MULTILINE)
+
+
+@dataclass
+class Sipp:
+    """A running SIPp and its message trace."""
+
+    port: int
+    transport: str
+    trace: Path
+    proc: asyncio.subprocess.Process | None = None
+
+    def requests(self, method: str) -> list[tuple[float, str]]:
+        """(time, text) of each `method` request SIPp received, in order."""
+        if not self.trace.exists():
+            return []
+        found: list[tuple[float, str]] = []
+        for entry in _ENTRY.split(self.trace.read_text(errors="replace"))[1:]:
+            stamp, _, text = entry.partition("\n")
+            if " message received" in text and f"\n{method} sip:" in text:
+                when = datetime.strptime(stamp.strip(), "%Y-%m-%d %H:%M:%S.%f").timestamp()
+                found.append((when, text.replace("\r", "")))
+        return found
+
+    async def stop(self) -> None:
+        """End SIPp (SIGTERM, then kill)."""
+        if self.proc is not None and self.proc.returncode is None:
+            self.proc.terminate()
+            try:
+                async with asyncio.timeout(5):
+                    await self.proc.wait()
+            except TimeoutError:
+                self.proc.kill()
+                await self.proc.wait()
+
+
+SippFactory = Callable[..., "asyncio.Future[Sipp]"]
+
+
+@pytest.fixture
+async def sipp(tmp_path: Path) -> AsyncIterator[Callable[..., object]]:
+    """Start SIPp with a scenario from tests/.../sipp; every instance is stopped after."""
+    binary = need("sipp")
+    started: list[Sipp] = []
+
+    async def start(scenario: str, *, password: str = PASSWORD, expires: int = 3600,
+                    port: int | None = None, transport: str = "udp") -> Sipp:
+        kind = socket.SOCK_DGRAM if transport == "udp" else socket.SOCK_STREAM
+        inst = Sipp(port or free_port(kind), transport, tmp_path / f"sipp-{len(started)}.log")
+        inst.proc = await asyncio.create_subprocess_exec(
+            binary, "-sf", str(SCENARIOS / scenario), "-i", "127.0.0.1", "-p", str(inst.port),
+            "-t", "u1" if transport == "udp" else "t1", "-nostdin", "-deadcall_wait", "1",
+            "-set", "user", HUB_ID, "-set", "password", password, "-set", "expires", str(expires),
+            "-trace_msg", "-message_file", str(inst.trace), "-timeout", "90s",
+            stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
+        )  # fmt: skip
+        started.append(inst)
+        await asyncio.sleep(0.4)  # SIPp binds within a few ms; it has no readiness signal
+        assert inst.proc.returncode is None, "SIPp exited at start (bad scenario?)"
+        return inst
+
+    yield start
+    for inst in started:
+        await inst.stop()
