@@ -91,16 +91,19 @@ class SipEndpoint:
         self._answered: dict[tuple[str, str], tuple[float, SipResponse]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self.local: Addr = local
+        self.listening: Addr = local
 
     async def start(self) -> None:
-        """Bind (UDP) or listen and connect to the platform (TCP)."""
+        """Bind (UDP) or listen (TCP; the connection to the platform opens on first use)."""
         await self.transport.start()
         if isinstance(self.transport, UdpSipTransport):
             assert self.transport._udp_transport is not None
             sock = self.transport._udp_transport.get_extra_info("sockname")
-            self.local = (str(sock[0]), int(sock[1]))
         else:
-            await self.connect()
+            assert isinstance(self.transport, TcpSipTransport)
+            assert self.transport._server is not None
+            sock = self.transport._server.sockets[0].getsockname()
+        self.local = self.listening = (str(sock[0]), int(sock[1]))
 
     async def connect(self) -> None:
         """(TCP) Open the connection to the platform unless it is open."""

@@ -85,16 +85,21 @@ async def sipp(tmp_path: Path) -> AsyncIterator[Callable[..., object]]:
     started: list[Sipp] = []
 
     async def start(scenario: str, *, password: str = PASSWORD, expires: int = 3600,
-                    port: int | None = None, transport: str = "udp") -> Sipp:
+                    port: int | None = None, transport: str = "udp",
+                    target: int | None = None, variables: dict[str, str] | None = None) -> Sipp:
         kind = socket.SOCK_DGRAM if transport == "udp" else socket.SOCK_STREAM
         inst = Sipp(port or free_port(kind), transport, tmp_path / f"sipp-{len(started)}.log")
+        if variables is None:
+            variables = {"user": HUB_ID, "password": password, "expires": str(expires)}
+        args = [binary, "-sf", str(SCENARIOS / scenario), "-i", "127.0.0.1", "-p", str(inst.port),
+                "-t", "u1" if transport == "udp" else "t1", "-nostdin", "-deadcall_wait", "1",
+                "-trace_msg", "-message_file", str(inst.trace), "-timeout", "90s"]
+        for name, value in variables.items():
+            args += ["-set", name, value]
+        if target is not None:  # SIPp as the client: one call to the hub, then exit
+            args += ["-m", "1", f"127.0.0.1:{target}"]
         inst.proc = await asyncio.create_subprocess_exec(
-            binary, "-sf", str(SCENARIOS / scenario), "-i", "127.0.0.1", "-p", str(inst.port),
-            "-t", "u1" if transport == "udp" else "t1", "-nostdin", "-deadcall_wait", "1",
-            "-set", "user", HUB_ID, "-set", "password", password, "-set", "expires", str(expires),
-            "-trace_msg", "-message_file", str(inst.trace), "-timeout", "90s",
-            stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
-        )  # fmt: skip
+            *args, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
         started.append(inst)
         await asyncio.sleep(0.4)  # SIPp binds within a few ms; it has no readiness signal
         assert inst.proc.returncode is None, "SIPp exited at start (bad scenario?)"

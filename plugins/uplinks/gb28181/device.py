@@ -1,0 +1,292 @@
+"""The hub as a GB/T 28181 device: it answers the platform's MANSCDP queries and controls,
+its INVITEs for live video, and sends alarm notifications. Hub-facing work (PTZ, alarm
+reset) goes through a `HubActions` object, so this module needs no hub."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+from aiosipua import SipRequest, SipResponse, generate_tag
+
+from . import manscdp
+from .media import MediaSession
+from .ptz import PtzCommand, PtzCommandError, decode_ptz
+from .register import Registrar
+from .sdp import SdpError, answer_sdp, parse_offer
+from .sip import Addr, SipEndpoint, SipTimeout, make_response
+from .source import SourcePool
+
+_LOGGER = logging.getLogger(__name__)
+
+__all__ = ["Alarm", "Channel", "Gb28181Device", "HubActions"]
+
+
+@dataclass(frozen=True, slots=True)
+class Channel:
+    """A camera, alarm input or speaker the platform sees, with its 20-digit ID."""
+
+    id: str
+    name: str
+    kind: str  # "camera", "alarm", "speaker"
+    entity_id: str
+    online: bool = True
+    stream_url: str | None = None
+    ptz: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Alarm:
+    """One alarm notification (A.2.5.3): priority 1-4, method 1-7, type, time, text."""
+
+    channel_id: str
+    priority: int
+    method: int
+    description: str
+    time: datetime
+    alarm_type: int | None = None
+
+
+class HubActions(Protocol):
+    """What a platform request may make the hub do (the uplink calls hub services)."""
+
+    async def ptz(self, channel: Channel, command: PtzCommand) -> None:
+        """Move a camera."""
+
+    async def reset_alarm(self, channel: Channel | None) -> None:
+        """Reset an alarm input (or every one when None)."""
+
+
+class Gb28181Device:
+    """Handlers for one platform, on one SIP endpoint."""
+
+    def __init__(self, endpoint: SipEndpoint, registrar: Registrar, *, civil_code: str,
+                 name: str, channels: Callable[[], Sequence[Channel]], actions: HubActions,
+                 manufacturer: str = "Campus Hub", model: str = "campus-hub",
+                 firmware: str = "0.1") -> None:
+        self.endpoint, self.registrar = endpoint, registrar
+        self.device_id = registrar.settings.device_id
+        self.civil_code, self.name = civil_code, name
+        self.channels, self.actions = channels, actions
+        self.manufacturer, self.model, self.firmware = manufacturer, model, firmware
+        self.pool = SourcePool()
+        self.sessions: dict[str, MediaSession] = {}
+        self.alarm_subscription: manscdp.ManscdpMessage | None = None
+        self.alarmed: set[str] = set()
+        self._tasks: set[asyncio.Task[None]] = set()
+        endpoint.handlers.update({"MESSAGE": self._on_message, "INVITE": self._on_invite,
+                                  "ACK": self._on_ack, "BYE": self._on_bye,
+                                  "SUBSCRIBE": self._on_subscribe})
+
+    async def close(self) -> None:
+        """End every live view and pull."""
+        for session in list(self.sessions.values()):
+            await session.stop()
+        self.sessions.clear()
+        for task in list(self._tasks):
+            task.cancel()
+        await self.pool.close()
+
+    def _channel(self, channel_id: str) -> Channel | None:
+        return next((c for c in self.channels() if c.id == channel_id), None)
+
+    def _spawn(self, coro: Any) -> None:
+        task = asyncio.get_running_loop().create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _reply(self, bodies: Sequence[bytes]) -> None:
+        for body in bodies:
+            try:
+                resp = await self.registrar.send_message(body)
+            except (SipTimeout, OSError) as err:
+                _LOGGER.info("GB28181: answer not delivered: %s", err)
+                return
+            if resp.status_code >= 300:
+                _LOGGER.info("GB28181: the platform refused an answer: %s", resp.status_code)
+
+    # --- MESSAGE: queries and controls -------------------------------------------------
+
+    async def _on_message(self, req: SipRequest, addr: Addr) -> SipResponse:
+        try:
+            msg = manscdp.parse(req.body)
+        except manscdp.ManscdpError as err:
+            _LOGGER.info("GB28181: bad MANSCDP from %s: %s", addr, err)
+            return make_response(req, 400, "Bad Request")
+        bodies = await self._answer(msg)
+        if bodies:
+            self._spawn(self._reply(bodies))
+        return make_response(req, 200, "OK")
+
+    async def _answer(self, msg: manscdp.ManscdpMessage) -> list[bytes]:
+        kind = (msg.root, msg.cmd_type)
+        if kind == ("Query", "Catalog"):
+            return list(manscdp.catalog_pages(msg.sn, self.device_id, self.catalog()))
+        if kind == ("Query", "DeviceInfo"):
+            return [self._device_info(msg)]
+        if kind == ("Query", "DeviceStatus"):
+            return [self._device_status(msg)]
+        if kind == ("Query", "RecordInfo"):
+            # the hub keeps incident snapshots, not video recordings: none to play back
+            return [manscdp.build("Response", "RecordInfo", msg.sn, msg.device_id, [
+                ("Name", self.name), ("SumNum", 0),
+                ("RecordList", manscdp.element("RecordList", attrs={"Num": "0"}))])]
+        if kind == ("Control", "DeviceControl"):
+            return await self._control(msg)
+        if msg.root == "Response":
+            return []
+        _LOGGER.info("GB28181: unsupported %s %s", msg.root, msg.cmd_type)
+        return []
+
+    def catalog(self) -> list[manscdp.CatalogItem]:
+        """The Catalog: every exposed channel under the hub."""
+        return [manscdp.CatalogItem(
+            c.id, c.name, self.device_id, self.civil_code, "ON" if c.online else "OFF",
+            manufacturer=self.manufacturer, model=c.kind,
+            ptz_type=(1 if c.ptz else 3) if c.kind == "camera" else None,
+        ) for c in self.channels()]  # fmt: skip
+
+    def _device_info(self, msg: manscdp.ManscdpMessage) -> bytes:
+        channel = self._channel(msg.device_id)
+        name = channel.name if channel else self.name
+        return manscdp.build("Response", "DeviceInfo", msg.sn, msg.device_id, [
+            ("DeviceName", name), ("Result", "OK"), ("Manufacturer", self.manufacturer),
+            ("Model", self.model), ("Firmware", self.firmware),
+            ("Channel", len(self.channels()) if channel is None else 1)])  # fmt: skip
+
+    def _device_status(self, msg: manscdp.ManscdpMessage) -> bytes:
+        channel = self._channel(msg.device_id)
+        online = channel.online if channel else True
+        alarms = [c for c in self.channels() if c.kind == "alarm"]
+        status = manscdp.element("Alarmstatus", [
+            ("Item", manscdp.element("Item", [
+                ("DeviceID", c.id),
+                ("DutyStatus", "ALARM" if c.id in self.alarmed else "ONDUTY")]))
+            for c in alarms], attrs={"Num": str(len(alarms))})  # fmt: skip
+        return manscdp.build("Response", "DeviceStatus", msg.sn, msg.device_id, [
+            ("Result", "OK"), ("Online", "ONLINE" if online else "OFFLINE"),
+            ("Status", "OK" if online else "ERROR"), ("Encode", "ON"), ("Record", "OFF"),
+            ("DeviceTime", datetime.now().strftime("%Y-%m-%dT%H:%M:%S")),
+            ("Alarmstatus", status)])  # fmt: skip
+
+    async def _control(self, msg: manscdp.ManscdpMessage) -> list[bytes]:
+        result = "OK"
+        if msg.text("PTZCmd"):
+            channel = self._channel(msg.device_id)
+            try:
+                command = decode_ptz(msg.text("PTZCmd"))
+                if channel is None or channel.kind != "camera":
+                    raise PtzCommandError(f"{msg.device_id} is not a camera of this hub")
+                await self.actions.ptz(channel, command)
+            except Exception as err:
+                _LOGGER.info("GB28181: PTZ on %s refused: %s", msg.device_id, err)
+                result = "ERROR"
+            return [self._control_response(msg, result)]
+        if msg.text("AlarmCmd") == "ResetAlarm":
+            channel = self._channel(msg.device_id)
+            try:
+                await self.actions.reset_alarm(channel)
+            except Exception as err:
+                _LOGGER.info("GB28181: alarm reset on %s refused: %s", msg.device_id, err)
+                result = "ERROR"
+            else:
+                if channel is None:
+                    self.alarmed.clear()
+                else:
+                    self.alarmed.discard(channel.id)
+            return [self._control_response(msg, result)]
+        return [self._control_response(msg, "ERROR")]
+
+    def _control_response(self, msg: manscdp.ManscdpMessage, result: str) -> bytes:
+        return manscdp.build("Response", "DeviceControl", msg.sn, msg.device_id,
+                             [("Result", result)])
+
+    # --- SUBSCRIBE: alarm subscription ---------------------------------------------------
+
+    async def _on_subscribe(self, req: SipRequest, addr: Addr) -> SipResponse:
+        try:
+            msg = manscdp.parse(req.body)
+        except manscdp.ManscdpError:
+            return make_response(req, 400, "Bad Request")
+        if msg.cmd_type == "Alarm":
+            expires = req.get_header("Expires") or "3600"
+            self.alarm_subscription = None if expires.strip() == "0" else msg
+        body = manscdp.build("Response", msg.cmd_type, msg.sn, msg.device_id,
+                             [("Result", "OK")])
+        resp = make_response(req, 200, "OK", body=body, content_type=manscdp.CONTENT_TYPE)
+        resp.headers.set_single("Expires", req.get_header("Expires") or "3600")
+        return resp
+
+    def _subscribed(self, alarm: Alarm) -> bool:
+        sub = self.alarm_subscription
+        if sub is None:
+            return True  # no subscription: the platform gets every forwarded alarm
+        low, high = sub.text("StartAlarmPriority", "0"), sub.text("EndAlarmPriority", "0")
+        method = sub.text("AlarmMethod", "0")
+        if low != "0" and high != "0" and not int(low) <= alarm.priority <= int(high):
+            return False
+        return method in ("0", "") or str(alarm.method) in method.split("/")
+
+    async def send_alarm(self, alarm: Alarm) -> SipResponse | None:
+        """Send an Alarm Notify MESSAGE; None when the subscription filters it out."""
+        if not self._subscribed(alarm):
+            return None
+        self.alarmed.add(alarm.channel_id)
+        info = (manscdp.element("Info", [("AlarmType", alarm.alarm_type)])
+                if alarm.alarm_type is not None else None)
+        body = manscdp.build("Notify", "Alarm", self.registrar.next_sn(), alarm.channel_id, [
+            ("AlarmPriority", alarm.priority), ("AlarmMethod", alarm.method),
+            ("AlarmTime", alarm.time.strftime("%Y-%m-%dT%H:%M:%S")),
+            ("AlarmDescription", alarm.description), ("Info", info)])  # fmt: skip
+        return await self.registrar.send_message(body)
+
+    # --- INVITE / ACK / BYE: live video ---------------------------------------------------
+
+    async def _on_invite(self, req: SipRequest, addr: Addr) -> SipResponse:
+        channel_id = req.uri.split(":", 1)[-1].split("@", 1)[0]
+        channel = self._channel(channel_id)
+        if channel is None or channel.kind != "camera" or not channel.stream_url:
+            return make_response(req, 404, "Not Found")
+        try:
+            offer = parse_offer(req.body.decode(errors="replace"))
+        except SdpError as err:
+            _LOGGER.info("GB28181: INVITE for %s: %s", channel_id, err)
+            return make_response(req, 488, "Not Acceptable Here")
+        if offer.session not in ("Play", "play"):
+            return make_response(req, 488, "Not Acceptable Here")  # no recordings to replay
+        session = MediaSession(offer, self.pool, channel.stream_url, self.endpoint.local[0])
+        try:
+            source = await session.prepare()
+        except OSError as err:
+            _LOGGER.info("GB28181: live view of %s failed: %s", channel_id, err)
+            await session.stop()
+            return make_response(req, 503, "Service Unavailable")
+        call_id = req.call_id or ""
+        old = self.sessions.pop(call_id, None)
+        if old is not None:
+            await old.stop()
+        self.sessions[call_id] = session
+        sdp = answer_sdp(offer, channel_id, self.endpoint.local[0], session.local_port,
+                         codec=source.codec, width=source.width, height=source.height,
+                         fps=source.fps)
+        resp = make_response(req, 200, "OK", to_tag=generate_tag(), body=sdp.encode(),
+                             content_type="application/sdp")
+        host, port = self.endpoint.local
+        resp.headers.set_single("Contact", f"<sip:{channel_id}@{host}:{port}>")
+        return resp
+
+    async def _on_ack(self, req: SipRequest, addr: Addr) -> None:
+        session = self.sessions.get(req.call_id or "")
+        if session is not None:
+            session.start()
+
+    async def _on_bye(self, req: SipRequest, addr: Addr) -> SipResponse:
+        session = self.sessions.pop(req.call_id or "", None)
+        if session is None:
+            return make_response(req, 481, "Call/Transaction Does Not Exist")
+        await session.stop()
+        return make_response(req, 200, "OK")
