@@ -50,8 +50,10 @@ def register(sub: Any) -> None:
     demo.set_defaults(func=lambda a: _run(a, _demo))
 
 
-def _audit(store: AuthStore, action: str, target: str, **details: Any) -> None:
-    store.hub.audit(action, target=target, details=details, context=Context("cli", "cli"))
+async def _audit(store: AuthStore, action: str, target: str, **details: Any) -> None:
+    # Committed before the command reports success (issue 10): user and role changes.
+    await store.hub.audit_committed(action, target=target, details=details,
+                                    context=Context("cli", "cli"))
 
 
 def _password(args: argparse.Namespace) -> str:
@@ -72,7 +74,7 @@ async def _add(store: AuthStore, args: argparse.Namespace) -> int:
     except UserExists:
         print(f"user {args.name} exists already", file=sys.stderr)
         return 1
-    _audit(store, "users.add", args.name, role=args.role)
+    await _audit(store, "users.add", args.name, role=args.role)
     print(f"created {args.name} ({args.role})")
     return 0
 
@@ -87,7 +89,7 @@ async def _passwd(store: AuthStore, args: argparse.Namespace) -> int:
     if await store.update_user(args.name, password=_password(args)) is None:
         print(f"no user {args.name}", file=sys.stderr)
         return 1
-    _audit(store, "users.passwd", args.name)
+    await _audit(store, "users.passwd", args.name)
     print(f"password of {args.name} changed; their sessions ended")
     return 0
 
@@ -96,7 +98,7 @@ async def _disable(store: AuthStore, args: argparse.Namespace) -> int:
     if await store.update_user(args.name, disabled=True) is None:
         print(f"no user {args.name}", file=sys.stderr)
         return 1
-    _audit(store, "users.disable", args.name)
+    await _audit(store, "users.disable", args.name)
     print(f"{args.name} disabled")
     return 0
 
@@ -106,7 +108,7 @@ async def _token(store: AuthStore, args: argparse.Namespace) -> int:
         print(f"no user {args.name}", file=sys.stderr)
         return 1
     token, info = await store.create_token(args.name, args.label)
-    _audit(store, "tokens.create", args.name, token_id=info.id, label=args.label)
+    await _audit(store, "tokens.create", args.name, token_id=info.id, label=args.label)
     print(f"token {info.id} for {args.name} (shown once, keep it safe):\n{token}")
     return 0
 
@@ -121,7 +123,7 @@ async def demo_users(store: AuthStore) -> dict[str, str]:
         else:
             await store.update_user(name, role=role, password=password, disabled=False)
         out[name] = password
-        _audit(store, "users.demo", name, role=role)
+        await _audit(store, "users.demo", name, role=role)
     return out
 
 
