@@ -88,8 +88,5 @@ async def setup(hub: Hub, config: HttpConfig | None) -> None:
         files = await hub.run_blocking(load_panel_blocking)
         routes += panel_routes(hub, files)
     registry.add(routes)
-    from ..visitors.component import setup as setup_visitors  # the visitor check lives in the panel
-
-    await setup_visitors(hub, config.visitors, config.database_url)
     hub.bus.listen(EVENT_HUB_STARTED, http.on_hub_started)
     hub.on_stop(http.stop)

@@ -53,4 +53,5 @@ class HttpConfig(BaseModel):
     #: Open connections from one address at most (trusted proxies are not limited).
     max_connections_per_address: int = Field(default=256, ge=1, le=100000)
     auth: AuthConfig = Field(default_factory=AuthConfig)
-    visitors: VisitorsConfig = Field(default_factory=VisitorsConfig)
+    #: Deprecated: the top-level `visitors:` section (hub/visitors) replaces it.
+    visitors: VisitorsConfig | None = None

@@ -59,7 +59,26 @@ class MetalQuery(BaseModel):
     gate: str = Field(default="", max_length=64)
 
 
-async def setup(hub: Hub, config: VisitorsConfig, db_url: str | None) -> VisitorLog:
+async def setup(hub: Hub, config: VisitorsConfig | None) -> None:
+    """Component entry point (hub/components.py): the `visitors:` section, or the panel's.
+
+    The older place, `http: visitors:`, still works for one release, with a warning.
+    """
+    http = hub.config.sections.get("http")
+    if config is None and http is None:
+        return  # no visitor check configured and no panel to run it from
+    legacy = getattr(http, "visitors", None)
+    if config is None and legacy is not None:
+        _LOGGER.warning("http.visitors is deprecated: move it to a top-level `visitors:` section")
+        config = legacy
+    config = config or VisitorsConfig()
+    # Without its own URL the log lives with the panel's tables (http.database_url, else the
+    # recorder's database), as it did when the HTTP component set it up.
+    db_url = config.database_url or getattr(http, "database_url", None)
+    await start_visitor_log(hub, config, db_url)
+
+
+async def start_visitor_log(hub: Hub, config: VisitorsConfig, db_url: str | None) -> VisitorLog:
     """Open the visitor log and register its services and routes."""
     db = await component_database(hub, db_url)
     log = VisitorLog(hub, db, config)

@@ -1,4 +1,4 @@
-"""The `http: visitors:` settings of the visitor check."""
+"""The `visitors:` section: how the visitor check works (formerly under `http:`)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,9 @@ class VisitorsConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
+    #: Where the visitor log lives; default: with the panel's tables (http.database_url,
+    #: else the recorder's database).
+    database_url: str | None = None
     metal_window_seconds: float = Field(default=120.0, gt=0, le=3600)
     #: Visits (name, ID number, phone, photo) are deleted this many days after check-in.
     retention_days: int = Field(default=90, ge=1, le=3650)
