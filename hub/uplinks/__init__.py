@@ -16,7 +16,7 @@ from .base import (
 )
 from .config import BacklogConfig, RetryConfig, UplinkConfig
 from .manager import DOMAIN, UplinkManager
-from .subscriptions import EVENT_FACE_CAPTURED, FaceCapturedData, FaceMatch
+from .subscriptions import EVENT_FACE_CAPTURED, FaceCapturedData
 
 __all__ = [
     "DOMAIN",
@@ -27,7 +27,6 @@ __all__ = [
     "SUBSCRIPTION_INCIDENT",
     "BacklogConfig",
     "FaceCapturedData",
-    "FaceMatch",
     "RetryConfig",
     "Uplink",
     "UplinkConfig",

@@ -1,8 +1,10 @@
 """Items about no incident: face captures, device status and bus events, appended durably.
 
-The recognition side fires `face_captured`; an entity's availability change is a device
-status; "event:<type>" takes any bus event. Each becomes one outbox item per subscribed
-uplink that wants it, written before its sender sees it.
+The recognition side fires `face_captured` (hub/faces/capture.py, payload
+`hub.faces.const.FaceCapturedData`: snapshot ids, never image bytes); an entity's
+availability change is a device status; "event:<type>" takes any bus event. Each
+becomes one outbox item per subscribed uplink that wants it, written before its sender
+sees it.
 """
 
 from __future__ import annotations
@@ -11,9 +13,10 @@ import logging
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterable
-from typing import TYPE_CHECKING, Any, TypedDict
+from typing import TYPE_CHECKING, Any
 
 from ..bus import Event
+from ..faces.const import EVENT_FACE_CAPTURED, FaceCapturedData
 from ..incidents import OutboxItem
 from ..states import EVENT_STATE_CHANGED, STATE_UNAVAILABLE
 from .base import (
@@ -29,32 +32,7 @@ if TYPE_CHECKING:
 
 _LOGGER = logging.getLogger(__name__)
 
-__all__ = ["EVENT_FACE_CAPTURED", "FaceCapturedData", "FaceMatch", "listen_subscriptions"]
-
-#: a face was captured at a camera (recognition side); uplinks subscribe with "face_capture"
-EVENT_FACE_CAPTURED = "face_captured"
-
-
-class FaceMatch(TypedDict):
-    """A capture's match against a list (watch list or allow list)."""
-
-    list: str
-    person_id: str
-    category: str | None
-    score: float
-
-
-class FaceCapturedData(TypedDict):
-    """Payload of `face_captured`: references only; the JPEGs stay in hub.snapshots."""
-
-    capture_id: str
-    camera: str
-    time: float
-    face_snapshot: str
-    scene_snapshot: str | None
-    track_id: str | None
-    match: FaceMatch | None
-
+__all__ = ["EVENT_FACE_CAPTURED", "FaceCapturedData", "listen_subscriptions"]
 
 Append = Callable[[list[OutboxItem]], Awaitable[None]]
 

@@ -23,9 +23,9 @@ def _site(**options: str) -> str:
 
 
 def _capture(n: int, camera: str = "camera.gate") -> FaceCapturedData:
-    return {"capture_id": f"c{n}", "camera": camera, "time": 1000.0 + n,
-            "face_snapshot": f"face{n}", "scene_snapshot": f"scene{n}", "track_id": "t1",
-            "match": None}
+    return {"capture_id": f"c{n}", "camera": camera, "gate": "north", "time": 1000.0 + n,
+            "scene_snapshot_id": f"scene{n}", "crop_snapshot_id": f"face{n}",
+            "box": [10, 20, 110, 140], "match": None, "track_id": None}
 
 
 async def _toy(hub_factory: HubFactory, register_plugin: Any, **options: str
