@@ -37,7 +37,7 @@ COMPONENTS: list[ComponentSpec] = [
                   required=True),
     # runs with a `visitors:` section or with the panel (http), whose Visitors page it serves
     ComponentSpec("visitors", "hub.visitors.config:VisitorsConfig",
-                  "hub.visitors.component:setup", required=True),
+                  "hub.visitors:setup", required=True),
     # a list validated entry by entry through each type's config model (hub.config.validate)
     ComponentSpec("uplinks", "hub.uplinks.config:UplinkConfig", "hub.uplinks.component:setup",
                   required=True),

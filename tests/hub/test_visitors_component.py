@@ -33,3 +33,29 @@ async def test_the_old_place_under_http_still_works_with_a_warning(
     h = await hub_factory("http:\n  port: 0\n  visitors:\n    lockers: [B2]\n")
     assert h.hub.components["visitors"].config.lockers == ["B2"]
     assert "move it to a top-level `visitors:` section" in caplog.text
+
+
+def test_a_hub_without_visitors_does_not_load_them() -> None:
+    """Start-up cost: without the section and the panel, the visitor log's modules (its
+    database layer, routes) are not even imported (bench_core start-up rows)."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = """
+import asyncio, sys, tempfile
+from pathlib import Path
+from hub.testing.harness import make_hub
+
+async def main():
+    harness = await make_hub(Path(tempfile.mkdtemp()), "recorder: {enabled: false}\\n")
+    await harness.hub.stop()
+    print("LOADED", "hub.visitors.component" in sys.modules, "sqlalchemy" in sys.modules)
+
+asyncio.run(main())
+"""
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True,
+                          text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "LOADED False" in done.stdout, done.stdout
