@@ -150,6 +150,10 @@ class Outbox:
         async with self.db.session() as session:
             return [_queued(row) for row in (await session.scalars(stmt)).all()]
 
+    async def summary(self) -> dict[str, dict[str, Any]]:
+        """Return per uplink: counts, last delivery, last error, next retry (outbox_summary)."""
+        return await outbox_summary(self.db)
+
     async def counts(self) -> dict[str, dict[str, int]]:
         """Return {uplink: {status: count}}."""
         stmt = select(OutboxRow.uplink, OutboxRow.status, func.count()).group_by(

@@ -161,11 +161,18 @@ class UplinkManager:
 
     async def status(self) -> list[dict[str, Any]]:
         """Return each uplink's state and outbox figures, in configuration order."""
-        counts = await self.queue.counts() if self.uplinks else {}
-        return [self._status_of(uplink, counts.get(name, {}))
+        if not self.uplinks:
+            return []
+        summarize = getattr(self.queue, "summary", None)  # the table keeps them over restarts
+        if summarize is not None:
+            found: dict[str, dict[str, Any]] = await summarize()
+        else:
+            found = {k: {"counts": v} for k, v in (await self.queue.counts()).items()}
+        return [self._status_of(uplink, found.get(name, {}))
                 for name, uplink in self.uplinks.items()]
 
-    def _status_of(self, uplink: Uplink, counts: dict[str, int]) -> dict[str, Any]:
+    def _status_of(self, uplink: Uplink, stored: dict[str, Any]) -> dict[str, Any]:
+        counts: dict[str, int] = stored.get("counts", {})
         try:
             own = dict(uplink.status())
         except Exception as exc:  # a plugin bug must not hide the other uplinks
@@ -180,9 +187,11 @@ class UplinkManager:
                 "delivered": counts.get(Status.DELIVERED, 0),
                 "dropped": counts.get(Status.DROPPED, 0),
                 "dead": counts.get(Status.DEAD, 0),
-                "last_error": own.get("last_error") or (stats.last_error if stats else None),
+                "last_error": own.get("last_error") or (stats and stats.last_error)
+                or stored.get("last_error"),
                 "last_error_at": stats.last_error_at if stats else None,
-                "last_delivery_at": stats.last_delivery_at if stats else None,
+                "last_delivery_at": (stats and stats.last_delivery_at)
+                or stored.get("last_delivery_at"),
                 "paused_until": paused,
                 "categories": uplink.config.categories,
                 "min_priority": int(uplink.config.min_priority)}

@@ -44,6 +44,11 @@ async def test_prints_state_backlog_counters_and_last_error(
     assert police[:7] == ["city_police", "webhook", "ok", "0", "1", "0", "1"]
     assert police[-2:] == ["HTTP", "400"] and "UTC" in police
     assert spare[:7] == ["spare", "webhook", "ok", "0", "0", "0", "0"] and "never" in spare
+    # a restarted hub shows the same last error and delivery (kept in the outbox table)
+    again = await hub_factory(site)
+    [police_status, _spare] = await again.hub.components["uplinks"].status()
+    assert police_status["last_error"] == "HTTP 400"
+    assert police_status["last_delivery_at"] is not None and police_status["dead"] == 1
 
 
 def test_config_errors_are_printed(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
