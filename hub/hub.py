@@ -18,6 +18,7 @@ from .config import HubConfig
 from .datadir import check_data_dir_blocking
 from .entity import Entity
 from .entity_services import register_entity_services
+from .hubkey import Components
 from .incidents import IncidentManager, register_incident_services
 from .plugins import PluginRegistry
 from .services import ServiceCall, ServiceRegistry
@@ -58,7 +59,8 @@ class Hub:
         self.entities: dict[str, Entity] = {}
         self.incidents = IncidentManager(self, self.config.incidents)
         self.snapshots = SnapshotStore(self, self.config.data_dir / "snapshots")
-        self.components: dict[str, Any] = {}
+        #: Running components; `hub.components[RECORDER]` is typed (hub/hubkey.py).
+        self.components = Components()
         self.state = "not_running"
         self.started_at: float | None = None
         self._tasks: set[asyncio.Task[Any]] = set()

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..datadir import private_sqlite_file_blocking
+from ..hubkey import RECORDER
 from ..recorder.db import Database
 
 if TYPE_CHECKING:
@@ -20,7 +21,8 @@ _OWN_KEY = "http.database"
 
 
 def _recorder_database(hub: Hub) -> Database | None:
-    db = getattr(hub.components.get("recorder"), "db", None)
+    recorder = hub.components.get(RECORDER)
+    db = recorder.db if recorder is not None else None
     return db if isinstance(db, Database) else None
 
 

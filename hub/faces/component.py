@@ -12,6 +12,7 @@ from pydantic import ValidationError
 from ..config.located import location_of
 from ..datadir import private_sqlite_file_blocking
 from ..exceptions import ConfigError
+from ..hubkey import RECOGNITION
 from ..recognition import Recognizer, RecognizerConfig
 from ..recorder import Database
 from .config import RecognitionConfig
@@ -98,7 +99,7 @@ async def setup(hub: Hub, config: RecognitionConfig | None) -> None:
     gallery = Gallery(GalleryStore(db, photos, gate), recognizer)
     await gallery.load()
     service = FaceService(hub, config, recognizer, gallery)
-    hub.components["recognition"] = service
+    hub.components[RECOGNITION] = service
     hub.on_stop(service.stop)
     if owned:
         hub.on_stop(db.close)

@@ -11,6 +11,7 @@ from ..auth.passwords import hash_secret, password_problem
 from ..auth.roles import ALL_ROLES
 from ..auth.store import UserExists
 from ..bus import Context
+from ..hubkey import RECORDER
 from .errors import ApiError
 from .routing import Route, body, json_response, principal, query
 from .schemas import PageQuery, page, page_offset
@@ -169,7 +170,8 @@ def auth_routes(http: HttpComponent) -> list[Route]:
 
     async def audit(request: web.Request) -> Any:
         q = query(request, AuditQuery)
-        queries = getattr(hub.components.get("recorder"), "queries", None)
+        recorder = hub.components.get(RECORDER)
+        queries = recorder.queries if recorder is not None else None
         if queries is not None:  # the durable log
             try:
                 found = await queries.audit(user=q.user, action=q.action, target=q.target,

@@ -11,6 +11,7 @@ from aiohttp import web
 from ..auth.roles import RESPONDERS
 from ..camera import Camera
 from ..exceptions import HubError, IncidentError
+from ..hubkey import RECOGNITION
 from ..incidents import POLICE_ROLE, police_visible
 from .errors import ApiError
 from .routing import Route, principal
@@ -88,7 +89,8 @@ def camera_routes(http: HttpComponent) -> list[Route]:
         snap_id = request.match_info["snapshot_id"]
         who = principal(request)
         data: bytes | None = None
-        faces = getattr(hub.components.get("recognition"), "access", None)
+        recognition = hub.components.get(RECOGNITION)
+        faces = recognition.access if recognition is not None else None
         if who.user.role == POLICE_ROLE and not await police_may_see(snap_id):
             data = None  # faces reach the police only on incidents forwarded to them
         elif faces is not None:  # snapshots may show faces: recognition audits each read

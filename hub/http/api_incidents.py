@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ..auth.roles import ALL_ROLES
 from ..exceptions import IncidentError
+from ..hubkey import RECORDER
 from ..incidents import POLICE_ROLE, Incident, police_view
 from .errors import ApiError
 from .routing import Route, principal, query
@@ -75,7 +76,8 @@ def incident_routes(hub: Hub) -> list[Route]:
         q = query(request, IncidentsQuery)
         statuses = (_OPEN if q.status == "open" else None if q.status == "all"
                     else [q.status])
-        queries = getattr(hub.components.get("recorder"), "queries", None)
+        recorder = hub.components.get(RECORDER)
+        queries = recorder.queries if recorder is not None else None
         if queries is not None:
             try:
                 found = await queries.incidents(status=statuses, limit=q.limit, cursor=q.cursor,

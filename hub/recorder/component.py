@@ -15,6 +15,7 @@ from sqlalchemy.exc import DBAPIError
 
 from ..bus import MATCH_ALL
 from ..datadir import private_sqlite_file_blocking
+from ..hubkey import RECORDER
 from ..services import ServiceCall
 from .config import RecorderConfig
 from .db import Database
@@ -130,7 +131,7 @@ async def start_recorder(hub: Hub, config: RecorderConfig | None = None) -> Reco
     recorder = Recorder(hub, config, db, await hub.run_blocking(make_writer_blocking, db))
     hub.incidents.store = recorder.store
     recorder.start()
-    hub.components["recorder"] = recorder
+    hub.components[RECORDER] = recorder
     hub.on_stop(recorder.stop)
     hub.services.register(
         "recorder",

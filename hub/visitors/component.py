@@ -15,6 +15,7 @@ from ..camera import Camera
 from ..exceptions import ServiceValidationError
 from ..http.routing import Route, principal, query, register_routes
 from ..http.schemas import PageQuery, page, page_offset
+from ..hubkey import VISITORS
 from ..privacy import mask_personal
 from ..services import ServiceCall
 from .config import VisitorsConfig
@@ -82,7 +83,7 @@ async def start_visitor_log(hub: Hub, config: VisitorsConfig, db_url: str | None
     """Open the visitor log and register its services and routes."""
     db = await component_database(hub, db_url)
     log = VisitorLog(hub, db, config)
-    hub.components["visitors"] = log
+    hub.components[VISITORS] = log
 
     async def check_in(call: ServiceCall) -> dict[str, Any]:
         return await log.check_in(call.data, call.context)
