@@ -91,3 +91,28 @@ async def test_disposition_cancelled_and_bad_photo_refused(hub_factory, models_d
     assert service.access.people("watch")[0]["group"] == "at_risk"
     status, _ = await platform.push(url, "/VIID/Dispositions?IDList=D2", {}, method="DELETE")
     assert status == 200 and service.access.people("watch") == []
+
+
+async def test_real_face_goes_from_the_camera_frame_to_the_views_library(
+        hub_factory, models_dir, faces, platform):
+    """Recognition -> face_captured -> outbox -> Face object: an unknown face goes up with
+    its crop and scene, an enrolled student's does not (default upload policy)."""
+    harness = await hub_factory(YAML.format(url=platform.url, hub_id=HUB_ID, ape_id=APE_ID,
+                                            password="s3cret", keepalive=30) + FACES)
+    service = harness.hub.components["recognition"]
+    uplink = harness.hub.components["uplinks"].get("views_library")
+    await wait_for(lambda: uplink.registered.is_set())
+    student = await service.gallery.create_person("Dick Cheney", "allow", "student")
+    for path in person_photos(faces, "Dick_Cheney")[:2]:
+        await service.gallery.enroll(student.id, await asyncio.to_thread(path.read_bytes))
+    known = await asyncio.to_thread(person_photos(faces, "Dick_Cheney")[3].read_bytes)
+    unknown = await asyncio.to_thread(person_photos(faces, "Norah_Jones")[0].read_bytes)
+    await service.process(known, "camera.gate")
+    await service.process(unknown, "camera.gate")
+    await wait_for(lambda: platform.faces, timeout=10)
+    await asyncio.sleep(0.5)
+    [face] = platform.faces                            # the student's face stayed home
+    images = {i["Type"]: i for i in face.body["SubImageList"]["SubImageInfoObject"]}
+    scene_w = images["14"]["Width"]
+    assert 0 < face.body["LeftTopX"] < face.body["RightBtmX"] <= scene_w
+    assert images["11"]["Width"] < scene_w            # the crop is a part of the scene
