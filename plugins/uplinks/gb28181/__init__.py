@@ -1,5 +1,15 @@
-"""GB/T 28181: the hub as a lower-level platform in the police video network.
+"""GB/T 28181: the hub as a lower-level platform in the police video network."""
 
-Protocol parts (SIP registration and keepalive, MANSCDP, PTZCmd, PS over RTP); the uplink
-that joins them to the hub is built on the uplink contract (hub/uplinks).
-"""
+from __future__ import annotations
+
+from hub import Uplink, hookimpl
+
+from .uplink import Gb28181Uplink
+
+__all__ = ["Gb28181Uplink", "register_uplinks"]
+
+
+@hookimpl
+def register_uplinks() -> list[type[Uplink]]:
+    """The `gb28181` uplink type."""
+    return [Gb28181Uplink]

@@ -26,6 +26,7 @@ _LOGGER = logging.getLogger(__name__)
 __all__ = ["RegisterFailed", "Registrar", "RegistrationSettings"]
 
 REFRESH_FRACTION = 0.8
+UNREGISTER_TIMEOUT = 2.0  # the hub is stopping: do not hold it up
 
 
 class RegisterFailed(Exception):
@@ -168,7 +169,10 @@ class Registrar:
         if self.status.state != "registered":
             return
         try:
-            await self.register(0)
+            async with asyncio.timeout(UNREGISTER_TIMEOUT):
+                await self.register(0)
+        except TimeoutError:
+            _LOGGER.info("GB28181 %s: no answer to the unregister", self.settings.device_id)
         except (RegisterFailed, SipTimeout, OSError) as err:
             _LOGGER.info("GB28181 %s: unregister failed: %s", self.settings.device_id, err)
         self._set_state("unregistered")
