@@ -20,7 +20,7 @@ from .db import Database
 from .migrate import alembic_config, upgrade_heads_blocking
 from .models import AuditRow, EventRow, IncidentRow, OutboxRow, StateRow
 from .purge import purge_history
-from .sqlwriter import SqlWriter, make_writer_blocking
+from .write_scheduler import SqlWriter, make_writer_blocking
 
 __all__ = ["database_url", "register"]
 

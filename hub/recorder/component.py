@@ -19,13 +19,13 @@ from ..hubkey import RECORDER
 from ..services import ServiceCall
 from .config import RecorderConfig
 from .db import Database
+from .history_writer import HistoryWriter
 from .migrate import known_heads_blocking, upgrade_heads_blocking
 from .outbox import Outbox
 from .purge import purge_history
 from .queries import Queries
-from .sqlwriter import SqlWriter, make_writer_blocking
 from .store import DatabaseIncidentStore
-from .writer import HistoryWriter
+from .write_scheduler import SqlWriter, make_writer_blocking
 
 if TYPE_CHECKING:
     from ..hub import Hub

@@ -21,7 +21,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.engine import Connection
 
 from .models import EventRow, OutboxRow, OutboxStatus, StateRow
-from .sqlwriter import SqlWriter
+from .write_scheduler import SqlWriter
 
 _LOGGER = logging.getLogger(__name__)
 

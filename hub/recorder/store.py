@@ -23,7 +23,7 @@ from ..jsonutil import dumps
 from .db import Database
 from .models import IncidentRow, OutboxStatus
 from .rowsql import SaveJob
-from .sqlwriter import AsyncSqlWriter, SqlWriter
+from .write_scheduler import AsyncSqlWriter, SqlWriter
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -18,8 +18,8 @@ import pytest
 
 from hub.recorder.db import Database
 from hub.recorder.migrate import upgrade_heads_blocking
-from hub.recorder.sqlwriter import make_writer_blocking
 from hub.recorder.store import DatabaseIncidentStore
+from hub.recorder.write_scheduler import make_writer_blocking
 from tests.prerequisites import missing
 
 PG_BIN = Path(os.environ.get("CAMPUS_HUB_PG_BIN", "/usr/lib/postgresql/15/bin"))

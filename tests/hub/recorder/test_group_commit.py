@@ -14,8 +14,8 @@ from sqlalchemy.exc import IntegrityError
 from hub.incidents import Incident, OutboxItem, Priority, TimelineStep, new_id
 from hub.recorder.db import Database
 from hub.recorder.models import IncidentRow, IncidentStepRow, OutboxRow
-from hub.recorder.sqlwriter import AsyncSqlWriter, ThreadSqlWriter
 from hub.recorder.store import DatabaseIncidentStore
+from hub.recorder.write_scheduler import AsyncSqlWriter, ThreadSqlWriter
 
 SAVES = 200
 

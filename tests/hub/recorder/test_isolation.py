@@ -38,7 +38,7 @@ async def test_bad_rows_cost_only_themselves(
             hub.audit("bad" + BAD, target="x", context=anna)
         if index == 1900:
             hub.states.set("sensor.bad", "on" + BAD)
-    with caplog.at_level(logging.ERROR, logger="hub.recorder.writer"):
+    with caplog.at_level(logging.ERROR, logger="hub.recorder.history_writer"):
         await recorder.flush()
     after = {table: await recorder.queries.count(table) - before[table]
              for table in ("events", "states", "audit_log")}

@@ -140,7 +140,7 @@ async def test_incident_list_filters_and_pages(db: Database, store: DatabaseInci
 async def test_postgres_save_survives_a_dropped_connection(postgres_url: str) -> None:
     """When PostgreSQL drops the connection, the next save reconnects and commits."""
     from hub.recorder.migrate import upgrade_heads_blocking
-    from hub.recorder.sqlwriter import AsyncSqlWriter
+    from hub.recorder.write_scheduler import AsyncSqlWriter
 
     await asyncio.to_thread(upgrade_heads_blocking, postgres_url)
     db = await asyncio.to_thread(Database, postgres_url)

@@ -13,7 +13,7 @@ from sqlalchemy.exc import OperationalError
 
 from hub.recorder.component import Recorder
 from hub.recorder.db import Database
-from hub.recorder.sqlwriter import ThreadSqlWriter
+from hub.recorder.write_scheduler import ThreadSqlWriter
 from hub.testing import wait_for
 
 
@@ -47,7 +47,7 @@ async def test_full_queue_drops_oldest_history_and_says_so(
     h = await hub_factory("recorder:\n  commit_interval: 60\n  max_queue: 1000\n")
     recorder: Recorder = h.hub.components["recorder"]
     before = recorder.writer.queued  # hub_started and friends
-    with caplog.at_level(logging.ERROR, logger="hub.recorder.writer"):
+    with caplog.at_level(logging.ERROR, logger="hub.recorder.history_writer"):
         for index in range(1500):
             h.hub.bus.fire("flood", {"n": index})
     assert recorder.writer.queued == 1000

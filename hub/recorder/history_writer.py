@@ -34,7 +34,7 @@ from .db import Database
 from .entity_keys import EntityKeys
 from .pgcopy import copy_rows
 from .rowsql import param_marks
-from .sqlwriter import SqlWriter
+from .write_scheduler import SqlWriter
 
 _LOGGER = logging.getLogger(__name__)
 
