@@ -95,7 +95,7 @@ async def test_keepalive_interval(sipp: Start, registrars: Start) -> None:
     assert "<CmdType>Keepalive</CmdType>" in messages[0][1]
     assert f"<DeviceID>{HUB_ID}</DeviceID>" in messages[0][1]
     gaps = [b[0] - a[0] for a, b in itertools.pairwise(messages)]
-    assert all(0.4 < gap < 0.8 for gap in gaps), gaps
+    assert all(0.4 < gap < 0.9 for gap in gaps), gaps  # 0.5 s, with slack for a loaded CI
 
 
 async def test_platform_restart_reregisters_within_one_keepalive(sipp: Start,
