@@ -2,8 +2,8 @@
 
 The hub's own kinds are listed here; a plugin adds one with the `register_kinds` hook and no
 edit of hub/: its entities then take the kind's services (`locker.unlock` calls `unlock()` on
-each targeted entity), its panel card (if any) is shown on the Devices page, and
-`campus-hub plugins` lists it.
+each targeted entity), the Devices page lists its entities with their state and
+availability like any other, and `campus-hub plugins` lists the kind.
 """
 
 from __future__ import annotations
@@ -31,9 +31,9 @@ _DOMAIN = re.compile(r"^[a-z][a-z0-9_]*$")
 class DeviceKind:
     """A device kind: entities of `base` live in `domain` and answer its `services`.
 
-    `card` is an optional JavaScript module (an ES module defining the custom element
-    `kind-<domain>`, given the entity's state as its `state` property) that the panel's
-    Devices page shows for each entity of the kind.
+    `card` names a JavaScript module (an ES module defining the custom element
+    `kind-<domain>`) for a kind-specific panel card. Reserved: it is checked, but the panel
+    does not load kind cards yet (issue 11 follow-up); entities show in the Devices table.
     """
 
     domain: str
