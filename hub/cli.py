@@ -69,7 +69,20 @@ def _parser() -> argparse.ArgumentParser:
             importlib.import_module(module).register(sub)
         except ImportError as exc:  # a broken component must not take the CLI down
             print(f"warning: commands of {module} unavailable: {exc}", file=sys.stderr)
+    _entry_point_commands(sub)
     return parser
+
+
+def _entry_point_commands(sub: Any) -> None:
+    """Add commands of installed packages (entry points `campus_hub.commands`: a module with
+    `register(subparsers)`), e.g. `campus-hub platform` from the city platform."""
+    from importlib.metadata import entry_points
+
+    for entry in entry_points(group="campus_hub.commands"):
+        try:
+            entry.load().register(sub)
+        except Exception as exc:  # a broken package must not take the CLI down
+            print(f"warning: commands of {entry.name} unavailable: {exc}", file=sys.stderr)
 
 
 def _load_plugins() -> PluginRegistry:

@@ -1,0 +1,244 @@
+"""A local RabbitMQ cluster on 127.0.0.1 (N nodes, own ports and node names) for tests and demos.
+
+This only starts Debian's rabbitmq-server N times with classic peer discovery; clustering,
+quorum queues and the MQTT plugin are RabbitMQ's own. A city runs its broker cluster as its
+operators do (docs/city.md); nothing in the platform depends on this module.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import json
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+__all__ = ["BrokerNode", "RabbitCluster", "rabbitmq_available"]
+
+RABBIT_BIN = Path(os.environ.get("CAMPUS_HUB_RABBIT_BIN", "/usr/lib/rabbitmq/bin"))
+PLUGINS = "rabbitmq_mqtt,rabbitmq_management"
+
+
+def rabbitmq_available() -> bool:
+    """Return whether Debian's rabbitmq-server is installed."""
+    return (RABBIT_BIN / "rabbitmq-server").exists()
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class BrokerNode:
+    """One node: its Erlang name and its ports on 127.0.0.1."""
+
+    name: str
+    amqp_port: int
+    mqtt_port: int
+    http_port: int
+    dist_port: int
+    base: Path
+    process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
+
+    @property
+    def running(self) -> bool:
+        """Return whether the node's process is alive."""
+        return self.process is not None and self.process.poll() is None
+
+
+class RabbitCluster:
+    """N RabbitMQ nodes on 127.0.0.1 forming one cluster (blocking API, for fixtures)."""
+
+    def __init__(self, size: int = 3, root: Path | None = None,
+                 admin_user: str = "city-admin") -> None:
+        self.root = root or Path(tempfile.mkdtemp(prefix="campus-city-rabbit-"))
+        self.admin_user = admin_user
+        self.admin_password = secrets.token_urlsafe(16)
+        self.cookie = secrets.token_hex(16).upper()
+        tag = secrets.token_hex(3)
+        self.nodes = [
+            BrokerNode(f"city{tag}{i}@localhost", _free_port(), _free_port(), _free_port(),
+                       _free_port(), self.root / f"node{i}")
+            for i in range(size)
+        ]
+
+    # -- lifecycle ---------------------------------------------------------------------
+    def start(self, timeout: float = 120.0) -> None:
+        """Start every node and wait until all of them have joined the cluster."""
+        for node in self.nodes:
+            self._write_files(node)
+        for node in self.nodes:
+            self.start_node(node, wait=False)
+        self.wait_cluster(timeout)
+
+    def start_node(self, node: BrokerNode, wait: bool = True, timeout: float = 90.0) -> None:
+        """Start (or restart) one node."""
+        log = open(node.base / "stdout.log", "ab")  # noqa: SIM115 - handed to the child
+        node.process = subprocess.Popen(
+            [str(RABBIT_BIN / "rabbitmq-server")], env=self._env(node), stdout=log,
+            stderr=subprocess.STDOUT, start_new_session=True)
+        log.close()
+        if wait:
+            self.wait_node(node, timeout)
+
+    def kill_node(self, node: BrokerNode) -> None:
+        """Kill a node at once (SIGKILL to its whole process group), as a crash would."""
+        if node.process is None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(node.process.pid, signal.SIGKILL)
+        node.process.wait(timeout=30)
+        node.process = None
+
+    def stop(self, remove: bool = True) -> None:
+        """Kill every node and remove the cluster's folder."""
+        for node in self.nodes:
+            self.kill_node(node)
+        if remove:
+            shutil.rmtree(self.root, ignore_errors=True)
+
+    def restart(self, timeout: float = 180.0) -> None:
+        """Kill every node, then start them all again (the cluster keeps its data)."""
+        for node in self.nodes:
+            self.kill_node(node)
+        for node in self.nodes:
+            self.start_node(node, wait=False)
+        self.wait_cluster(timeout)
+
+    # -- waiting -----------------------------------------------------------------------
+    def wait_cluster(self, timeout: float) -> None:
+        """Wait until every node runs and sees all the others."""
+        deadline = time.monotonic() + timeout
+        want = {n.name for n in self.nodes}
+        while True:
+            try:
+                nodes = self.api(self.nodes[0], "GET", "/api/nodes")
+                running = {n["name"] for n in nodes if n.get("running")} if isinstance(
+                    nodes, list) else set()
+                if want <= running and all(self._mqtt_ready(n) for n in self.nodes):
+                    return
+            except (OSError, urllib.error.URLError, ValueError):
+                pass
+            self._check_alive()
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"RabbitMQ cluster not ready after {timeout:.0f} s "
+                                   f"(logs in {self.root})")
+            time.sleep(0.5)
+
+    def wait_node(self, node: BrokerNode, timeout: float) -> None:
+        """Wait until one node answers HTTP and MQTT."""
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                self.api(node, "GET", "/api/overview")
+                if self._mqtt_ready(node):
+                    return
+            except (OSError, urllib.error.URLError, ValueError):
+                pass
+            self._check_alive()
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"RabbitMQ node {node.name} not ready after {timeout:.0f} s")
+            time.sleep(0.3)
+
+    def _check_alive(self) -> None:
+        for node in self.nodes:
+            if node.process is not None and node.process.poll() is not None:
+                tail = (node.base / "stdout.log").read_text(errors="replace")[-2000:]
+                raise RuntimeError(f"RabbitMQ node {node.name} exited: {tail}")
+
+    @staticmethod
+    def _mqtt_ready(node: BrokerNode) -> bool:
+        try:
+            with socket.create_connection(("127.0.0.1", node.mqtt_port), timeout=1):
+                return True
+        except OSError:
+            return False
+
+    # -- the management API ------------------------------------------------------------
+    def api(self, node: BrokerNode | None, method: str, path: str,
+            body: object | None = None, timeout: float = 30.0) -> object:
+        """Call the management HTTP API of a running node as the admin user."""
+        node = node or next(n for n in self.nodes if n.running)
+        data = json.dumps(body).encode() if body is not None else None
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{node.http_port}{path}", data=data, method=method,
+            headers={"content-type": "application/json",
+                     "authorization": "Basic " + base64.b64encode(
+                         f"{self.admin_user}:{self.admin_password}".encode()).decode()})
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            raw = response.read()
+        return json.loads(raw) if raw else None
+
+    def amqp_url(self, node: BrokerNode | None = None) -> str:
+        """Return the AMQP URL of a node for the admin user."""
+        node = node or self.nodes[0]
+        return (f"amqp://{self.admin_user}:{self.admin_password}@127.0.0.1:"
+                f"{node.amqp_port}/")
+
+    def amqp_urls(self) -> list[str]:
+        """Return the AMQP URL of every node."""
+        return [self.amqp_url(n) for n in self.nodes]
+
+    def mqtt_servers(self) -> list[str]:
+        """Return `host:port` of every node's MQTT listener."""
+        return [f"127.0.0.1:{n.mqtt_port}" for n in self.nodes]
+
+    # -- files -------------------------------------------------------------------------
+    def _write_files(self, node: BrokerNode) -> None:
+        (node.base / "home").mkdir(parents=True, exist_ok=True)
+        cookie = node.base / "home" / ".erlang.cookie"
+        cookie.write_text(self.cookie)
+        cookie.chmod(0o400)
+        peers = "\n".join(f"cluster_formation.classic_config.nodes.{i + 1} = {n.name}"
+                          for i, n in enumerate(self.nodes))
+        (node.base / "rabbitmq.conf").write_text(f"""\
+listeners.tcp.default = 127.0.0.1:{node.amqp_port}
+mqtt.listeners.tcp.default = 127.0.0.1:{node.mqtt_port}
+management.tcp.ip = 127.0.0.1
+management.tcp.port = {node.http_port}
+mqtt.allow_anonymous = false
+mqtt.vhost = /
+mqtt.exchange = amq.topic
+mqtt.durable_queue_type = quorum
+default_user = {self.admin_user}
+default_pass = {self.admin_password}
+default_user_tags.administrator = true
+loopback_users = none
+cluster_formation.peer_discovery_backend = classic_config
+{peers}
+cluster_partition_handling = pause_minority
+log.console = true
+log.console.level = warning
+log.file = false
+""")
+
+    def _env(self, node: BrokerNode) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("RABBITMQ_")}
+        env.update({
+            "HOME": str(node.base / "home"),
+            "RABBITMQ_NODENAME": node.name,
+            "RABBITMQ_NODE_IP_ADDRESS": "127.0.0.1",
+            "RABBITMQ_NODE_PORT": str(node.amqp_port),
+            "RABBITMQ_DIST_PORT": str(node.dist_port),
+            "RABBITMQ_CONFIG_FILE": str(node.base / "rabbitmq.conf"),
+            "RABBITMQ_MNESIA_BASE": str(node.base / "mnesia"),
+            "RABBITMQ_LOG_BASE": str(node.base / "log"),
+            "RABBITMQ_PID_FILE": str(node.base / "pid"),
+            "RABBITMQ_ENABLED_PLUGINS_FILE": str(node.base / "enabled_plugins"),
+            "RABBITMQ_ENABLED_PLUGINS": PLUGINS,
+            "RABBITMQ_ADVANCED_CONFIG_FILE": str(node.base / "advanced.config"),
+            "ERL_EPMD_ADDRESS": "127.0.0.1",
+        })
+        return env
