@@ -21,7 +21,7 @@ from typing import Any
 
 import aiomqtt
 
-from hub.forward.message import SCHEMA_ID, iso
+from hub.uplinks.message import SCHEMA_ID, iso
 
 _LOGGER = logging.getLogger(__name__)
 
