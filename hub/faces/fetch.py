@@ -37,6 +37,10 @@ LICENSE_NAME: Final = "LICENSE"
 _NPM_TIMEOUT_S: Final = 300.0
 
 
+# Resolved once at import: resolving touches the file system, which must not happen on the loop.
+_PROJECT_ROOT: Final = Path(__file__).resolve().parents[2]
+
+
 class ModelFetchError(RuntimeError):
     """The model files could not be obtained or did not match their pins."""
 
@@ -46,7 +50,7 @@ def default_models_dir() -> Path:
     env = os.environ.get("CAMPUS_HUB_MODELS")
     if env:
         return Path(env)
-    return Path(__file__).resolve().parents[2] / "models"
+    return _PROJECT_ROOT / "models"
 
 
 def sha256_file_blocking(path: Path) -> str:
