@@ -14,8 +14,11 @@ __all__ = ["manager_of", "setup"]
 
 
 async def setup(hub: Hub, config: list[UplinkConfig] | None) -> None:
-    """Start every configured uplink; `hub.components["uplinks"]` holds the manager."""
-    from .http import register_http
+    """Start every configured uplink; `hub.components["uplinks"]` holds the manager.
+
+    The manager is set up on every hub (cheap: its modules are the uplink contract's); its
+    routes load aiohttp's server, so they are imported only when the panel (`http:`) runs.
+    """
     from .services import register_services
 
     manager = UplinkManager(hub, config or [], hub.plugins.uplinks)
@@ -23,7 +26,10 @@ async def setup(hub: Hub, config: list[UplinkConfig] | None) -> None:
     hub.on_stop(manager.stop)
     await manager.start()
     register_services(manager)
-    register_http(manager)
+    if "http" in hub.config.sections:
+        from .http import register_http
+
+        register_http(manager)
 
 
 def manager_of(hub: Hub) -> UplinkManager:

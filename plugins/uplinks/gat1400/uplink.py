@@ -24,12 +24,13 @@ from .builder import CaptureImages, FaceBuilder, FaceIds
 from .config import Gat1400Config
 from .const import AUDIT_UPLOAD_ENROLLED, DOMAIN
 from .ids import IdFactory
-from .inbound import Inbound
 from .objects import Dialect, ape_object, subscribe_object
 from .times import zone_of
 
 if TYPE_CHECKING:
     from hub import Hub
+
+    from .inbound import Inbound
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -73,6 +74,8 @@ class Gat1400Uplink(Uplink):
 
     async def start(self) -> None:
         """Start the session task and the routes the views library calls."""
+        from .inbound import Inbound  # the panel's routing: loaded only when configured
+
         self.client = Client(self.hub.client_session, self.cfg.url, self.cfg.device_id,
                              self.cfg.user, self.cfg.password.get_secret_value(),
                              self.dialect, self.cfg.timeout)
