@@ -47,6 +47,10 @@ class Speaker(Entity):
         """Send the sound to the device."""
         raise ServiceValidationError(f"{self.entity_id} cannot play")
 
+    async def play_audio(self, wav: bytes, *, label: str, volume: int = 80) -> None:
+        """Play a WAV the hub made (a piece of a live broadcast); the caller audits it."""
+        raise ServiceValidationError(f"{self.entity_id} cannot play live audio")
+
     @property
     def extra_attributes(self) -> dict[str, Any]:
         """Return the speaker's attributes."""

@@ -14,12 +14,16 @@ Bearer <token>`):
 
 from __future__ import annotations
 
+import array
 import asyncio
 import base64
 import hmac
 import io
+import itertools
 import json
 import logging
+import math
+import sys
 import time
 import wave
 from dataclasses import asdict, dataclass
@@ -51,6 +55,22 @@ class Played:
     sample_rate: int | None = None
     channels: int | None = None
     user: str | None = None
+    #: 16-bit PCM only: loudness (RMS, 1.0 = full scale) and the zero-crossing pitch (Hz)
+    rms: float | None = None
+    frequency: float | None = None
+
+
+def _measure(frames: bytes, width: int, channels: int, rate: int) -> tuple[float, float] | None:
+    """RMS (full scale 1.0) and zero-crossing frequency of 16-bit PCM; None for other sizes."""
+    if width != 2 or not frames or not rate:
+        return None
+    samples = array.array("h", frames[: len(frames) - len(frames) % 2])
+    if sys.byteorder == "big":
+        samples.byteswap()
+    mono = samples[::channels]
+    rms = math.sqrt(sum(x * x for x in mono) / len(mono)) / 32768
+    crossings = sum(1 for a, b in itertools.pairwise(mono) if (a < 0) != (b < 0))
+    return round(rms, 4), round(crossings * rate / (2 * len(mono)), 1)
 
 
 class SpeakerSimulator:
@@ -195,6 +215,7 @@ class SpeakerSimulator:
         try:
             with wave.open(io.BytesIO(body), "rb") as wav:
                 frames, rate, channels = wav.getnframes(), wav.getframerate(), wav.getnchannels()
+                measured = _measure(wav.readframes(frames), wav.getsampwidth(), channels, rate)
         except (wave.Error, EOFError) as err:
             raise _bad_request(f"not a WAV file: {err}") from err
         return Played(
@@ -209,6 +230,8 @@ class SpeakerSimulator:
             sample_rate=rate,
             channels=channels,
             user=user,
+            rms=measured[0] if measured else None,
+            frequency=measured[1] if measured else None,
         )
 
     def _text_item(self, data: dict[str, Any], user: str) -> Played:

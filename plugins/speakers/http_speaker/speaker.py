@@ -133,3 +133,17 @@ class HttpSpeaker(Speaker):
             "device_id": result.id,
         }
         self.write_state()
+
+    async def play_audio(self, wav: bytes, *, label: str, volume: int = 80) -> None:
+        """Send a WAV made in the hub (a live broadcast's audio) at high priority."""
+        if self._client is None or not self.available:
+            raise DeviceUnavailable(f"{self.entity_id} is unavailable: {self.unavailable_reason}")
+        try:
+            result = await self._client.play_wav(wav, volume=volume, label=label,
+                                                 priority="high")
+        except SpeakerError as err:
+            raise DeviceError(f"{self.entity_id}: live audio failed: {err}") from err
+        self.broadcasts += 1
+        self.last_broadcast = {"kind": "live", "media": label, "duration": result.duration,
+                               "device_id": result.id}
+        self.write_state()

@@ -14,6 +14,7 @@ from typing import Any, Protocol
 from aiosipua import SipRequest, SipResponse, generate_tag
 
 from . import manscdp
+from .broadcast import Broadcasts, BroadcastSettings
 from .media import MediaSession
 from .ptz import PtzCommand, PtzCommandError, decode_ptz
 from .register import Registrar
@@ -60,6 +61,12 @@ class HubActions(Protocol):
     async def reset_alarm(self, channel: Channel | None) -> None:
         """Reset an alarm input (or every one when None)."""
 
+    async def speaker_audio(self, channel: Channel, wav: bytes) -> None:
+        """Play a piece of a broadcast's audio on a speaker."""
+
+    def audit(self, action: str, channel: Channel | None, details: dict[str, Any]) -> None:
+        """Record a platform action (broadcast steps) on the audit log."""
+
 
 class Gb28181Device:
     """Handlers for one platform, on one SIP endpoint."""
@@ -67,7 +74,8 @@ class Gb28181Device:
     def __init__(self, endpoint: SipEndpoint, registrar: Registrar, *, civil_code: str,
                  name: str, channels: Callable[[], Sequence[Channel]], actions: HubActions,
                  manufacturer: str = "Campus Hub", model: str = "campus-hub",
-                 firmware: str = "0.1") -> None:
+                 firmware: str = "0.1",
+                 broadcast: BroadcastSettings | None = None) -> None:
         self.endpoint, self.registrar = endpoint, registrar
         self.device_id = registrar.settings.device_id
         self.civil_code, self.name = civil_code, name
@@ -78,12 +86,17 @@ class Gb28181Device:
         self.alarm_subscription: manscdp.ManscdpMessage | None = None
         self.alarmed: set[str] = set()
         self._tasks: set[asyncio.Task[None]] = set()
+        self.broadcasts = Broadcasts(
+            endpoint, registrar, actions, self._channel,
+            lambda: [c for c in self.channels() if c.kind == "speaker"],
+            broadcast or BroadcastSettings())  # fmt: skip
         endpoint.handlers.update({"MESSAGE": self._on_message, "INVITE": self._on_invite,
                                   "ACK": self._on_ack, "BYE": self._on_bye,
                                   "SUBSCRIBE": self._on_subscribe})
 
     async def close(self) -> None:
-        """End every live view and pull."""
+        """End every live view, broadcast and pull."""
+        await self.broadcasts.close()
         for session in list(self.sessions.values()):
             await session.stop()
         self.sessions.clear()
@@ -137,6 +150,9 @@ class Gb28181Device:
                 ("RecordList", manscdp.element("RecordList", attrs={"Num": "0"}))])]
         if kind == ("Control", "DeviceControl"):
             return await self._control(msg)
+        if kind == ("Notify", "Broadcast"):
+            self._spawn(self.broadcasts.on_notify(msg))  # answers, then maybe INVITEs
+            return []
         if msg.root == "Response":
             return []
         _LOGGER.info("GB28181: unsupported %s %s", msg.root, msg.cmd_type)
@@ -248,14 +264,16 @@ class Gb28181Device:
 
     async def _on_invite(self, req: SipRequest, addr: Addr) -> SipResponse:
         channel_id = req.uri.split(":", 1)[-1].split("@", 1)[0]
-        channel = self._channel(channel_id)
-        if channel is None or channel.kind != "camera" or not channel.stream_url:
-            return make_response(req, 404, "Not Found")
         try:
             offer = parse_offer(req.body.decode(errors="replace"))
         except SdpError as err:
             _LOGGER.info("GB28181: INVITE for %s: %s", channel_id, err)
             return make_response(req, 488, "Not Acceptable Here")
+        if offer.media == "audio":
+            return await self.broadcasts.on_invite(req, offer, channel_id)
+        channel = self._channel(channel_id)
+        if channel is None or channel.kind != "camera" or not channel.stream_url:
+            return make_response(req, 404, "Not Found")
         if offer.session not in ("Play", "play"):
             return make_response(req, 488, "Not Acceptable Here")  # no recordings to replay
         session = MediaSession(offer, self.pool, channel.stream_url, self.endpoint.local[0])
@@ -285,6 +303,9 @@ class Gb28181Device:
             session.start()
 
     async def _on_bye(self, req: SipRequest, addr: Addr) -> SipResponse:
+        answered = self.broadcasts.on_bye(req)
+        if answered is not None:
+            return answered
         session = self.sessions.pop(req.call_id or "", None)
         if session is None:
             return make_response(req, 481, "Call/Transaction Does Not Exist")

@@ -27,11 +27,22 @@ class MediaOffer:
     payload_type: int
     ssrc: str
     media: str  # "video" or "audio"
+    formats: tuple[int, ...] = ()  # every payload type of the m= line, in order
+    rtpmap: tuple[tuple[int, str], ...] = ()  # (payload type, "PCMA/8000") of a=rtpmap lines
+
+    def encoding(self, payload_type: int) -> str:
+        """The encoding name of a payload type: rtpmap first, else the static RFC 3551 one."""
+        for pt, name in self.rtpmap:
+            if pt == payload_type:
+                return name.split("/", 1)[0].upper()
+        return {0: "PCMU", 8: "PCMA"}.get(payload_type, "PS" if payload_type >= 96 else "")
 
 
 def parse_offer(text: str) -> MediaOffer:
     """Read an INVITE's SDP offer."""
     session, host, port, proto, media, setup, ssrc, pt = "Play", "", 0, "", "", "", "", 96
+    formats: tuple[int, ...] = ()
+    rtpmap: list[tuple[int, str]] = []
     for raw in text.splitlines():
         line = raw.strip()
         key, _, value = line.partition("=")
@@ -44,7 +55,12 @@ def parse_offer(text: str) -> MediaOffer:
             if len(parts) < 4 or not parts[1].isdigit():
                 raise SdpError(f"m= line {line!r}: expected 'video PORT RTP/AVP 96'")
             media, port, proto = parts[0], int(parts[1]), parts[2].upper()
-            pt = int(parts[3]) if parts[3].isdigit() else 96
+            formats = tuple(int(p) for p in parts[3:] if p.isdigit())
+            pt = formats[0] if formats else 96
+        elif key == "a" and value.startswith("rtpmap:"):
+            number, _, name = value[7:].partition(" ")
+            if number.strip().isdigit():
+                rtpmap.append((int(number), name.strip()))
         elif key == "a" and value.startswith("setup:"):
             setup = value[6:].strip().lower()
         elif key == "y":
@@ -60,7 +76,8 @@ def parse_offer(text: str) -> MediaOffer:
         raise SdpError(f"m= transport {proto!r}: expected RTP/AVP or TCP/RTP/AVP")
     if ssrc and not (ssrc.isdigit() and len(ssrc) == 10):
         raise SdpError(f"y={ssrc}: expected a 10-digit SSRC")
-    return MediaOffer(session, host, port, transport, pt, ssrc or "0000000000", media)
+    return MediaOffer(session, host, port, transport, pt, ssrc or "0000000000", media, formats,
+                      tuple(rtpmap))
 
 
 def answer_sdp(offer: MediaOffer, device_id: str, host: str, port: int, *, codec: str = "h264",

@@ -9,9 +9,10 @@ import logging
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from hub import Uplink, UplinkConfig, UplinkItem, UplinkRejected, UplinkRetry
+from hub import Speaker, Uplink, UplinkConfig, UplinkItem, UplinkRejected, UplinkRetry
 from hub.bus import Context
 
+from .broadcast import BroadcastSettings
 from .config import Gb28181Config
 from .device import Alarm, Channel, Gb28181Device
 from .ptz import PtzCommand
@@ -31,8 +32,8 @@ PTZ_SECONDS = 0.5
 class _Actions:
     """Platform commands as hub service calls with the platform as the actor."""
 
-    def __init__(self, hub: Hub, name: str) -> None:
-        self.hub = hub
+    def __init__(self, hub: Hub, name: str, volume: int = 90) -> None:
+        self.hub, self.volume = hub, volume
         self.context = Context(user_id=f"gb28181:{name}", origin="remote")
 
     async def ptz(self, channel: Channel, command: PtzCommand) -> None:
@@ -57,6 +58,17 @@ class _Actions:
                                          self.context)
         self.hub.audit("gb28181.alarm_reset", target=channel.entity_id if channel else None,
                        context=self.context)
+
+    async def speaker_audio(self, channel: Channel, wav: bytes) -> None:
+        entity = self.hub.entities.get(channel.entity_id)
+        if not isinstance(entity, Speaker):
+            raise ValueError(f"{channel.entity_id} is not a speaker")
+        await entity.play_audio(wav, label=self.context.user_id or "gb28181",
+                                volume=self.volume)
+
+    def audit(self, action: str, channel: Channel | None, details: dict[str, Any]) -> None:
+        self.hub.audit(action, target=channel.entity_id if channel else None,
+                       details=details, context=self.context)
 
 
 class Gb28181Uplink(Uplink):
@@ -89,7 +101,8 @@ class Gb28181Uplink(Uplink):
             retry_max=c.retry_max))  # fmt: skip
         self.device = Gb28181Device(
             self.endpoint, self.registrar, civil_code=c.civil_code, name=c.device_name,
-            channels=self.channels, actions=_Actions(self.hub, self.name))  # fmt: skip
+            channels=self.channels, actions=_Actions(self.hub, self.name, c.broadcast_volume),
+            broadcast=BroadcastSettings(c.broadcast_invite, c.broadcast_idle_timeout))  # fmt: skip
         self._task = self.hub.create_task(self.registrar.run(), name=f"gb28181 {self.name}")
 
     async def stop(self) -> None:
@@ -170,5 +183,7 @@ class Gb28181Uplink(Uplink):
                    transport=self._config.transport)
         if self.device is not None:
             own.update(live_views=len(self.device.sessions),
-                       camera_pulls=len(self.device.pool._sources))
+                       camera_pulls=len(self.device.pool._sources),
+                       broadcasts=[b.as_dict() for b in self.device.broadcasts.sessions.values()],
+                       broadcasts_started=self.device.broadcasts.started)
         return own

@@ -37,6 +37,12 @@ class NoActions:
     async def reset_alarm(self, channel: Channel | None) -> None:
         raise AssertionError("unexpected reset")
 
+    async def speaker_audio(self, channel: Channel, wav: bytes) -> None:
+        raise AssertionError("unexpected audio")
+
+    def audit(self, action: str, channel: Channel | None, details: dict[str, Any]) -> None:
+        pass
+
 
 @pytest.fixture
 async def camera() -> AsyncIterator[str]:

@@ -8,19 +8,18 @@ MESSAGEs with 200 OK and collects their bodies.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from aiosipua import SipMessage, SipRequest, SipResponse
 
-from plugins.uplinks.gb28181 import manscdp
 from plugins.uplinks.gb28181.device import Channel, Gb28181Device
 from plugins.uplinks.gb28181.ptz import PtzCommand, encode_ptz
 from plugins.uplinks.gb28181.register import Registrar, RegistrationSettings
-from plugins.uplinks.gb28181.sip import SipEndpoint, make_response
+from plugins.uplinks.gb28181.sip import SipEndpoint
 
 from .conftest import DOMAIN, HUB_ID, PLATFORM_ID
+from .double import PlatformDouble
 
 CAMERAS = [Channel(f"3402000000132000000{n}", f"摄像机{n}", "camera", f"camera.c{n}",
                    online=n != 3, ptz=n == 1) for n in range(1, 7)]
@@ -40,58 +39,11 @@ class Recorded:
     async def reset_alarm(self, channel: Channel | None) -> None:
         self.resets.append(channel.entity_id if channel else None)
 
+    async def speaker_audio(self, channel: Channel, wav: bytes) -> None:
+        raise AssertionError("unexpected audio")
 
-class PlatformDouble(asyncio.DatagramProtocol):
-    """The platform's SIP UDP port: sends MESSAGEs, answers and collects the hub's."""
-
-    def __init__(self) -> None:
-        self.bodies: asyncio.Queue[manscdp.ManscdpMessage] = asyncio.Queue()
-        self.responses: asyncio.Queue[SipResponse] = asyncio.Queue()
-        self.transport: asyncio.DatagramTransport | None = None
-        self.sn = 100
-
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        self.transport = transport  # type: ignore[assignment]  # a datagram endpoint
-
-    def datagram_received(self, data: bytes, addr: Any) -> None:
-        msg = SipMessage.parse(data)
-        if isinstance(msg, SipResponse):
-            self.responses.put_nowait(msg)
-            return
-        assert isinstance(msg, SipRequest) and self.transport is not None
-        self.transport.sendto(bytes(make_response(msg, 200, "OK")), addr)
-        if msg.method == "MESSAGE":
-            self.bodies.put_nowait(manscdp.parse(msg.body))
-
-    def send(self, hub: tuple[str, int], root: str, cmd: str, device_id: str,
-             fields: Sequence[tuple[str, object]] = ()) -> int:
-        """Send a MANSCDP request in GB2312; return its SN."""
-        assert self.transport is not None
-        self.sn += 1
-        host, port = self.transport.get_extra_info("sockname")
-        text = manscdp.build(root, cmd, self.sn, device_id, fields).decode("gb18030")
-        body = text.encode("gb2312")
-        req = SipRequest(method="MESSAGE", uri=f"sip:{device_id}@{DOMAIN}")
-        req.headers.append("Via", f"SIP/2.0/UDP {host}:{port};rport;branch=z9hG4bK{self.sn}")
-        req.headers.set_single("From", f"<sip:{PLATFORM_ID}@{DOMAIN}>;tag=p{self.sn}")
-        req.headers.set_single("To", f"<sip:{device_id}@{DOMAIN}>")
-        req.headers.set_single("Call-ID", f"q{self.sn}@{host}")
-        req.headers.set_single("CSeq", "1 MESSAGE")
-        req.headers.set_single("Max-Forwards", "70")
-        req.headers.set_single("Content-Type", manscdp.CONTENT_TYPE)
-        req.body = body
-        self.transport.sendto(bytes(req), hub)
-        return self.sn
-
-    async def answers(self, sn: int, count: int = 1) -> list[manscdp.ManscdpMessage]:
-        """The next `count` bodies the hub sent for that SN."""
-        found: list[manscdp.ManscdpMessage] = []
-        async with asyncio.timeout(5):
-            while len(found) < count:
-                msg = await self.bodies.get()
-                if msg.sn == str(sn):
-                    found.append(msg)
-        return found
+    def audit(self, action: str, channel: Channel | None, details: dict[str, Any]) -> None:
+        pass
 
 
 @pytest.fixture
