@@ -55,6 +55,7 @@ class PtzData(EntityServiceData):
     tilt: float = Field(default=0, ge=-1, le=1)
     zoom: float = Field(default=0, ge=-1, le=1)
     preset: str | None = None
+    #: how long a continuous move runs before the hub stops it; 0: until `move: stop`
     seconds: float = Field(default=0.5, ge=0, le=30)
 
 

@@ -254,7 +254,8 @@ class OnvifCamera(Camera):
         self, move: str = "continuous", pan: float = 0, tilt: float = 0, zoom: float = 0,
         preset: str | None = None, seconds: float = 0.5,
     ) -> None:  # fmt: skip
-        """Continuous move for `seconds` then stop, relative move, stop, or go to a preset."""
+        """Continuous move for `seconds` (0: until stop) then stop, relative move, stop, or go
+        to a preset."""
         self._require_connected()
         if not self.supports_ptz:
             await super().ptz(move, pan, tilt, zoom, preset, seconds)
@@ -269,8 +270,9 @@ class OnvifCamera(Camera):
                    preset: str | None, seconds: float) -> None:  # fmt: skip
         if move == "continuous":
             await self.client.ptz_continuous(token, pan, tilt, zoom)
-            await asyncio.sleep(seconds)
-            await self.client.ptz_stop(token)
+            if seconds > 0:  # 0: keep moving until a stop (GB/T 28181 PTZCmd semantics)
+                await asyncio.sleep(seconds)
+                await self.client.ptz_stop(token)
         elif move == "relative":
             await self.client.ptz_relative(token, pan, tilt, zoom)
         elif move == "stop":

@@ -26,9 +26,6 @@ _LOGGER = logging.getLogger(__name__)
 
 __all__ = ["Gb28181Uplink"]
 
-PTZ_SECONDS = 0.5
-
-
 class _Actions:
     """Platform commands as hub service calls with the platform as the actor."""
 
@@ -43,8 +40,9 @@ class _Actions:
         elif command.action == "call_preset":
             data.update(move="preset", preset=str(command.preset))
         elif command.action == "move":
+            # a PTZCmd move runs until the platform's stop command (the operator lets go)
             data.update(move="continuous", pan=command.pan, tilt=command.tilt,
-                        zoom=command.zoom, seconds=PTZ_SECONDS)
+                        zoom=command.zoom, seconds=0)
         else:
             raise ValueError(f"PTZ command {command.code:#04x} is not supported")
         await self.hub.services.call("camera", "ptz", data, self.context)
