@@ -38,6 +38,8 @@ def parse_args(argv: list[str] | None = None) -> SimulatorConfig:
     p.add_argument("--fps", type=float, default=5.0)
     p.add_argument("--rtsp", action="store_true", help="serve H.264 over RTSP via GStreamer")
     p.add_argument("--rtsp-port", type=int, default=0)
+    p.add_argument("--rtsp-codec", choices=["h264", "h265"], default="h264",
+                   help="codec of the RTSP stream")  # fmt: skip
     p.add_argument("--discovery", action="store_true", help="answer WS-Discovery probes")
     p.add_argument("--discovery-port", type=int, default=3702)
     p.add_argument("--multicast", action="store_true", help="join 239.255.255.250 (netns only)")
@@ -57,6 +59,7 @@ def parse_args(argv: list[str] | None = None) -> SimulatorConfig:
         manufacturer=a.manufacturer, model=a.model, open_operations=OPEN_SETS[a.open],
         snapshot_auth=a.snapshot_auth, ptz=not a.no_ptz, media2=not a.no_media2,
         faces_dir=a.faces, fps=a.fps, rtsp=a.rtsp, rtsp_port=a.rtsp_port,
+        rtsp_codec=a.rtsp_codec,
         discovery=a.discovery, discovery_port=a.discovery_port, multicast=a.multicast,
         zeroconf=a.zeroconf, missing_operations=frozenset(a.missing),
         probe_matches_wrapper=not a.bare_probe_match, endpoint_addressing=a.endpoint_addressing,

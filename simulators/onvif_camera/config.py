@@ -63,6 +63,8 @@ class SimulatorConfig:
     rtsp_source: Literal["scene", "pattern"] = "scene"
     #: RTP transports the RTSP server accepts (cameras that only do one exist).
     rtsp_transports: Literal["any", "tcp", "udp"] = "any"
+    #: the RTSP stream's codec (cameras set to H.265 exist: GStreamer x265enc, rtph265pay)
+    rtsp_codec: Literal["h264", "h265"] = "h264"
     discovery: bool = False
     discovery_port: int = 3702
     multicast: bool = False

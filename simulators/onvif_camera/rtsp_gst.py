@@ -1,6 +1,6 @@
 """GStreamer RTSP server run by the SYSTEM python (/usr/bin/python3 has python3-gi).
 
-Standalone script: no imports from this package. It serves H.264 at
+Standalone script: no imports from this package. It serves H.264 (or H.265) at
 rtsp://127.0.0.1:PORT/stream1 from raw BGR frames on stdin (--source scene) or from
 videotestsrc (--source pattern), prints "RTSP <url>" once listening, and exits when
 stdin closes or on SIGTERM.
@@ -20,10 +20,12 @@ gi.require_version("GstRtspServer", "1.0")
 gi.require_version("GstRtsp", "1.0")
 from gi.repository import GLib, Gst, GstRtsp, GstRtspServer  # noqa: E402
 
-ENCODE = (
-    "x264enc tune=zerolatency speed-preset=ultrafast key-int-max={gop} bitrate=1024 ! "
-    "rtph264pay name=pay0 pt=96 config-interval=1"
-)
+ENCODE = {
+    "h264": "x264enc tune=zerolatency speed-preset=ultrafast key-int-max={gop} bitrate=1024 ! "
+            "rtph264pay name=pay0 pt=96 config-interval=1",
+    "h265": "x265enc tune=zerolatency speed-preset=ultrafast key-int-max={gop} bitrate=1024 ! "
+            "video/x-h265,profile=main ! rtph265pay name=pay0 pt=96 config-interval=1",
+}
 
 
 def _launch(args: argparse.Namespace) -> str:
@@ -39,7 +41,7 @@ def _launch(args: argparse.Namespace) -> str:
             "appsrc name=src is-live=true do-timestamp=true format=time "
             f"caps=video/x-raw,format=BGR,{caps} ! videoconvert ! video/x-raw,format=I420"
         )
-    return f"( {src} ! {ENCODE.format(gop=args.fps)} )"
+    return f"( {src} ! {ENCODE[args.codec].format(gop=args.fps)} )"
 
 
 class FrameFeed:
@@ -104,6 +106,7 @@ def main() -> int:
     parser.add_argument("--height", type=int, default=360)
     parser.add_argument("--fps", type=int, default=5)
     parser.add_argument("--name", default="camera")
+    parser.add_argument("--codec", choices=sorted(ENCODE), default="h264")
     parser.add_argument("--source", choices=["scene", "pattern"], default="scene")
     parser.add_argument("--protocols", choices=["any", "tcp", "udp"], default="any",
                         help="RTP transports the server accepts")

@@ -16,7 +16,8 @@ from .media import (
 
 def _profile(ctx: DeviceContext, token: str) -> str:
     width, height = profile_size(ctx, token)
-    encoding = "H264" if token == PROFILES[0] else "JPEG"
+    codec = "H265" if ctx.config.rtsp_codec == "h265" else "H264"
+    encoding = codec if token == PROFILES[0] else "JPEG"
     ptz = (
         f'<tr2:PTZ token="PTZConfig_1">{ptz_configuration_body()}</tr2:PTZ>'
         if ctx.config.ptz

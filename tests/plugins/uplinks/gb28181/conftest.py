@@ -63,6 +63,19 @@ class Sipp:
                 found.append((when, text.replace("\r", "")))
         return found
 
+    def responses(self, method: str) -> list[tuple[float, str]]:
+        """(time, text) of each response to a `method` request SIPp received, in order."""
+        if not self.trace.exists():
+            return []
+        found: list[tuple[float, str]] = []
+        for entry in _ENTRY.split(self.trace.read_text(errors="replace"))[1:]:
+            stamp, _, text = entry.partition("\n")
+            if " message received" in text and "\nSIP/2.0 " in text and \
+                    f" {method}\n" in text.replace("\r", ""):
+                when = datetime.strptime(stamp.strip(), "%Y-%m-%d %H:%M:%S.%f").timestamp()
+                found.append((when, text.replace("\r", "")))
+        return found
+
     async def stop(self) -> None:
         """End SIPp (SIGTERM, then kill)."""
         if self.proc is not None and self.proc.returncode is None:

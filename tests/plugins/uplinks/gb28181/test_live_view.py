@@ -53,6 +53,16 @@ async def camera() -> AsyncIterator[str]:
         yield sim.ctx.rtsp_url
 
 
+@pytest.fixture
+async def hevc_camera() -> AsyncIterator[str]:
+    """The simulator with its H.265 switch on (GStreamer x265enc); yields its RTSP URL."""
+    need("ffmpeg")
+    async with CameraSimulator(rtsp=True, control_port=None, width=WIDTH, height=HEIGHT,
+                               rtsp_codec="h265") as sim:
+        assert sim.ctx.rtsp_url, "the simulator's H.265 RTSP server did not start"
+        yield sim.ctx.rtsp_url
+
+
 async def make_device(transport: str, url: str) -> Gb28181Device:
     """A device on loopback exposing one camera; no platform to register with."""
     ep = SipEndpoint(transport, ("127.0.0.1", 0), ("127.0.0.1", free_port()))  # type: ignore[arg-type]
@@ -171,3 +181,37 @@ async def test_invite_streams_ps_that_ffprobe_decodes(sipp: Any, camera: str, tm
     stream = ffprobe(tmp_path / "received.ps")
     assert (stream["codec_name"], stream["width"], stream["height"]) == ("h264", WIDTH, HEIGHT)
     assert int(stream["nb_read_frames"]) >= 25  # 5 s at the simulator's 5 fps
+
+
+async def test_h265_camera_streams_hevc_in_ps(sipp: Any, hevc_camera: str,
+                                              tmp_path: Path) -> None:
+    """An H.265 camera: the PS stream map says 0x24 and ffprobe decodes hevc at the camera's
+    size from what arrived over RTP (3 s watched, copied, never re-encoded)."""
+    device = await make_device("udp", hevc_camera)
+    receiver = Receiver()
+    rtp_port = free_port()
+    closer = await receiver.udp(rtp_port)
+    scenario = tmp_path / "invite_3s.xml"
+    text = (Path(__file__).with_name("sipp") / "invite.xml").read_text()
+    scenario.write_text(text.replace('<pause milliseconds="6500" />',
+                                     '<pause milliseconds="3000" />'))
+    variables = {"channel": CAMERA_ID, "platform": PLATFORM_ID, "rtp_port": str(rtp_port),
+                 "proto": "RTP/AVP", "setup": "passive", "ssrc": SSRC}
+    try:
+        platform = await sipp(str(scenario), target=device.endpoint.listening[1],
+                              variables=variables)
+        assert platform.proc is not None
+        async with asyncio.timeout(30):
+            assert await platform.proc.wait() == 0, "SIPp's call failed"
+        answers = [t for _, t in await asyncio.to_thread(platform.responses, "INVITE")]
+    finally:
+        closer.close()
+        await device.close()
+        await device.endpoint.stop()
+    assert answers and "f=v/5/" in answers[0]  # annex F video codec 5: H.265
+    check_rtp(receiver.packets, tmp_path / "received.ps")
+    ps = (tmp_path / "received.ps").read_bytes()
+    assert b"\x24\xe0" in ps  # the stream map: stream type 0x24 (HEVC) for stream 0xE0
+    stream = ffprobe(tmp_path / "received.ps")
+    assert (stream["codec_name"], stream["width"], stream["height"]) == ("hevc", WIDTH, HEIGHT)
+    assert int(stream["nb_read_frames"]) >= 10  # 3 s at 5 fps, from the first key frame
