@@ -6,7 +6,9 @@ could grow the database without limit. Now, per action and client address, the f
 `per_key` refusals in each window are audited one by one; the rest are counted and one
 `<action>.suppressed` row per key says how many at the end of the window, and the caller
 answers them with 429. The number of keys per window is bounded too: past `max_keys`,
-refusals from new addresses share one key (`*`).
+refusals from new addresses share one key (`*`). `refused_committed` (failed logins) stores
+each audited row before the caller answers, like the other security-relevant rows; the
+summary rows are written with the history, at the end of the window.
 """
 
 from __future__ import annotations
@@ -39,6 +41,22 @@ class RefusalAudit:
     def refused(self, action: str, remote: str | None, details: dict[str, Any],
                 target: str | None = None) -> bool:
         """Count one refusal; audit it if within budget. Return False when over the limit."""
+        if not self._count(action, remote):
+            return False
+        self.hub.audit(action, target=target, details={**details, "remote": remote})
+        return True
+
+    async def refused_committed(self, action: str, remote: str | None,
+                                details: dict[str, Any], target: str | None = None) -> bool:
+        """As `refused`, but an audited refusal's row is stored before this returns."""
+        if not self._count(action, remote):
+            return False
+        await self.hub.audit_committed(action, target=target,
+                                       details={**details, "remote": remote})
+        return True
+
+    def _count(self, action: str, remote: str | None) -> bool:
+        """Count one refusal; return whether it is within the budget (audited one by one)."""
         self._roll()
         key = (action, remote or "?")
         if key not in self._counts and len(self._counts) >= self.max_keys:
@@ -46,7 +64,6 @@ class RefusalAudit:
         count = self._counts.get(key, 0) + 1
         self._counts[key] = count
         if count <= self.per_key:
-            self.hub.audit(action, target=target, details={**details, "remote": remote})
             return True
         if self._flush is None:
             self._flush = asyncio.get_running_loop().call_later(

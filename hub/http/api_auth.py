@@ -93,9 +93,11 @@ def auth_routes(http: HttpComponent) -> list[Route]:
                            f"{int(wait) + 1} s", headers={"Retry-After": str(int(wait) + 1)})
         user = await store.check_password(data.name, data.password)
         if user is None:
-            # Strangers' failures are audited within a budget, then in summary (refusals.py).
-            http.refusals.refused("auth.login_failed", client_ip(request, cfg),
-                                  {"ip": client_ip(request, cfg)}, target=data.name)
+            # Strangers' failures are audited within a budget, then in summary (refusals.py);
+            # an audited one is stored before the answer, like a successful login.
+            await http.refusals.refused_committed("auth.login_failed", client_ip(request, cfg),
+                                                  {"ip": client_ip(request, cfg)},
+                                                  target=data.name)
             raise ApiError(401, "bad_credentials", "wrong name or password",
                            [("body.password", "wrong name or password")])
         http.auth.throttle.succeeded(*keys)

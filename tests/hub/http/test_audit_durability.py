@@ -34,14 +34,16 @@ async def _post(session: aiohttp.ClientSession, url: str, csrf: str, json: Any) 
 
 
 async def _actions_then_kill(url: str, proc: asyncio.subprocess.Process) -> list[str]:
-    """Log in, open the gate, read the visitor log, create a user; SIGKILL at once after.
-
-    (A failed login is not here: strangers' failures are audited within a budget and then in
-    summary, hub/http/refusals.py, so that they cannot grow the database.)"""
+    """Fail a login, log in, open the gate, read the visitor log, create a user; SIGKILL at
+    once after. (Failed logins are audited one by one within a budget per address and then
+    in summary, hub/auth/refusals.py; the first one is within it.)"""
     done: list[str] = []
     guard = aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True))
     admin = aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True))
     try:
+        status, _ = await _login(guard, url, "guard", "not the password")
+        assert status == 401
+        done.append("auth.login_failed")
         status, guard_csrf = await _login(guard, url, "guard")
         assert status == 200
         done.append("auth.login")
@@ -74,8 +76,8 @@ async def _actions_then_kill(url: str, proc: asyncio.subprocess.Process) -> list
 async def test_acknowledged_actions_have_their_audit_rows_after_kill_9(
     tmp_path: Path, hub_factory: Callable[..., Any]
 ) -> None:
-    """History commits every 60 s here, yet every answered login, gate command, visitor-log
-    read and user change is in the audit log after SIGKILL."""
+    """History commits every 60 s here, yet every answered login (failed or not), gate
+    command, visitor-log read and user change is in the audit log after SIGKILL."""
     db_url = f"sqlite+aiosqlite:///{tmp_path / 'hub.db'}"
     proc = await asyncio.create_subprocess_exec(
         sys.executable, str(CHILD), str(tmp_path / "var"), db_url,
@@ -97,8 +99,10 @@ async def test_acknowledged_actions_have_their_audit_rows_after_kill_9(
     recorder: Recorder = harness.hub.components["recorder"]
     rows = (await recorder.audit_log(limit=100)).items
     found = {(row["action"], row["user"], row["target"]) for row in rows}
+    assert ("auth.login_failed", "hub", "guard") in found, rows
     assert ("auth.login", "guard", "guard") in found, rows
     assert ("service.call", "guard", "gate.open") in found, rows
     assert ("visitors.read", "guard", "/api/visitors") in found, rows
     assert ("POST /api/users", "admin", "/api/users") in found, rows
-    assert done == ["auth.login", "service.call", "visitors.read", "POST /api/users"]
+    assert done == ["auth.login_failed", "auth.login", "service.call", "visitors.read",
+                    "POST /api/users"]
