@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import math
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -218,7 +219,7 @@ class ViewsLibraryClient:
         headers = {"User-Identify": self.device_id, "Accept": "application/json"}
         data = None
         if body is not None:
-            data = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+            data = encode_body(body)
             headers["Content-Type"] = f"{self.dialect.content_type};charset=UTF-8"
         if auth is not None:
             headers["Authorization"] = auth
@@ -232,10 +233,43 @@ class ViewsLibraryClient:
                                       ) from None
 
 
+def encode_body(body: Any) -> bytes:
+    """Return standard JSON (RFC 8259) in UTF-8, as the hub's own encoder writes it.
+
+    Never a bare NaN or Infinity (strict platforms refuse the whole request): a non-finite
+    number is sent as null, and logged; a lone surrogate as U+FFFD.
+    """
+    try:
+        text = json.dumps(body, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    except ValueError:
+        _LOGGER.warning("GA/T 1400: a non-finite number in an outgoing body is sent as null")
+        text = json.dumps(_finite(body), ensure_ascii=False, separators=(",", ":"),
+                          allow_nan=False)
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate: U+FFFD, as hub.jsonutil.dumps does
+        return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace").encode()
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {key: _finite(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(item) for item in value]
+    return value
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
 def _json_or_none(raw: bytes) -> Any:
+    """Return the platform's JSON answer, or None when it is not standard JSON."""
     if not raw:
         return None
     try:
-        return json.loads(raw)
+        return json.loads(raw, parse_constant=_refuse_constant)
     except (ValueError, UnicodeDecodeError):
         return None

@@ -107,6 +107,24 @@ async def test_face_upload_with_both_images_passes_the_strict_double(platform, s
     assert sizes == {"11": (100, 120), "14": (640, 360)}
 
 
+async def test_a_non_finite_number_is_never_sent_as_bare_nan(platform, session):
+    """A NaN or Infinity in an object (a score a detector could not compute, say) goes up as
+    null, a lone surrogate as U+FFFD: the strict platform takes the upload instead of
+    refusing the whole body (before: bare NaN, and a UnicodeEncodeError)."""
+    c = client(session, platform)
+    await c.register()
+    await c.declare_apes([ape_object(ape_id=APE_ID, name="Gate camera")])
+    face = FaceBuilder(c.dialect, IdFactory()).face(
+        APE_ID, dt.datetime.now(dt.UTC), (0, 0, 10, 10),
+        CaptureImages(crop=jpeg(32, 32), scene=jpeg(64, 48)))
+    face["FaceQuality"], face["Similarity"] = float("nan"), float("inf")
+    face["Remark"] = "a\ud800b"
+    assert (await c.upload_faces([face]))[0].ok, platform.rejected
+    got = platform.faces[0].body
+    assert got["FaceQuality"] is None and got["Similarity"] is None
+    assert got["Remark"] == "a\ufffdb"
+
+
 async def test_dashed_time_form_and_plain_json_when_configured(platform, session):
     platform.time_form, platform.content_type, platform.envelope = (
         "dashed", "application/json", "List")

@@ -137,7 +137,8 @@ class ViidDouble:
         if media.lower() != self.content_type.lower():
             raise check.Invalid(f"Content-Type {media!r}, expected {self.content_type}")
         try:
-            data = json.loads(await request.read())
+            # strict, as RFC 8259: NaN and Infinity are not JSON
+            data = json.loads(await request.read(), parse_constant=_not_json)
         except ValueError:
             raise check.Invalid("body: not JSON") from None
         if not isinstance(data, dict) or list(data) != [root]:
@@ -375,3 +376,7 @@ class ViidDouble:
                 "EventSort": 4, "DeviceID": SERVER_ID, "StoragePath": "",
                 "FileFormat": "Jpeg", "ShotTime": self._now().strftime("%Y%m%d%H%M%S"),
                 "Width": 0, "Height": 0, "Data": base64.b64encode(photo).decode()}
+
+
+def _not_json(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
