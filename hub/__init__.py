@@ -27,6 +27,7 @@ from .hookspecs import hookimpl
 from .hub import Hub
 from .incidents import CategoryConfig, Incident, IncidentStatus, Priority, localized_message
 from .kinds import DeviceKind
+from .notify import Notification, Notifier, NotifyConfig, NotifyRejected, NotifyRetry
 from .sensor import Sensor
 from .speaker import Speaker
 from .states import State, StateMachine
@@ -68,6 +69,11 @@ __all__ = [
     "Incident",
     "IncidentError",
     "IncidentStatus",
+    "Notification",
+    "Notifier",
+    "NotifyConfig",
+    "NotifyRejected",
+    "NotifyRetry",
     "Platform",
     "PluginError",
     "Priority",

@@ -95,7 +95,8 @@ def _check(args: argparse.Namespace) -> int:
     registry = _load_plugins()
     try:
         config = load_config(args.path, registry.config_models(),
-                             uplinks=registry.uplink_models())
+                             uplinks=registry.uplink_models(),
+                             notifiers=registry.notify_models())
         problems = check_references(config, registry.platforms)
     except ConfigError as exc:
         problems = exc.problems
@@ -145,7 +146,8 @@ def _run(args: argparse.Namespace) -> int:
     registry = _load_plugins()
     try:
         config = load_config(Path(args.config), registry.config_models(),
-                             uplinks=registry.uplink_models())
+                             uplinks=registry.uplink_models(),
+                             notifiers=registry.notify_models())
     except ConfigError as exc:
         for problem in exc.problems:
             print(problem, file=sys.stderr)

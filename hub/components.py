@@ -41,6 +41,9 @@ COMPONENTS: list[ComponentSpec] = [
     # a list validated entry by entry through each type's config model (hub.config.validate)
     ComponentSpec("uplinks", "hub.uplinks.config:UplinkConfig", "hub.uplinks.component:setup",
                   required=True),
+    # a list validated entry by entry through each platform's config model (hub.config.validate)
+    ComponentSpec("notify", "hub.notify.base:NotifyConfig", "hub.notify.component:setup",
+                  required=True),
     ComponentSpec("recognition", "hub.faces.config:RecognitionConfig",
                   "hub.faces.component:setup"),
     ComponentSpec("discovery", "hub.discovery.config:DiscoveryConfig", "hub.discovery:setup"),

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from .hub import Hub
     from .incidents import CategoryConfig
     from .kinds import DeviceKind
+    from .notify import Notifier
     from .uplinks import Uplink
 
 PROJECT = "campus_hub"
@@ -91,6 +92,18 @@ def register_uplinks() -> list[type[Uplink]]:
     type's `config_model` can validate its `uplinks:` entries. Sync. Every
     implementation's list is used; a type name provided twice disables the second
     plugin's types. Added in 0.2.
+    """
+    return []
+
+
+@hookspec
+def register_notify_platforms() -> list[type[Notifier]]:
+    """Return the notify platforms this plugin provides (WeCom, DingTalk, e-mail...).
+
+    Runs once when the hub loads plugins, before the configuration is validated, so each
+    platform's `config_model` can validate its `notify:` entries; each entry becomes the
+    service `notify.<name>`. Sync. Every implementation's list is used; a platform name
+    provided twice disables the second plugin. Added in 0.2.
     """
     return []
 

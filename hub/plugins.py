@@ -27,6 +27,7 @@ from .entity import DeviceConfig, Platform
 from .exceptions import PluginError, PluginValidationError
 from .kinds import BUILTIN_KINDS, DeviceKind, check_kind
 from .manifest import Manifest, find_manifest, read_manifest
+from .notify.base import Notifier, NotifyConfig
 from .uplinks.base import Uplink, check_subscription
 from .uplinks.config import UplinkConfig
 from .version import HUB_VERSION
@@ -67,6 +68,7 @@ class LoadedPlugin:
     hooks: list[str] = field(default_factory=list)
     platforms: list[str] = field(default_factory=list)
     uplinks: list[str] = field(default_factory=list)
+    notifiers: list[str] = field(default_factory=list)
     kinds: list[str] = field(default_factory=list)
     distribution: str | None = None
 
@@ -90,6 +92,7 @@ class PluginRegistry:
         self.failed: list[PluginFailure] = []
         self.platforms: dict[str, type[Platform]] = {}
         self.uplinks: dict[str, type[Uplink]] = {}
+        self.notifiers: dict[str, type[Notifier]] = {}
         self.kinds: dict[str, DeviceKind] = {kind.domain: kind for kind in BUILTIN_KINDS}
         if _TRACE:
             self.pm.trace.root.setwriter(lambda msg: _LOGGER.info("plugin trace: %s", msg.strip()))
@@ -113,6 +116,7 @@ class PluginRegistry:
         self.collect_kinds()
         self.collect_platforms()
         self.collect_uplinks()
+        self.collect_notifiers()
 
     def _load_entry_point(self, ep: EntryPoint) -> None:
         if ep.name in self.loaded:
@@ -162,6 +166,7 @@ class PluginRegistry:
             self.collect_kinds()
             self.collect_platforms()
             self.collect_uplinks()
+            self.collect_notifiers()
 
     def check_dependencies(self) -> None:
         """Disable each plugin whose manifest `dependencies` are not loaded (transitively)."""
@@ -188,6 +193,8 @@ class PluginRegistry:
             self.platforms.pop(name, None)
         for name in plugin.uplinks:
             self.uplinks.pop(name, None)
+        for name in plugin.notifiers:
+            self.notifiers.pop(name, None)
         for name in plugin.kinds:
             self.kinds.pop(name, None)
 
@@ -274,6 +281,22 @@ class PluginRegistry:
             self.uplinks.update(found)
             plugin.uplinks = list(found)
 
+    def collect_notifiers(self) -> None:
+        """Ask every plugin for its notify platforms; a duplicate or bad one disables it."""
+        self.notifiers = {}
+        for plugin, result in self.call_each("register_notify_platforms"):
+            plugin.notifiers = []
+            try:
+                found: dict[str, type[Notifier]] = {}
+                for cls in result or ():
+                    _check_notifier(cls, {**self.notifiers, **found})
+                    found[cls.platform] = cls
+            except Exception as exc:
+                self.disable(plugin, "register_notify_platforms", exc)
+                continue
+            self.notifiers.update(found)
+            plugin.notifiers = list(found)
+
     def config_models(self) -> dict[str, type[DeviceConfig]]:
         """Return each platform's config model by platform name."""
         return {name: cls.config_model for name, cls in self.platforms.items()}
@@ -281,6 +304,22 @@ class PluginRegistry:
     def uplink_models(self) -> dict[str, type[UplinkConfig]]:
         """Return each uplink type's config model by type name."""
         return {name: cls.config_model for name, cls in self.uplinks.items()}
+
+    def notify_models(self) -> dict[str, type[NotifyConfig]]:
+        """Return each notify platform's config model by platform name."""
+        return {name: cls.config_model for name, cls in self.notifiers.items()}
+
+
+def _check_notifier(cls: type[Notifier], known: dict[str, type[Notifier]]) -> None:
+    """Raise PluginError unless `cls` is a well-formed notify platform not yet known."""
+    name = getattr(cls, "platform", "")
+    model = getattr(cls, "config_model", None)
+    if not (isinstance(cls, type) and issubclass(cls, Notifier)) or not name:
+        raise PluginError(f"{cls!r} needs to subclass Notifier and set `platform`")
+    if not (isinstance(model, type) and issubclass(model, NotifyConfig)):
+        raise PluginError(f"notify platform {name}: `config_model` must subclass NotifyConfig")
+    if name in known:
+        raise PluginError(f"notify platform '{name}' is already provided by another plugin")
 
 
 def _check_uplink(cls: type[Uplink], known: dict[str, type[Uplink]]) -> bool:

@@ -153,7 +153,8 @@ async def _with_store(path: Path, args: argparse.Namespace, action: Action) -> i
     registry.load_entry_points()
     try:
         config = await asyncio.to_thread(load_config, path, registry.config_models(),
-                                           uplinks=registry.uplink_models())
+                                           uplinks=registry.uplink_models(),
+                                           notifiers=registry.notify_models())
     except ConfigError as exc:
         print("\n".join(exc.problems), file=sys.stderr)
         return 1

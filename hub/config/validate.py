@@ -13,6 +13,7 @@ from ..entity import DeviceConfig
 from ..exceptions import ConfigError
 from ..fieldpath import format_path
 from ..incidents import IncidentsConfig
+from ..notify.base import NotifyConfig
 from ..uplinks.config import UplinkConfig
 from .located import YamlError, location_of
 from .models import CoreConfig, HubConfig
@@ -59,11 +60,13 @@ def _short(value: Any) -> bool:
 
 def validate_config(raw: Any, platforms: Mapping[str, type[DeviceConfig]],
                     path: Path | None = None, *,
-                    uplinks: Mapping[str, type[UplinkConfig]] | None = None) -> HubConfig:
+                    uplinks: Mapping[str, type[UplinkConfig]] | None = None,
+                    notifiers: Mapping[str, type[NotifyConfig]] | None = None) -> HubConfig:
     """Validate a document; raise ConfigError listing every problem.
 
-    `platforms` and `uplinks` map each loaded device platform and uplink type to its config
-    model (`PluginRegistry.config_models()` and `.uplink_models()`).
+    `platforms`, `uplinks` and `notifiers` map each loaded device platform, uplink type and
+    notify platform to its config model (`PluginRegistry.config_models()`,
+    `.uplink_models()`, `.notify_models()`).
     """
     problems = _Problems(raw, f"{path or '<config>'}:0")
     if raw is None:
@@ -85,6 +88,8 @@ def validate_config(raw: Any, platforms: Mapping[str, type[DeviceConfig]],
                          _POLICE_HINT)
         elif key == "uplinks":
             config.sections[key] = _uplinks(problems, value, uplinks or {})
+        elif key == "notify":
+            config.sections[key] = _notify(problems, value, notifiers or {})
         elif key in components:
             model = resolve(components[key].model)
             config.sections[key] = _model(problems, (key,), model, value)
@@ -180,8 +185,45 @@ def _uplinks(problems: _Problems, value: Any,
     return found
 
 
+def _notify(problems: _Problems, value: Any,
+            types: Mapping[str, type[NotifyConfig]]) -> list[NotifyConfig]:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        problems.add(("notify",), "must be a list of channels",
+                     "each entry has a platform and a name")
+        return []
+    found: list[NotifyConfig] = []
+    seen: dict[str, int] = {}
+    for index, item in enumerate(value):
+        loc: tuple[str | int, ...] = ("notify", index)
+        if not isinstance(item, dict) or "platform" not in item:
+            problems.add(loc, "each notify channel needs a 'platform'")
+            continue
+        name = str(item["platform"])
+        model = types.get(name)
+        if model is None:
+            known = ", ".join(sorted(types)) or "none loaded"
+            problems.add((*loc, "platform"), f"unknown notify platform '{name}'",
+                         f"notify platforms from the loaded plugins: {known}")
+            continue
+        try:
+            channel = model.model_validate(item)
+        except ValidationError as exc:
+            problems.add_validation(loc, exc, f"notify platform {name}")
+            continue
+        if channel.name in seen:
+            problems.add((*loc, "name"), f"channel name '{channel.name}' is used by "
+                         f"notify[{seen[channel.name]}]", "give each channel its own name")
+            continue
+        seen[channel.name] = index
+        found.append(channel)
+    return found
+
+
 def load_config(path: str | Path, platforms: Mapping[str, type[DeviceConfig]], *,
-                uplinks: Mapping[str, type[UplinkConfig]] | None = None) -> HubConfig:
+                uplinks: Mapping[str, type[UplinkConfig]] | None = None,
+                notifiers: Mapping[str, type[NotifyConfig]] | None = None) -> HubConfig:
     """Read and validate a configuration file; raise ConfigError with every problem."""
     path = Path(path)
     try:
@@ -190,14 +232,15 @@ def load_config(path: str | Path, platforms: Mapping[str, type[DeviceConfig]], *
         raw = load_yaml(path)
     except YamlError as exc:
         raise ConfigError([str(exc)]) from None
-    return validate_config(raw, platforms, path, uplinks=uplinks)
+    return validate_config(raw, platforms, path, uplinks=uplinks, notifiers=notifiers)
 
 
 def check_config(path: str | Path, platforms: Mapping[str, type[DeviceConfig]], *,
-                 uplinks: Mapping[str, type[UplinkConfig]] | None = None) -> list[str]:
+                 uplinks: Mapping[str, type[UplinkConfig]] | None = None,
+                 notifiers: Mapping[str, type[NotifyConfig]] | None = None) -> list[str]:
     """Return every problem of a configuration file (empty when it is valid)."""
     try:
-        load_config(path, platforms, uplinks=uplinks)
+        load_config(path, platforms, uplinks=uplinks, notifiers=notifiers)
     except ConfigError as exc:
         return exc.problems
     return []

@@ -52,7 +52,8 @@ def _settings(args: argparse.Namespace, registry: PluginRegistry) -> DiscoveryCo
         from ..config import load_config
 
         config = load_config(args.config, registry.config_models(),
-                             uplinks=registry.uplink_models())
+                             uplinks=registry.uplink_models(),
+                             notifiers=registry.notify_models())
         section = config.sections.get("discovery")
         if isinstance(section, DiscoveryConfig):
             base = section.model_dump()

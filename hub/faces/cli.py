@@ -108,7 +108,8 @@ async def _open(config_path: str) -> tuple[Gallery, Database]:
     path = Path(config_path)
     if await asyncio.to_thread(path.exists):
         config = await asyncio.to_thread(load_config, path, registry.config_models(),
-                                           uplinks=registry.uplink_models())
+                                           uplinks=registry.uplink_models(),
+                                           notifiers=registry.notify_models())
     else:
         config = validate_config({}, registry.config_models())
     section: RecognitionConfig = config.sections.get("recognition") or RecognitionConfig()

@@ -53,7 +53,8 @@ def database_url(config_path: str) -> str:
     """Return the recorder's database URL for a configuration file (ConfigError if invalid)."""
     registry = PluginRegistry()
     registry.load_entry_points()
-    config = load_config(config_path, registry.config_models(), uplinks=registry.uplink_models())
+    config = load_config(config_path, registry.config_models(), uplinks=registry.uplink_models(),
+                         notifiers=registry.notify_models())
     section = config.sections.get("recorder") or RecorderConfig()
     return section.db_url or default_url(config.data_dir)
 

@@ -43,7 +43,8 @@ async def make_hub(tmp_path: Path, yaml_text: str = "", registry: PluginRegistry
     raw = await asyncio.to_thread(load_yaml, path)
     # In a thread: a config model may read a file it names (a barrier's profile).
     config = await asyncio.to_thread(validate_config, raw, registry.config_models(), path,
-                                     uplinks=registry.uplink_models())
+                                     uplinks=registry.uplink_models(),
+                                     notifiers=registry.notify_models())
     hub = Hub(config, registry)
     harness = HubHarness(hub)
     hub.bus.listen(MATCH_ALL, harness.events.append)

@@ -35,6 +35,7 @@ def register_plugin(plugin_registry: PluginRegistry) -> Iterator[Callable[..., N
         plugin_registry.collect_kinds()
         plugin_registry.collect_platforms()
         plugin_registry.collect_uplinks()
+        plugin_registry.collect_notifiers()
         added.append(domain)
 
     yield register

@@ -67,7 +67,8 @@ def _uplinks(args: argparse.Namespace) -> int:
     registry.load_entry_points()
     try:
         config = load_config(args.config, registry.config_models(),
-                             uplinks=registry.uplink_models())
+                             uplinks=registry.uplink_models(),
+                             notifiers=registry.notify_models())
     except ConfigError as exc:
         for problem in exc.problems:
             print(problem, file=sys.stderr)

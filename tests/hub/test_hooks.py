@@ -212,6 +212,44 @@ async def test_hook_register_kinds(
     await wait_for_state(h.hub, "locker.locker_7", "unlocked")
 
 
+async def test_hook_register_notify_platforms(
+    register_plugin: Callable[..., Any], hub_factory: Callable[..., Any],
+    plugin_registry: Any,
+) -> None:
+    """A plugin's notify platform validates its `notify:` entries and serves notify.<name>;
+    a platform name already taken disables only the plugin that brought it."""
+    from typing import Literal
+
+    from hub import Notification, Notifier, NotifyConfig
+
+    sent: list[Notification] = []
+
+    class PagerConfig(NotifyConfig):
+        platform: Literal["pager"] = "pager"
+        number: str
+
+    class Pager(Notifier):
+        platform = "pager"
+        config_model = PagerConfig
+
+        async def send(self, notification: Notification) -> str:
+            sent.append(notification)
+            return "paged"
+
+    class Taker(Pager):
+        platform = "wecom"
+
+    register_plugin(_plugin(register_notify_platforms=lambda: [Pager]), "pager", ["notify"])
+    register_plugin(_plugin(register_notify_platforms=lambda: [Taker]), "taker", ["notify"])
+    assert plugin_registry.notifiers["pager"] is Pager
+    assert [f.hook for f in plugin_registry.failed
+            if f.domain == "taker"] == ["register_notify_platforms"]
+    h = await hub_factory("notify:\n  - {platform: pager, name: duty, number: '110'}\n")
+    answer = await h.hub.services.call("notify", "duty", {"message": "hi", "wait": True})
+    assert answer["detail"] == "paged" and sent[0].message == "hi"
+    assert "guard" in h.hub.services.get("notify", "duty").roles
+
+
 def test_every_hook_documented_and_tested() -> None:
     """Each hookspec has a section in docs/plugins.md and a test_hook_<name> here."""
     docs = (ROOT / "docs" / "plugins.md").read_text()

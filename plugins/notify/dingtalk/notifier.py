@@ -1,0 +1,99 @@
+"""DingTalk custom robot: text or markdown, signed mode, mentions of the duty phone list."""
+
+from __future__ import annotations
+
+import ssl
+import time
+from typing import TYPE_CHECKING, Any
+
+import aiohttp
+from yarl import URL
+
+from hub import Notification, Notifier, NotifyConfig, NotifyRejected, NotifyRetry
+
+from .api import AUTH_ERRCODES, RETRY_ERRCODES, SEND_PATH, markdown_payload, signed_query
+from .api import text_payload as text_body
+from .config import DingTalkConfig
+
+if TYPE_CHECKING:
+    from hub import Hub
+
+__all__ = ["DingTalkNotifier"]
+
+
+class DingTalkNotifier(Notifier):
+    """Sends to one DingTalk group robot."""
+
+    platform = "dingtalk"
+    config_model = DingTalkConfig
+
+    def __init__(self, hub: Hub, config: NotifyConfig) -> None:
+        super().__init__(hub, config)
+        assert isinstance(config, DingTalkConfig)
+        self._config = config
+        self._ssl: ssl.SSLContext | bool = config.verify_tls
+
+    def secrets(self) -> list[str]:
+        """The access token and the signing secret."""
+        found = [self._config.access_token.get_secret_value()]
+        if self._config.secret is not None:
+            found.append(self._config.secret.get_secret_value())
+        return found
+
+    async def start(self) -> None:
+        """Load a private CA, if one is configured."""
+        self._ssl = await self.tls_context(self._config.verify_tls, self._config.ca_file)
+
+    def payload(self, notification: Notification) -> dict[str, Any]:
+        """Return the documented message body for one notification."""
+        mobiles = list(notification.mention_mobiles or self._config.mention_mobiles)
+        keyword = self._config.keyword
+        if notification.format == "markdown":
+            text = notification.as_markdown()
+            title = notification.title or notification.message.splitlines()[0][:50]
+            if keyword and keyword not in text + title:
+                title = f"{keyword} {title}"
+                text = f"{keyword}\n{text}"
+            return markdown_payload(title, text, mobiles, notification.mention_all)
+        text = notification.as_text()
+        if keyword and keyword not in text:
+            text = f"{keyword} {text}"
+        return text_body(text, mobiles, notification.mention_all)
+
+    def url(self, now_ms: int | None = None) -> URL:
+        """Return the send address, signed (timestamp, sign) when a secret is set."""
+        secret = self._config.secret.get_secret_value() if self._config.secret else None
+        query = signed_query(self._config.access_token.get_secret_value(), secret,
+                             now_ms if now_ms is not None else int(time.time() * 1000))
+        base = str(self._config.base_url).rstrip("/")
+        return URL(f"{base}{SEND_PATH}?{query}", encoded=True)
+
+    async def send(self, notification: Notification) -> str:
+        """POST the message; errcode 0 is sent, busy and too-fast are retried."""
+        try:
+            async with self.hub.client_session.post(
+                    self.url(), json=self.payload(notification), ssl=self._ssl) as response:
+                status = response.status
+                answer = await response.json(content_type=None) if status == 200 else None
+        except aiohttp.ClientError as exc:
+            raise NotifyRetry(f"{type(exc).__name__}: {exc}") from None
+        except ValueError:
+            raise NotifyRetry("the answer is not JSON") from None
+        if status != 200:
+            if status >= 500 or status == 429:
+                raise NotifyRetry(f"HTTP {status}")
+            raise NotifyRejected(f"HTTP {status}")
+        if not isinstance(answer, dict):
+            raise NotifyRetry("the answer is not a JSON object")
+        errcode, errmsg = answer.get("errcode"), str(answer.get("errmsg", ""))[:200]
+        if errcode == 0:
+            return "errcode 0"
+        if errcode in RETRY_ERRCODES:
+            raise NotifyRetry(f"errcode {errcode}: {errmsg}")
+        raise NotifyRejected(f"errcode {errcode}: {errmsg}", auth=errcode in AUTH_ERRCODES)
+
+    def describe(self) -> dict[str, Any]:
+        """Where it sends and whether it signs (no token, no secret)."""
+        url = self._config.base_url
+        return {"url": f"{url.scheme}://{url.host}:{url.port}{SEND_PATH}",
+                "signed": self._config.secret is not None}

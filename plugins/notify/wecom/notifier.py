@@ -1,0 +1,90 @@
+"""WeCom group robot: text or markdown to the group, errcode handled as WeCom documents."""
+
+from __future__ import annotations
+
+import ssl
+from typing import TYPE_CHECKING, Any
+
+import aiohttp
+
+from hub import Notification, Notifier, NotifyConfig, NotifyRejected, NotifyRetry
+
+from .api import (
+    AUTH_ERRCODES,
+    MENTION_ALL,
+    RETRY_ERRCODES,
+    SEND_PATH,
+    markdown_payload,
+    text_payload,
+)
+from .config import WeComConfig
+
+if TYPE_CHECKING:
+    from hub import Hub
+
+__all__ = ["WeComNotifier"]
+
+
+class WeComNotifier(Notifier):
+    """Sends to one WeCom group robot."""
+
+    platform = "wecom"
+    config_model = WeComConfig
+
+    def __init__(self, hub: Hub, config: NotifyConfig) -> None:
+        super().__init__(hub, config)
+        assert isinstance(config, WeComConfig)
+        self._config = config
+        self._ssl: ssl.SSLContext | bool = config.verify_tls
+
+    def secrets(self) -> list[str]:
+        """The robot key."""
+        return [self._config.key.get_secret_value()]
+
+    async def start(self) -> None:
+        """Load a private CA, if one is configured (file I/O, off the loop)."""
+        self._ssl = await self.tls_context(self._config.verify_tls, self._config.ca_file)
+
+    def payload(self, notification: Notification) -> dict[str, Any]:
+        """Return the documented message body for one notification."""
+        mobiles = list(notification.mention_mobiles or self._config.mention_mobiles)
+        users = list(self._config.mention_users)
+        if notification.mention_all:
+            users = [*users, MENTION_ALL] if MENTION_ALL not in users else users
+        if notification.format == "markdown":
+            mentions = " ".join(f"<@{u}>" for u in users if u != MENTION_ALL)
+            body = notification.as_markdown() + (f"\n{mentions}" if mentions else "")
+            return markdown_payload(body)
+        return text_payload(notification.as_text(), users, mobiles)
+
+    async def send(self, notification: Notification) -> str:
+        """POST the message; errcode 0 is sent, busy and rate limits are retried."""
+        base = str(self._config.base_url).rstrip("/")
+        params = {"key": self._config.key.get_secret_value()}
+        try:
+            async with self.hub.client_session.post(
+                    base + SEND_PATH, params=params, json=self.payload(notification),
+                    ssl=self._ssl) as response:
+                status = response.status
+                answer = await response.json(content_type=None) if status == 200 else None
+        except aiohttp.ClientError as exc:
+            raise NotifyRetry(f"{type(exc).__name__}: {exc}") from None
+        except ValueError:
+            raise NotifyRetry("the answer is not JSON") from None
+        if status != 200:
+            if status >= 500 or status == 429:
+                raise NotifyRetry(f"HTTP {status}")
+            raise NotifyRejected(f"HTTP {status}")
+        if not isinstance(answer, dict):
+            raise NotifyRetry("the answer is not a JSON object")
+        errcode, errmsg = answer.get("errcode"), str(answer.get("errmsg", ""))[:200]
+        if errcode == 0:
+            return "errcode 0"
+        if errcode in RETRY_ERRCODES:
+            raise NotifyRetry(f"errcode {errcode}: {errmsg}")
+        raise NotifyRejected(f"errcode {errcode}: {errmsg}", auth=errcode in AUTH_ERRCODES)
+
+    def describe(self) -> dict[str, Any]:
+        """Where it sends (the key never)."""
+        url = self._config.base_url
+        return {"url": f"{url.scheme}://{url.host}:{url.port}{SEND_PATH}"}
