@@ -21,6 +21,7 @@ from .register import Registrar
 from .sdp import SdpError, answer_sdp, parse_offer
 from .sip import Addr, SipEndpoint, SipTimeout, make_response
 from .source import SourcePool
+from .subscribe import Subscription, Subscriptions
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -38,6 +39,7 @@ class Channel:
     online: bool = True
     stream_url: str | None = None
     ptz: bool = False
+    present: bool = True  # False: its entity is not in the hub (not set up, or removed)
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,8 +85,9 @@ class Gb28181Device:
         self.manufacturer, self.model, self.firmware = manufacturer, model, firmware
         self.pool = SourcePool()
         self.sessions: dict[str, MediaSession] = {}
-        self.alarm_subscription: manscdp.ManscdpMessage | None = None
+        self.subscriptions = Subscriptions(endpoint)
         self.alarmed: set[str] = set()
+        self._catalog_seen = self._catalog_state()
         self._tasks: set[asyncio.Task[None]] = set()
         self.broadcasts = Broadcasts(
             endpoint, registrar, actions, self._channel,
@@ -97,6 +100,7 @@ class Gb28181Device:
     async def close(self) -> None:
         """End every live view, broadcast and pull."""
         await self.broadcasts.close()
+        await self.subscriptions.close()
         for session in list(self.sessions.values()):
             await session.stop()
         self.sessions.clear()
@@ -159,12 +163,45 @@ class Gb28181Device:
         return []
 
     def catalog(self) -> list[manscdp.CatalogItem]:
-        """The Catalog: every exposed channel under the hub."""
-        return [manscdp.CatalogItem(
+        """The Catalog: every exposed channel under the hub whose entity exists."""
+        return [self._item(c) for c in self.channels() if c.present]
+
+    def _item(self, c: Channel, event: str | None = None) -> manscdp.CatalogItem:
+        return manscdp.CatalogItem(
             c.id, c.name, self.device_id, self.civil_code, "ON" if c.online else "OFF",
             manufacturer=self.manufacturer, model=c.kind,
-            ptz_type=(1 if c.ptz else 3) if c.kind == "camera" else None,
-        ) for c in self.channels()]  # fmt: skip
+            ptz_type=(1 if c.ptz else 3) if c.kind == "camera" else None, event=event)
+
+    def _catalog_state(self) -> dict[str, tuple[bool, bool, str]]:
+        return {c.id: (c.present, c.online, c.name) for c in self.channels()}
+
+    def catalog_changed(self) -> list[tuple[str, str]]:
+        """Compare the channels with the last look; NOTIFY a Catalog subscriber of each
+        change (ADD, DEL, ON, OFF, UPDATE); return the (ID, event) pairs."""
+        before, now = self._catalog_seen, self._catalog_state()
+        self._catalog_seen = now
+        by_id = {c.id: c for c in self.channels()}
+        changes: list[tuple[str, str]] = []
+        for cid, (present, online, name) in now.items():
+            was = before.get(cid, (False, False, ""))
+            if present != was[0]:
+                changes.append((cid, "ADD" if present else "DEL"))
+            elif present and online != was[1]:
+                changes.append((cid, "ON" if online else "OFF"))
+            elif present and name != was[2]:
+                changes.append((cid, "UPDATE"))
+        changes += [(cid, "DEL") for cid, was in before.items() if cid not in now and was[0]]
+        sub = self.subscriptions.active("Catalog")
+        if changes and sub is not None:
+            items = [self._item(by_id.get(cid) or Channel(cid, "", "", ""), event)
+                     for cid, event in changes]
+            self._notify_catalog(sub, items)
+        return changes
+
+    def _notify_catalog(self, sub: Subscription, items: list[manscdp.CatalogItem]) -> None:
+        for body in manscdp.catalog_pages(self.registrar.next_sn(), self.device_id, items,
+                                          root="Notify"):
+            self.subscriptions.notify_later(sub, body)
 
     def _device_info(self, msg: manscdp.ManscdpMessage) -> bytes:
         channel = self._channel(msg.device_id)
@@ -221,35 +258,34 @@ class Gb28181Device:
         return manscdp.build("Response", "DeviceControl", msg.sn, msg.device_id,
                              [("Result", result)])
 
-    # --- SUBSCRIBE: alarm subscription ---------------------------------------------------
+    # --- SUBSCRIBE: alarm and catalog subscriptions ----------------------------------------
 
     async def _on_subscribe(self, req: SipRequest, addr: Addr) -> SipResponse:
         try:
             msg = manscdp.parse(req.body)
         except manscdp.ManscdpError:
             return make_response(req, 400, "Bad Request")
-        if msg.cmd_type == "Alarm":
-            expires = req.get_header("Expires") or "3600"
-            self.alarm_subscription = None if expires.strip() == "0" else msg
-        body = manscdp.build("Response", msg.cmd_type, msg.sn, msg.device_id,
-                             [("Result", "OK")])
-        resp = make_response(req, 200, "OK", body=body, content_type=manscdp.CONTENT_TYPE)
-        resp.headers.set_single("Expires", req.get_header("Expires") or "3600")
+        resp = self.subscriptions.on_subscribe(req, msg)
+        sub = self.subscriptions.active("Catalog")
+        if msg.cmd_type == "Catalog" and sub is not None and sub.call_id == req.call_id \
+                and sub.notified == 0:  # RFC 6665: a first NOTIFY with the current catalog
+            self._catalog_seen = self._catalog_state()
+            self._notify_catalog(sub, self.catalog())
         return resp
 
-    def _subscribed(self, alarm: Alarm) -> bool:
-        sub = self.alarm_subscription
-        if sub is None:
-            return True  # no subscription: the platform gets every forwarded alarm
-        low, high = sub.text("StartAlarmPriority", "0"), sub.text("EndAlarmPriority", "0")
-        method = sub.text("AlarmMethod", "0")
+    @staticmethod
+    def _matches(query: manscdp.ManscdpMessage, alarm: Alarm) -> bool:
+        low, high = query.text("StartAlarmPriority", "0"), query.text("EndAlarmPriority", "0")
+        method = query.text("AlarmMethod", "0")
         if low != "0" and high != "0" and not int(low) <= alarm.priority <= int(high):
             return False
         return method in ("0", "") or str(alarm.method) in method.split("/")
 
     async def send_alarm(self, alarm: Alarm) -> SipResponse | None:
-        """Send an Alarm Notify MESSAGE; None when the subscription filters it out."""
-        if not self._subscribed(alarm):
+        """Send the alarm: a NOTIFY in the platform's alarm subscription while one is active
+        (None when its filter leaves the alarm out), else an Alarm Notify MESSAGE."""
+        sub = self.subscriptions.active("Alarm")
+        if sub is not None and not self._matches(sub.query, alarm):
             return None
         self.alarmed.add(alarm.channel_id)
         info = (manscdp.element("Info", [("AlarmType", alarm.alarm_type)])
@@ -258,6 +294,11 @@ class Gb28181Device:
             ("AlarmPriority", alarm.priority), ("AlarmMethod", alarm.method),
             ("AlarmTime", alarm.time.strftime("%Y-%m-%dT%H:%M:%S")),
             ("AlarmDescription", alarm.description), ("Info", info)])  # fmt: skip
+        if sub is not None:
+            resp = await self.subscriptions.notify(sub, body)
+            if resp is not None:
+                return resp
+            raise SipTimeout("the alarm NOTIFY went unanswered")
         return await self.registrar.send_message(body)
 
     # --- INVITE / ACK / BYE: live video ---------------------------------------------------

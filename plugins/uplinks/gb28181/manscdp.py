@@ -125,6 +125,7 @@ class CatalogItem:
     address: str = ""
     parental: int = 0
     ptz_type: int | None = None  # 1 dome (PTZ), 3 fixed
+    event: str | None = None  # in a catalog NOTIFY: ON, OFF, VLOST, DEFECT, ADD, DEL, UPDATE
 
     def to_element(self) -> ET.Element:
         """The <Item> of this entry (A.2.6.4 catalog fields in the standard's order)."""
@@ -137,11 +138,12 @@ class CatalogItem:
             ("Owner", "0"), ("CivilCode", self.civil_code), ("Address", self.address or "-"),
             ("Parental", self.parental), ("ParentID", self.parent_id), ("SafetyWay", 0),
             ("RegisterWay", 1), ("Secrecy", 0), ("Status", self.status), ("Info", info),
+            ("Event", self.event),
         ])  # fmt: skip
 
 
 def catalog_pages(sn: int | str, device_id: str, items: Sequence[CatalogItem],
-                  per_page: int = CATALOG_PAGE) -> Iterator[bytes]:
+                  per_page: int = CATALOG_PAGE, root: str = "Response") -> Iterator[bytes]:
     """Yield the Catalog response bodies: SumNum is the total, each DeviceList Num its part."""
     total = len(items)
     starts = range(0, total, per_page) if total else range(1)
@@ -149,5 +151,5 @@ def catalog_pages(sn: int | str, device_id: str, items: Sequence[CatalogItem],
         page = items[start:start + per_page]
         device_list = ET.Element("DeviceList", {"Num": str(len(page))})
         device_list.extend(item.to_element() for item in page)
-        yield build("Response", "Catalog", sn, device_id,
+        yield build(root, "Catalog", sn, device_id,
                     [("SumNum", total), ("DeviceList", device_list)])

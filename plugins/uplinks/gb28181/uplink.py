@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from hub import Speaker, Uplink, UplinkConfig, UplinkItem, UplinkRejected, UplinkRetry
-from hub.bus import Context
+from hub.bus import Context, Event
+from hub.states import EVENT_STATE_CHANGED
 
 from .broadcast import BroadcastSettings
 from .config import Gb28181Config
@@ -84,6 +86,7 @@ class Gb28181Uplink(Uplink):
         self.registrar: Registrar | None = None
         self.device: Gb28181Device | None = None
         self._task: asyncio.Task[None] | None = None
+        self._unlisten: Callable[[], None] | None = None
 
     async def start(self) -> None:
         """Bind the SIP port and start registering."""
@@ -102,9 +105,20 @@ class Gb28181Uplink(Uplink):
             channels=self.channels, actions=_Actions(self.hub, self.name, c.broadcast_volume),
             broadcast=BroadcastSettings(c.broadcast_invite, c.broadcast_idle_timeout))  # fmt: skip
         self._task = self.hub.create_task(self.registrar.run(), name=f"gb28181 {self.name}")
+        self._unlisten = self.hub.bus.listen(EVENT_STATE_CHANGED, self._on_state)
+
+    def _on_state(self, event: Event) -> None:
+        """An exposed entity appeared, went, or changed availability: tell a Catalog
+        subscriber (the device compares and only NOTIFYs real changes)."""
+        c = self._config
+        if self.device is not None and event.data["entity_id"] in {
+                ch.entity_id for ch in (*c.cameras, *c.alarm_inputs, *c.speakers)}:
+            self.device.catalog_changed()
 
     async def stop(self) -> None:
         """Unregister, end live views, close the SIP port."""
+        if self._unlisten is not None:
+            self._unlisten()
         if self._task is not None:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
@@ -124,13 +138,15 @@ class Gb28181Uplink(Uplink):
             for ch in configured:
                 assert ch.id is not None
                 entity = self.hub.entities.get(ch.entity_id)
+                present = entity is not None and self.hub.states.get(ch.entity_id) is not None
                 url = None
                 if entity is not None and kind == "camera":
                     url = getattr(entity, "stream_url", lambda: None)()
                 out.append(Channel(
                     ch.id, ch.name or (entity.name if entity else ch.entity_id), kind,
                     ch.entity_id, online=bool(entity and entity.available), stream_url=url,
-                    ptz=bool(getattr(entity, "supports_ptz", False))))  # fmt: skip
+                    ptz=bool(getattr(entity, "supports_ptz", False)),
+                    present=present))  # fmt: skip
         return out
 
     def wants(self, item: UplinkItem) -> bool:
@@ -183,5 +199,6 @@ class Gb28181Uplink(Uplink):
             own.update(live_views=len(self.device.sessions),
                        camera_pulls=len(self.device.pool._sources),
                        broadcasts=[b.as_dict() for b in self.device.broadcasts.sessions.values()],
-                       broadcasts_started=self.device.broadcasts.started)
+                       broadcasts_started=self.device.broadcasts.started,
+                       subscriptions=[s.as_dict() for s in self.device.subscriptions.all()])
         return own

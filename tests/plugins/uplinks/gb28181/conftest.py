@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -121,3 +122,15 @@ async def sipp(tmp_path: Path) -> AsyncIterator[Callable[..., object]]:
     yield start
     for inst in started:
         await inst.stop()
+
+
+@pytest.fixture
+async def double() -> AsyncIterator[tuple[Any, int]]:
+    """The platform double (tests/.../double.py) on a UDP port: (double, port)."""
+    from .double import PlatformDouble  # double.py imports this module's constants
+
+    loop = asyncio.get_running_loop()
+    transport, platform = await loop.create_datagram_endpoint(PlatformDouble,
+                                                              local_addr=("127.0.0.1", 0))
+    yield platform, transport.get_extra_info("sockname")[1]
+    transport.close()

@@ -14,7 +14,7 @@ from aiosipua import SipMessage, SipRequest, SipResponse
 from plugins.uplinks.gb28181 import manscdp
 from plugins.uplinks.gb28181.sip import make_response
 
-from .conftest import DOMAIN, PLATFORM_ID
+from .conftest import DOMAIN, HUB_ID, PLATFORM_ID
 
 
 class PlatformDouble(asyncio.DatagramProtocol):
@@ -68,8 +68,10 @@ class PlatformDouble(asyncio.DatagramProtocol):
 
     def send_request(self, hub: tuple[str, int], method: str, to_id: str, *, call_id: str,
                      to_tag: str = "", cseq: int = 1, body: bytes = b"",
-                     content_type: str | None = None) -> None:
-        """Send INVITE, ACK or BYE of a dialog the platform started (From tag "platform")."""
+                     content_type: str | None = None,
+                     headers: dict[str, str] | None = None) -> None:
+        """Send INVITE, ACK, BYE or SUBSCRIBE of a dialog the platform started (From tag
+        "platform")."""
         assert self.transport is not None
         self.sn += 1
         host, port = self.transport.get_extra_info("sockname")
@@ -83,8 +85,19 @@ class PlatformDouble(asyncio.DatagramProtocol):
         req.headers.set_single("Max-Forwards", "70")
         if content_type:
             req.headers.set_single("Content-Type", content_type)
+        for name, value in (headers or {}).items():
+            req.headers.set_single(name, value)
         req.body = body
         self.transport.sendto(bytes(req), hub)
+
+    def subscribe(self, hub: tuple[str, int], kind: str, expires: int, call_id: str,
+                  fields: Sequence[tuple[str, object]] = (), cseq: int = 1) -> None:
+        """SUBSCRIBE to Alarm or Catalog of the hub (a Query body, GB2312)."""
+        self.sn += 1
+        body = manscdp.build("Query", kind, self.sn, HUB_ID, fields).decode("gb18030")
+        self.send_request(hub, "SUBSCRIBE", HUB_ID, call_id=call_id, cseq=cseq,
+                          body=body.encode("gb2312"), content_type=manscdp.CONTENT_TYPE,
+                          headers={"Event": f"{kind};id={self.sn}", "Expires": str(expires)})
 
     def send(self, hub: tuple[str, int], root: str, cmd: str, device_id: str,
              fields: Sequence[tuple[str, object]] = ()) -> int:

@@ -25,7 +25,6 @@ from simulators.speaker import SpeakerSimulator
 from simulators.speaker.server import _measure
 
 from .conftest import DOMAIN, HUB_ID, PASSWORD, PLATFORM_ID, free_port, need
-from .double import PlatformDouble
 
 SPEAKER_ID = "34020000001370000001"  # generated: type 137, sequence 1
 VOICE_ID = "34020000001360000001"  # the platform's voice source (type 136)
@@ -47,15 +46,6 @@ def tone() -> list[str]:
     return ["-f", "lavfi", "-i", f"sine=frequency={TONE}:duration={SECONDS}:sample_rate=8000:"
             "samples_per_frame=160", "-af", "volume=-6dB", "-ac", "1", "-ar", "8000"]
 
-
-@pytest.fixture
-async def double() -> AsyncIterator[tuple[PlatformDouble, int]]:
-    """The platform double's UDP SIP port."""
-    loop = asyncio.get_running_loop()
-    transport, platform = await loop.create_datagram_endpoint(PlatformDouble,
-                                                              local_addr=("127.0.0.1", 0))
-    yield platform, transport.get_extra_info("sockname")[1]
-    transport.close()
 
 
 @pytest.fixture

@@ -14,19 +14,9 @@ from plugins.uplinks.gb28181.ptz import encode_ptz
 from simulators.onvif_camera import OPEN_NONE, CameraSimulator
 
 from .conftest import PASSWORD, PLATFORM_ID
-from .double import PlatformDouble
 
 CAMERA_ID = "34020000001320000001"
 
-
-@pytest.fixture
-async def double() -> AsyncIterator[tuple[PlatformDouble, int]]:
-    """The platform double's UDP SIP port."""
-    loop = asyncio.get_running_loop()
-    transport, platform = await loop.create_datagram_endpoint(PlatformDouble,
-                                                              local_addr=("127.0.0.1", 0))
-    yield platform, transport.get_extra_info("sockname")[1]
-    transport.close()
 
 
 @pytest.fixture

@@ -31,8 +31,8 @@ def uplink_yaml(port: int, **extra: str) -> str:
             f"{lines}")
 
 
-async def test_alarm_notify_per_forwarded_incident(hub_factory: HubFactory,
-                                                   sipp: Any) -> None:
+async def test_alarm_notify_per_forwarded_incident(sipp: Any,
+                                                   hub_factory: HubFactory) -> None:
     """A panic becomes one Alarm MESSAGE from the alarm input's ID; intrusion (not
     forwarded by default) sends none; the uplink shows `registered`."""
     platform = await sipp("registrar.xml")
