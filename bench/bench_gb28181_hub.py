@@ -113,7 +113,7 @@ def pct(values: list[float], q: float) -> float:
 
 
 async def bench_panic(presses: int, scan: float) -> None:
-    from hub.testing import make_hub
+    from hub.testing import make_hub, wait_for
 
     ctx = multiprocessing.get_context("spawn")
     parent, child = ctx.Pipe()
@@ -135,11 +135,10 @@ async def bench_panic(presses: int, scan: float) -> None:
         hub = harness.hub
         try:
             uplink = hub.components["uplinks"].get("police_video")
-            while uplink.status()["state"] != "registered":
-                await asyncio.sleep(0.05)
+            await wait_for(lambda: uplink.status()["state"] == "registered", timeout=30)
             ids = {c.entity_id: c.id for c in uplink._config.alarm_inputs}
-            while any((s := hub.states.get(e)) is None or s.state != "idle" for e in ids):
-                await asyncio.sleep(0.1)
+            await wait_for(lambda: all((s := hub.states.get(e)) is not None
+                                       and s.state == "idle" for e in ids), timeout=30)
             triggered: dict[str, float] = {}
 
             def on_state(event: Any) -> None:
