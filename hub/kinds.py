@@ -32,8 +32,9 @@ class DeviceKind:
     """A device kind: entities of `base` live in `domain` and answer its `services`.
 
     `card` names a JavaScript module (an ES module defining the custom element
-    `kind-<domain>`) for a kind-specific panel card. Reserved: it is checked, but the panel
-    does not load kind cards yet (issue 11 follow-up); entities show in the Devices table.
+    `kind-<domain>`) for a kind-specific panel card: the panel serves it as
+    /panel/kinds/<domain>.js and the Devices page shows the element above its table (the
+    entities still show in the table too).
     """
 
     domain: str

@@ -97,6 +97,10 @@ def _parser() -> argparse.ArgumentParser:
     barrier = sub.add_parser("barrier", help="local barrier button or fault")
     barrier.add_argument("device")
     barrier.add_argument("action", help="open close stop hold_open release reset jam block clear")
+    locker = sub.add_parser("locker", help="at a locker: close, open, item, empty")
+    locker.add_argument("device", help="locker bank, e.g. lockers_1")
+    locker.add_argument("door", type=int)
+    locker.add_argument("action", help="close open item empty")
     sub.add_parser("status", help="print every device's state").add_argument(
         "device", nargs="?", default=None
     )
@@ -171,6 +175,8 @@ def _request_for(args: argparse.Namespace) -> tuple[str, str, dict[str, Any] | N
         return "POST", f"/api/fault/{args.device}", {"mode": args.mode}
     if command == "barrier":
         return "POST", f"/api/barrier/{args.device}/{args.action}", None
+    if command == "locker":
+        return "POST", f"/api/locker/{args.device}/{args.door}/{args.action}", None
     if command == "status":
         return "GET", "/api/state", None
     return "GET", "/api/site", None

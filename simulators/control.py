@@ -39,6 +39,7 @@ def make_control_app(site: Site) -> web.Application:
     app.router.add_post("/api/restore/{device}", _restore)
     app.router.add_post("/api/fault/{device}", _fault)
     app.router.add_post("/api/barrier/{device}/{command}", _barrier)
+    app.router.add_post("/api/locker/{device}/{door}/{action}", _locker)
     app.middlewares.append(_errors)
     return app
 
@@ -136,6 +137,13 @@ async def _barrier(request: web.Request) -> web.Response:
     else:
         raise ValueError(f"unknown barrier command {command!r}")
     return _ok(device=request.match_info["device"], motion=str(barrier.motion))
+
+
+async def _locker(request: web.Request) -> web.Response:
+    device, action = request.match_info["device"], request.match_info["action"]
+    door = int(request.match_info["door"])
+    request.app[SITE_KEY].locker(device, door, action)
+    return _ok(device=device, door=door, action=action)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,4 +1,5 @@
-"""The whole simulated school gate: barrier, turnstile, IO module, metal detector, speaker.
+"""The whole simulated school gate: barrier, turnstile, IO module, metal detector, speaker,
+locker bank.
 
 `Site` starts every device on 127.0.0.1, writes an address book (JSON) for the hub's
 config and the control CLI, and offers the actions a test or a demo user needs: press a
@@ -16,7 +17,13 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from .cameras import make_cameras
-from .modbus import BarrierLayout, BarrierSimulator, IOModuleSimulator, MetalDetectorSimulator
+from .modbus import (
+    BarrierLayout,
+    BarrierSimulator,
+    IOModuleSimulator,
+    LockerBankSimulator,
+    MetalDetectorSimulator,
+)
 from .speaker import SpeakerSimulator
 
 _LOGGER = logging.getLogger(__name__)
@@ -34,6 +41,7 @@ PORT_OFFSETS = {
     "io_1": 2,
     "metal_1": 3,
     "speaker_1": 4,
+    "lockers_1": 5,
     "control": 9,
     "camera_1": 10,
 }
@@ -128,13 +136,16 @@ class Site:
             "speaker_1": SpeakerSimulator(
                 host=opts.host, port=opts.port("speaker_1"), token=opts.speaker_token
             ),
+            "lockers_1": LockerBankSimulator(doors=12, host=opts.host,
+                                             port=opts.port("lockers_1")),
         }
         if opts.only is not None:
             unknown = set(opts.only) - set(self.devices) - {"camera_1"}
             if unknown:
                 raise KeyError(f"unknown devices {sorted(unknown)}; known: {sorted(self.devices)}")
             self.devices = {k: v for k, v in self.devices.items() if k in opts.only}
-        self.models = {"barrier_1": "simgate_b100", "turnstile_1": "simgate_t200"}
+        self.models = {"barrier_1": "simgate_b100", "turnstile_1": "simgate_t200",
+                       "lockers_1": "simlock_c16"}
         self.cameras_note = ""
         self._timers: set[asyncio.Task[None]] = set()
 
@@ -221,6 +232,25 @@ class Site:
             raise KeyError(f"{name!r} is not a barrier")
         return device
 
+    def lockers(self, name: str) -> LockerBankSimulator:
+        """Return a locker bank by name."""
+        device = self.device(name)
+        if not isinstance(device, LockerBankSimulator):
+            raise KeyError(f"{name!r} is not a locker bank")
+        return device
+
+    def locker(self, name: str, door: int, action: str) -> None:
+        """At a locker: close or open its door, put an item in or take it out."""
+        bank = self.lockers(name)
+        if action == "close":
+            bank.close_door(door)
+        elif action == "open":
+            bank.open_door(door)
+        elif action in ("item", "empty"):
+            bank.put_item(door, action == "item")
+        else:
+            raise ValueError(f"unknown locker action {action!r}; known: close, open, item, empty")
+
     async def cut(self, name: str) -> None:
         """Take a device off the network."""
         await self.device(name).cut()
@@ -240,7 +270,8 @@ class Site:
         devices: dict[str, Any] = {}
         for name, device in self.devices.items():
             entry: dict[str, Any] = {"kind": device.kind, "host": device.host, "port": device.port}
-            if isinstance(device, BarrierSimulator | IOModuleSimulator | MetalDetectorSimulator):
+            if isinstance(device, BarrierSimulator | IOModuleSimulator | MetalDetectorSimulator
+                          | LockerBankSimulator):
                 entry.update(protocol="modbus_tcp", device_id=device.device_id)
             if name in self.models:
                 entry["model"] = self.models[name]

@@ -24,7 +24,7 @@ from .api_people import people_routes
 from .config import HttpConfig
 from .errors import ApiError
 from .openapi import build_openapi
-from .panel import load_panel_blocking, panel_routes
+from .panel import PANEL_DIR, load_panel_blocking, panel_routes
 from .routing import (
     Route,
     body,
@@ -85,7 +85,8 @@ async def setup(hub: Hub, config: HttpConfig | None) -> None:
               tags=("core",), extra={"hidden": True}),
     ]
     if config.panel:
-        files = await hub.run_blocking(load_panel_blocking)
+        cards = {k.domain: k.card for k in hub.plugins.kinds.values() if k.card is not None}
+        files = await hub.run_blocking(load_panel_blocking, PANEL_DIR, cards)
         routes += panel_routes(hub, files)
     registry.add(routes)
     hub.bus.listen(EVENT_HUB_STARTED, http.on_hub_started)

@@ -48,7 +48,9 @@ def core_routes(hub: Hub) -> list[Route]:
         return {"name": hub.config.core.name, "site": hub.site, "version": __version__,
                 "language": hub.config.core.language, "user": who.user.as_dict(),
                 "csrf_token": who.csrf_token, "components": sorted(
-                    k for k in hub.components if "." not in k)}
+                    k for k in hub.components if "." not in k),
+                # kinds whose plugin ships a panel card: /panel/kinds/<domain>.js
+                "kind_cards": sorted(k.domain for k in hub.plugins.kinds.values() if k.card)}
 
     async def states(request: web.Request) -> Any:
         q = query(request, StatesQuery)

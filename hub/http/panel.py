@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import logging
 import mimetypes
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +23,8 @@ if TYPE_CHECKING:
     from ..hub import Hub
 
 __all__ = ["PANEL_DIR", "load_panel_blocking", "panel_routes"]
+
+_LOGGER = logging.getLogger(__name__)
 
 PANEL_DIR = Path(__file__).resolve().parent.parent / "panel"
 _TYPES = {".js": "text/javascript", ".css": "text/css", ".html": "text/html",
@@ -41,18 +44,28 @@ class PanelFile:
     etag: str
 
 
-def load_panel_blocking(root: Path = PANEL_DIR) -> dict[str, PanelFile]:
-    """Read every panel file (run in an executor at start)."""
+def load_panel_blocking(root: Path = PANEL_DIR,
+                        cards: dict[str, Path] | None = None) -> dict[str, PanelFile]:
+    """Read every panel file, and each plugin kind's card as kinds/<domain>.js (at start).
+
+    A card that cannot be read is left out (logged): the Devices table still lists the kind.
+    """
     files: dict[str, PanelFile] = {}
     for path in sorted(root.rglob("*")):
-        if not path.is_file() or path.suffix not in _TYPES:
-            continue
-        data = path.read_bytes()
-        ctype = _TYPES.get(path.suffix) or mimetypes.guess_type(path.name)[0] or "text/plain"
-        files[path.relative_to(root).as_posix()] = PanelFile(
-            data, gzip.compress(data, 9, mtime=0), ctype,
-            '"' + hashlib.sha256(data).hexdigest()[:20] + '"')
+        if path.is_file() and path.suffix in _TYPES:
+            files[path.relative_to(root).as_posix()] = _panel_file(path.read_bytes(), path)
+    for domain, card in sorted((cards or {}).items()):
+        try:
+            files[f"kinds/{domain}.js"] = _panel_file(card.read_bytes(), card)
+        except OSError as err:
+            _LOGGER.error("Panel card of kind %s not loaded: %s", domain, err)
     return files
+
+
+def _panel_file(data: bytes, path: Path) -> PanelFile:
+    ctype = _TYPES.get(path.suffix) or mimetypes.guess_type(path.name)[0] or "text/plain"
+    return PanelFile(data, gzip.compress(data, 9, mtime=0), ctype,
+                     '"' + hashlib.sha256(data).hexdigest()[:20] + '"')
 
 
 def _serve(request: web.Request, item: PanelFile) -> web.Response:

@@ -1,7 +1,9 @@
-"""Simulated Modbus TCP devices: barrier controller, IO module, walk-through metal detector."""
+"""Simulated Modbus TCP devices: barrier controller, IO module, walk-through metal detector,
+locker bank."""
 
 from .barrier import BarrierLayout, BarrierSimulator, Motion
 from .io_module import IOModuleSimulator, Wiring
+from .locker_bank import LockerBankSimulator, RelayLayout
 from .metal_detector import MetalDetectorSimulator
 from .server import FaultMode, ModbusDeviceSimulator
 
@@ -10,8 +12,10 @@ __all__ = [
     "BarrierSimulator",
     "FaultMode",
     "IOModuleSimulator",
+    "LockerBankSimulator",
     "MetalDetectorSimulator",
     "ModbusDeviceSimulator",
     "Motion",
+    "RelayLayout",
     "Wiring",
 ]

@@ -174,18 +174,20 @@ async def test_hook_register_kinds(
     register_plugin: Callable[..., Any], hub_factory: Callable[..., Any],
     plugin_registry: Any,
 ) -> None:
-    """A plugin adds a `locker` kind with its service and a platform of it, no hub/ edit;
-    a kind whose domain is taken disables only the plugin that brought it."""
+    """A plugin adds a kind (`parcel_box`) with its service and a platform of it, no hub/ edit;
+    a kind whose domain is taken disables only the plugin that brought it.
+
+    (`locker` itself is now the locker_kind plugin's: plugins/lockers/.)"""
     from hub import DeviceKind, Entity, EntityService
 
-    class Locker(Entity):
-        domain = "locker"
+    class ParcelBox(Entity):
+        domain = "parcel_box"
 
         async def unlock(self) -> None:
             raise NotImplementedError
 
-    class AcmeLocker(Locker):
-        platform = "acme_locker"
+    class AcmeBox(ParcelBox):
+        platform = "acme_box"
 
         async def setup(self) -> None:
             self.state = "locked"
@@ -198,18 +200,19 @@ async def test_hook_register_kinds(
     class NotAGate(Entity):
         domain = "gate"
 
-    kind = DeviceKind("locker", Locker, [EntityService("unlock", "unlock", roles=("guard",))])
+    kind = DeviceKind("parcel_box", ParcelBox,
+                      [EntityService("unlock", "unlock", roles=("guard",))])
     register_plugin(_plugin(register_kinds=lambda: [kind],
-                            register_platforms=lambda: [AcmeLocker]), "lockers", ["locker"])
+                            register_platforms=lambda: [AcmeBox]), "boxes", ["parcel_box"])
     register_plugin(_plugin(register_kinds=lambda: [DeviceKind("gate", NotAGate)]), "taker")
-    assert plugin_registry.kinds["locker"] is kind
+    assert plugin_registry.kinds["parcel_box"] is kind
     assert plugin_registry.kinds["gate"].base.__name__ == "Gate"
     assert [f.hook for f in plugin_registry.failed if f.domain == "taker"] == ["register_kinds"]
-    h = await hub_factory("devices:\n  - {platform: acme_locker, name: Locker 7}\n")
-    await wait_for_state(h.hub, "locker.locker_7", "locked")
-    assert "guard" in h.hub.services.get("locker", "unlock").roles
-    await h.hub.services.call("locker", "unlock", {"entity_id": "locker.locker_7"})
-    await wait_for_state(h.hub, "locker.locker_7", "unlocked")
+    h = await hub_factory("devices:\n  - {platform: acme_box, name: Box 7}\n")
+    await wait_for_state(h.hub, "parcel_box.box_7", "locked")
+    assert "guard" in h.hub.services.get("parcel_box", "unlock").roles
+    await h.hub.services.call("parcel_box", "unlock", {"entity_id": "parcel_box.box_7"})
+    await wait_for_state(h.hub, "parcel_box.box_7", "unlocked")
 
 
 async def test_hook_register_notify_platforms(

@@ -66,6 +66,7 @@ async def test_demo_panic_press_resolve_press_and_five_more(
     try:
         hub = (await hub_factory(_demo_yaml(site, police.url))).hub
         await wait_for_state(hub, "alarm.panic_1", "idle", timeout=15)
+        await wait_for_state(hub, "locker.gate_lockers_12", "free", timeout=5)  # the demo's bank
         await _press(site)
         [first] = await wait_for(lambda: _panics(hub), timeout=5)
         await hub.services.call("incident", "resolve", {"incident_id": first.id}, GUARD)

@@ -41,7 +41,9 @@ async def cli(*argv: str) -> int:
 async def test_address_book_lists_every_device(site):
     """The address book names each device with host, port and, for barriers, the model."""
     book = site.address_book("http://x")
-    assert set(book["devices"]) >= {"barrier_1", "turnstile_1", "io_1", "metal_1", "speaker_1"}
+    assert set(book["devices"]) >= {"barrier_1", "turnstile_1", "io_1", "metal_1", "speaker_1",
+                                    "lockers_1"}
+    assert book["devices"]["lockers_1"]["model"] == "simlock_c16"
     assert book["devices"]["turnstile_1"]["model"] == "simgate_t200"
     assert book["inputs"]["panic_2"] == {
         "device": "io_1",
@@ -126,7 +128,20 @@ def test_demo_config_matches_the_site_ports():
         "Gate IO module": "io_1",
         "Metal detector": "metal_1",
         "Gate speaker": "speaker_1",
+        "Gate lockers": "lockers_1",
         "Gate camera 1": "camera_1",
     }
     for name, sim_name in expected.items():
         assert ports[name] == DEMO_BASE_PORT + PORT_OFFSETS[sim_name], name
+
+
+async def test_cli_locker_actions(site, control_url, capsys):
+    """`locker lockers_1 3 item` / `open` / `close` act on the bank; a bad action exits 1."""
+    assert await cli("--url", control_url, "locker", "lockers_1", "3", "item") == 0
+    assert await cli("--url", control_url, "locker", "lockers_1", "3", "open") == 0
+    assert site.snapshot()["lockers_1"]["doors"]["3"] == {"open": True, "item": True}
+    assert await cli("--url", control_url, "locker", "lockers_1", "3", "close") == 0
+    assert site.snapshot()["lockers_1"]["doors"]["3"]["open"] is False
+    capsys.readouterr()
+    assert await cli("--url", control_url, "locker", "lockers_1", "3", "kick") == 1
+    assert "unknown locker action 'kick'" in capsys.readouterr().out

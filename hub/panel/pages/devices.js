@@ -9,12 +9,31 @@ const STAFF = ["admin", "guard"];
 class DevicesPage extends HTMLElement {
   connectedCallback() {
     this.error = "";
+    this.innerHTML = '<div class="kind-cards"></div><div class="devices-main"></div>';
     this.addEventListener("click", (e) => this.onClick(e));
+    this.loadCards();
     this.load();
     this.timer = setInterval(() => this.load(), 5000);
   }
 
   disconnectedCallback() { clearInterval(this.timer); }
+
+  // A kind a plugin registers may ship a card (<kind-DOMAIN>, /panel/kinds/DOMAIN.js).
+  async loadCards() {
+    const info = await api("GET", "/api/info");
+    for (const domain of info.kind_cards || []) {
+      try {
+        await import(`/panel/kinds/${domain}.js`);
+      } catch (err) {
+        console.error(`panel card of kind ${domain}:`, err);
+        continue;
+      }
+      if (!this.isConnected) return;
+      const card = document.createElement(`kind-${domain}`);
+      card.user = this.user;
+      this.querySelector(".kind-cards").append(card);
+    }
+  }
 
   async load() {
     const devices = await api("GET", "/api/devices");
@@ -25,7 +44,7 @@ class DevicesPage extends HTMLElement {
     if (!this.isConnected) return;
     // The page refreshes every few seconds: keep the YAML the user opened open.
     const open = new Set([...this.querySelectorAll("details[open]")].map((d) => d.dataset.key));
-    this.innerHTML = html`<section class="card"><h2>${t("devices")}</h2>
+    this.querySelector(".devices-main").innerHTML = html`<section class="card"><h2>${t("devices")}</h2>
       <p class="error" role="alert">${this.error}</p>
       <table class="devices"><thead><tr><th>${t("item_name")}</th><th>${t("platform")}</th><th>${t("gate")}</th>
         <th>${t("state")}</th><th>${t("last_seen")}</th><th>${t("battery")}</th><th>${t("tamper")}</th><th></th></tr></thead>
