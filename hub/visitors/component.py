@@ -159,6 +159,13 @@ def _routes(log: VisitorLog) -> list[Route]:
                 "last_pass": last.as_dict() if last else None}
 
     async def lockers(request: web.Request) -> Any:
+        if log.lockers.present:  # locker banks of the plugin-registered `locker` kind
+            items = log.lockers.listing()
+            ids = [str(i["holder"])[6:] for i in items
+                   if str(i.get("holder") or "").startswith("visit:")]
+            visits = {v["id"]: v for v in await _shown(log, request,
+                                                        await log.visits_by_id(ids))}
+            return [{**i, "visitor": visits.get(str(i["holder"] or "")[6:])} for i in items]
         used = await log.lockers_in_use()
         shown = {v["locker"]: v for v in await _shown(log, request, list(used.values()))}
         return [{"locker": name, "visitor": shown.get(name)} for name in log.config.lockers]

@@ -13,7 +13,9 @@ from sqlalchemy import delete, or_, select
 from ..bus import Context
 from ..exceptions import ServiceValidationError
 from ..recorder.db import Database, utcnow
+from ..states import State
 from .config import VisitorsConfig
+from .lockers import VisitorLockers
 from .metal import MetalWatch
 from .models import VisitorRow
 
@@ -62,11 +64,12 @@ class VisitorLog:
         self.db = db
         self.config = config
         self.metal = MetalWatch(hub)
+        self.lockers = VisitorLockers(hub)
 
     async def check_in(self, data: CheckInData, context: Context) -> dict[str, Any]:
-        """Record a visitor at the gate, then open the gate once."""
+        """Record a visitor at the gate: their locker assigned and opened, the gate opened once."""
         metal = self._metal(data)
-        await self._check_locker(data.locker, metal[0])
+        locker = await self._choose_locker(data, metal[0])
         if data.photo and await self.hub.run_blocking(self.hub.snapshots.path,
                                                       data.photo) is None:
             raise _invalid("photo", "no such snapshot; take the photo again")
@@ -76,8 +79,17 @@ class VisitorLog:
             metal_source=metal[1], metal_at=metal[2], locker=data.locker, items=data.items,
             photo=data.photo, checked_in_at=utcnow(),
             checked_in_by=context.user_id or "hub")
-        if data.open_gate:
-            row.gate_opened = await self._open_gate(data.gate, data.gate_entity, context)
+        if locker is not None:
+            row.locker = str(locker.attributes.get("label"))
+            await self.lockers.take(locker, row.id, context)
+        try:
+            if data.open_gate:
+                row.gate_opened = await self._open_gate(data.gate, data.gate_entity, context)
+        except BaseException:
+            if locker is not None:  # no visit, no locker: free it again
+                await self.hub.services.call("locker", "release",
+                                             {"entity_id": locker.entity_id}, context)
+            raise
         async with self.db.session() as session:
             session.add(row)
             await session.commit()
@@ -96,6 +108,20 @@ class VisitorLog:
                            f"{int(self.config.metal_window_seconds)} s; walk the visitor "
                            f"through or enter the result")
         return last.result, last.entity_id, last.at
+
+    async def _choose_locker(self, data: CheckInData, metal: str) -> State | None:
+        """The locker of the `locker` kind the visit takes (None: none, or labels only).
+
+        The guard's choice, or, after a metal alarm, the first free locker at the gate.
+        """
+        if not self.lockers.present:
+            await self._check_locker(data.locker, metal)
+            return None
+        if data.locker is None:
+            return self.lockers.free(data.gate) if metal == "metal" else None
+        state = self.lockers.find(data.locker, data.gate)
+        self.lockers.check_free(state)
+        return state
 
     async def _check_locker(self, locker: str | None, metal: str) -> None:
         if locker is None:
@@ -127,7 +153,7 @@ class VisitorLog:
         return entity_id
 
     async def check_out(self, visitor_id: str, context: Context) -> dict[str, Any]:
-        """Record that a visitor left (their locker is free again)."""
+        """Record that a visitor left; their locker opens again and is free."""
         async with self.db.session() as session:
             row = await session.get(VisitorRow, visitor_id)
             if row is None:
@@ -138,9 +164,21 @@ class VisitorLog:
             row.checked_out_by = context.user_id or "hub"
             await session.commit()
             visit = row.as_dict()
+        problem = await self.lockers.give_back(visitor_id, context)
+        if problem:
+            visit["locker_error"] = problem
         self.hub.bus.fire(EVENT_VISITOR_CHECKED_OUT, {"visitor_id": visitor_id,
                                                       "name": visit["name"]}, context)
         return visit
+
+    async def visits_by_id(self, ids: list[str]) -> list[dict[str, Any]]:
+        """Return the visits with these ids."""
+        if not ids:
+            return []
+        async with self.db.session() as session:
+            rows = (await session.scalars(
+                select(VisitorRow).where(VisitorRow.id.in_(ids)))).all()
+        return [r.as_dict() for r in rows]
 
     async def purge(self, older_than_days: float | None = None) -> int:
         """Delete visits (and their photos) checked in before the retention; return how many."""

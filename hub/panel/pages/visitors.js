@@ -47,7 +47,7 @@ class VisitorsPage extends HTMLElement {
             <option value="clear">${t("metal_clear")}</option><option value="metal">${t("metal_metal")}</option></select></label></fieldset>
         <fieldset><legend>${t("step_locker")}</legend>
           <label>${t("locker")}<select name="locker"><option value="">${t("none")}</option>
-            ${lockers.filter((l) => !l.visitor).map((l) => html`<option>${l.locker}</option>`)}</select></label>
+            ${lockers.filter((l) => !l.visitor && !l.holder && !l.occupied && (l.state ?? "free") === "free").map((l) => html`<option>${l.locker}</option>`)}</select></label>
           <label>${t("items")}<input name="items" maxlength="500"></label></fieldset>
         <fieldset><legend>${t("step_photo")}</legend>
           <button type="button" data-action="photo">${t("take_photo")}</button>
@@ -103,8 +103,10 @@ class VisitorsPage extends HTMLElement {
         set.querySelector("img")?.remove();
         set.insertAdjacentHTML("beforeend", html`<img class="photo" src="/api/snapshots/${this.photo}" alt="${t("step_photo")}">`.toString());
       } else if (btn.dataset.action === "checkout") {
-        await callService("visitor", "check_out", { visitor_id: btn.dataset.id });
+        const out = await callService("visitor", "check_out", { visitor_id: btn.dataset.id });
         await this.loadLog();
+        this.setError(out.locker_error || "");  // left, but the locker did not open
+        return;
       }
       this.setError("");
     } catch (err) {
@@ -130,7 +132,7 @@ class VisitorsPage extends HTMLElement {
       const visit = await callService("visitor", "check_in", body);
       this.photo = null;
       this.error = "";
-      this.message = `${t("checked_in")}: ${visit.name}${visit.gate_opened ? ` · ${visit.gate_opened}` : ""}`;
+      this.message = `${t("checked_in")}: ${visit.name}${visit.locker ? ` · ${t("locker")} ${visit.locker}` : ""}${visit.gate_opened ? ` · ${visit.gate_opened}` : ""}`;
       await this.draw();
     } catch (err) {
       this.setError([err.message].join(" "));
