@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import socket
 from collections import Counter
 from dataclasses import dataclass, field
 from ipaddress import IPv4Network, IPv6Network, ip_address
@@ -21,7 +22,7 @@ from aiohttp import web
 
 _LOGGER = logging.getLogger(__name__)
 
-__all__ = ["ConnectionLimits", "GuardedSite"]
+__all__ = ["ConnectionLimits", "serve_guarded"]
 
 _END_OF_HEAD = b"\r\n\r\n"
 
@@ -128,24 +129,19 @@ class _Guarded(asyncio.Protocol):
         self._inner.connection_lost(exc)
 
 
-class GuardedSite(web.SockSite):
-    """A listening socket whose connections go through `ConnectionLimits`."""
+async def serve_guarded(runner: web.BaseRunner, sock: socket.socket, limits: ConnectionLimits,
+                        backlog: int = 128) -> asyncio.Server:
+    """Listen on `sock`, each connection handled by the runner's server behind `limits`.
 
-    def __init__(self, runner: web.BaseRunner, sock: Any, limits: ConnectionLimits,
-                 backlog: int = 128) -> None:
-        super().__init__(runner, sock, backlog=backlog)
-        self.limits = limits
+    Public API only: `runner.server` (aiohttp's protocol factory, after `runner.setup()`)
+    and the loop's `create_server`. The caller closes the returned server before
+    `runner.cleanup()` (which then closes the open connections).
+    """
+    server = runner.server
+    if server is None:
+        raise RuntimeError("call runner.setup() before serving")
 
-    async def start(self) -> None:
-        """Register with the runner and listen (SockSite.start with a wrapped factory)."""
-        await web.BaseSite.start(self)
-        loop = asyncio.get_running_loop()
-        server = self._runner.server
-        assert server is not None
-        limits = self.limits
+    def factory() -> asyncio.Protocol:
+        return _Guarded(server(), limits)
 
-        def factory() -> asyncio.Protocol:
-            return _Guarded(server(), limits)
-
-        self._server = await loop.create_server(factory, sock=self._sock,
-                                                backlog=self._backlog)
+    return await asyncio.get_running_loop().create_server(factory, sock=sock, backlog=backlog)

@@ -23,7 +23,7 @@ from ..exceptions import (
 )
 from .config import HttpConfig
 from .errors import ApiError, error_response
-from .guard import ConnectionLimits, GuardedSite
+from .guard import ConnectionLimits, serve_guarded
 from .routing import BODY_TIMEOUT_KEY, RouteRegistry, wrap
 from .security import Authenticator
 from .ws_access import WebSocketRegistry
@@ -55,6 +55,7 @@ class HttpComponent:
         self.app: web.Application | None = None
         self.port: int | None = None
         self._runner: web.AppRunner | None = None
+        self._listener: asyncio.Server | None = None
         self._socket: socket.socket | None = None
         self.limits = ConnectionLimits(config.header_timeout, config.max_connections,
                                        config.max_connections_per_address,
@@ -113,8 +114,7 @@ class HttpComponent:
         runner = web.AppRunner(self.build_app(), access_log=None, handler_cancellation=True,
                                keepalive_timeout=cfg.keepalive_timeout)
         await runner.setup()
-        site = GuardedSite(runner, self._socket, self.limits, backlog=_BACKLOG)
-        await site.start()
+        self._listener = await serve_guarded(runner, self._socket, self.limits, _BACKLOG)
         self._runner = runner
         _LOGGER.info("Panel and API on http://%s:%s/", self.config.host, self.port)
         self.hub.create_task(self.websockets.run(), name="http websocket access check")
@@ -122,9 +122,14 @@ class HttpComponent:
 
     async def stop(self) -> None:
         """Close connections and stop listening."""
+        listener, self._listener = self._listener, None
+        if listener is not None:
+            listener.close()  # stop accepting; the runner's cleanup closes the connections
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
+        if listener is not None:
+            await listener.wait_closed()
         if self._socket is not None:
             self._socket.close()
             self._socket = None
