@@ -12,6 +12,9 @@ from collections.abc import Awaitable, Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from .alarm import replay_journal
+from .alarm_journal import FILE_NAME as PRESS_JOURNAL
+from .alarm_journal import PressJournal
 from .bus import Context, Event, EventBus
 from .components import COMPONENTS, resolve
 from .config import HubConfig
@@ -59,6 +62,8 @@ class Hub:
         self.entities: dict[str, Entity] = {}
         self.incidents = IncidentManager(self, self.config.incidents)
         self.snapshots = SnapshotStore(self, self.config.data_dir / "snapshots")
+        #: Alarm presses not stored yet, on disk until they are (hub/alarm_journal.py).
+        self.press_journal = PressJournal(self.config.data_dir / PRESS_JOURNAL)
         #: Running components; `hub.components[RECORDER]` is typed (hub/hubkey.py).
         self.components = Components()
         self.state = "not_running"
@@ -151,6 +156,7 @@ class Hub:
         await self.incidents.load()
         await self._call_lifecycle_hook("startup")
         await self._setup_devices()
+        await replay_journal(self)
         self.create_task(self._retention_loop(), name="snapshot retention")
         self.state = "running"
         self.started_at = time.time()
