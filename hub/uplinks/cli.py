@@ -1,8 +1,9 @@
 """`campus-hub uplinks -c CONFIG`: each configured uplink's state, backlog and counters.
 
 Read from the configuration and the outbox table, so it works whether the hub runs or not;
-the live connection state of a running hub is on the panel's Uplinks page and
-`GET /api/uplinks`.
+while the hub runs, each uplink's live status (a police platform's registration, live
+views, broadcasts, subscriptions) is added from the file the hub refreshes every 5 s (also
+on the panel's Uplinks page and `GET /api/uplinks`).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import sys
 from typing import Any
 
 from ..exceptions import ConfigError
+from .live import describe, read_live_blocking
 
 __all__ = ["register", "rows"]
 
@@ -92,6 +94,16 @@ def _uplinks(args: argparse.Namespace) -> int:
     for row in table:
         print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True))
               .rstrip())
+    live = read_live_blocking(config.data_dir)
+    if live is None:
+        print("live status: none (the hub is not running)")
+        return 0
+    print("live status (running hub):")
+    for name, _ in configured:
+        own = live.get(name)
+        if own is not None:
+            error = f" ({own['last_error']})" if own.get("last_error") else ""
+            print(f"  {name}: {own.get('state', '?')}{error}; {describe(own)}")
     return 0
 
 

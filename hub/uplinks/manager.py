@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Mapping, Sequence
@@ -13,6 +14,7 @@ from ..incidents import EVENT_INCIDENT_RAISED, EVENT_INCIDENT_UPDATED, OutboxIte
 from .base import Uplink
 from .config import RetryConfig, UplinkConfig
 from .const import ACTION_FORWARD, ACTION_REQUEUED
+from .live import write_live
 from .provider import make_provider
 from .queue import OutboxQueue, QueuedItem, Status, queue_for
 from .sender import Sender
@@ -43,6 +45,7 @@ class UplinkManager:
         self._queue = queue
         self._fresh: list[tuple[float, OutboxItem]] = []
         self._removers: list[Any] = []
+        self._live: asyncio.Task[None] | None = None
         for config in configs:
             self.uplinks[config.name] = types[config.type](hub, config)
 
@@ -75,6 +78,8 @@ class UplinkManager:
         for event_type in (EVENT_INCIDENT_RAISED, EVENT_INCIDENT_UPDATED):
             self._removers.append(self.hub.bus.listen(event_type, self._committed))
         self._removers.extend(listen_subscriptions(self.hub, uplinks, self.append))
+        self._live = self.hub.create_task(write_live(self.hub, self.own_statuses),
+                                          name="uplinks live status")
         _LOGGER.info("Uplinks: %s", ", ".join(f"{u.name} ({u.type})" for u in uplinks))
 
     async def stop(self) -> None:
@@ -82,6 +87,9 @@ class UplinkManager:
         for remove in self._removers:
             remove()
         self._removers.clear()
+        if self._live is not None:
+            self._live.cancel()
+            await asyncio.gather(self._live, return_exceptions=True)
         for name, uplink in self.uplinks.items():
             try:
                 if name in self.senders:
@@ -170,6 +178,17 @@ class UplinkManager:
             found = {k: {"counts": v} for k, v in (await self.queue.counts()).items()}
         return [self._status_of(uplink, found.get(name, {}))
                 for name, uplink in self.uplinks.items()]
+
+    def own_statuses(self) -> dict[str, dict[str, Any]]:
+        """Each uplink's own status() (registration, sessions, ...) by name."""
+        out: dict[str, dict[str, Any]] = {}
+        for name, uplink in self.uplinks.items():
+            try:
+                out[name] = {"type": uplink.type, **uplink.status()}
+            except Exception as exc:  # a plugin bug must not hide the other uplinks
+                out[name] = {"type": uplink.type, "state": "error",
+                             "last_error": f"status(): {exc}"}
+        return out
 
     def _status_of(self, uplink: Uplink, stored: dict[str, Any]) -> dict[str, Any]:
         counts: dict[str, int] = stored.get("counts", {})

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +14,8 @@ from hub.testing import wait_for
 from hub.uplinks.const import ACTION_DEAD, ACTION_DELIVERED
 from tests.hub.http.helpers import SITE, register_test_devices, start_api
 from tests.hub.uplinks.receiver import FaultyReceiver, running_receiver, webhook_entry
+from tests.plugins.uplinks.gb28181.conftest import PASSWORD, PLATFORM_ID
+from tests.plugins.uplinks.gb28181.double import PlatformDouble
 
 from .conftest import login, panel_page, screenshot
 
@@ -44,3 +48,45 @@ async def test_uplinks_page_shows_counters(browser: Browser, hub_factory: Any, t
             cells = row.locator("td.num")
             await expect(cells).to_have_text(["0", "1", "0", "1"])  # backlog delivered dropped dead
             await screenshot(page, "uplinks_page")
+
+
+@pytest.fixture
+async def gb_platform() -> AsyncIterator[tuple[PlatformDouble, int]]:
+    """The GB/T 28181 platform double (tests/plugins/uplinks/gb28181/double.py) on UDP."""
+    loop = asyncio.get_running_loop()
+    transport, platform = await loop.create_datagram_endpoint(PlatformDouble,
+                                                              local_addr=("127.0.0.1", 0))
+    yield platform, transport.get_extra_info("sockname")[1]
+    transport.close()
+
+
+async def test_gb28181_row_shows_registration_and_sessions(
+        gb_platform: tuple[PlatformDouble, int], browser: Browser, hub_factory: Any,
+        tmp_path: Path, register_plugin: Any) -> None:
+    """A police video platform's row: registered (healthy), live views and camera pulls,
+    broadcasts, and the platform's Alarm subscription with its expiry."""
+    platform, port = gb_platform
+    register_test_devices(register_plugin)
+    api = await start_api(hub_factory, tmp_path, SITE + f"""uplinks:
+  - type: gb28181
+    name: police_video
+    platform_id: '{PLATFORM_ID}'
+    platform_host: 127.0.0.1
+    platform_port: {port}
+    local_port: 0
+    civil_code: '340200'
+    password: {PASSWORD}
+""")
+    uplink = api.hub.components["uplinks"].get("police_video")
+    await wait_for(lambda: uplink.status()["state"] == "registered", timeout=5)
+    platform.subscribe(uplink.endpoint.local, "Alarm", 600, "sub-panel")
+    await platform.response("SUBSCRIBE")
+    async with panel_page(browser, api) as page:
+        await login(page, "admin")
+        await page.click("nav a[data-page=uplinks]")
+        row = page.locator("table.uplinks tr[data-name=police_video]")
+        await expect(row.locator(".state-text")).to_have_text("registered")
+        await expect(row.locator(".dot")).to_have_class("dot ok")
+        await expect(row.locator("td.details .live")).to_have_text("live views 0 (camera pulls 0)")
+        await expect(row.locator("td.details .casts")).to_have_text("broadcasts 0")
+        await expect(row.locator("td.details .subs")).to_contain_text("subscriptions Alarm (")

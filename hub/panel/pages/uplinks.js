@@ -3,7 +3,17 @@ import { api } from "../lib/api.js";
 import { html, ago, fmtTime } from "../lib/html.js";
 import { t } from "../lib/i18n.js";
 
-const HEALTHY = new Set(["running", "connected"]);
+const HEALTHY = new Set(["running", "connected", "registered"]);
+
+// What an uplink type adds to its status (a police video platform: its sessions).
+function details(u) {
+  if (u.type !== "gb28181") return "";
+  const casts = (u.broadcasts || []).map((b) => `${b.speaker} ${b.seconds} s`).join(", ");
+  const subs = (u.subscriptions || []).map((s) => `${s.kind} (${s.expires_in} s)`).join(", ");
+  return html`<span class="kv live">${t("live_views")} ${u.live_views ?? 0} (${t("camera_pulls")} ${u.camera_pulls ?? 0})</span>
+    · <span class="kv casts">${t("broadcasts_now")} ${(u.broadcasts || []).length}${casts ? `: ${casts}` : ""}</span>
+    · <span class="kv subs">${t("subscriptions")} ${subs || "–"}</span>`;
+}
 
 class UplinksPage extends HTMLElement {
   connectedCallback() {
@@ -19,14 +29,15 @@ class UplinksPage extends HTMLElement {
     this.innerHTML = html`<section class="card"><h2>${t("uplinks")}</h2>
       <table class="uplinks"><thead><tr><th>${t("item_name")}</th><th>${t("uplink_type")}</th>
         <th>${t("state")}</th><th>${t("backlog")}</th><th>${t("delivered")}</th><th>${t("dropped")}</th>
-        <th>${t("dead_letters")}</th><th>${t("last_delivery")}</th><th>${t("last_error")}</th></tr></thead>
+        <th>${t("dead_letters")}</th><th>${t("last_delivery")}</th><th>${t("last_error")}</th>
+        <th>${t("uplink_details")}</th></tr></thead>
       <tbody>${uplinks.map((u) => html`<tr class="${HEALTHY.has(u.state) ? "" : "down"}" data-name="${u.name}">
         <td>${u.name}</td><td>${u.type}</td>
         <td><span class="dot ${HEALTHY.has(u.state) ? "ok" : "bad"}"></span><span class="state-text">${u.state}</span></td>
         <td class="num">${u.backlog}</td><td class="num">${u.delivered}</td><td class="num">${u.dropped}</td>
         <td class="num">${u.dead}</td>
         <td title="${u.last_delivery_at ? fmtTime(u.last_delivery_at) : ""}" class="ago">${u.last_delivery_at ? ago(u.last_delivery_at) : t("never")}</td>
-        <td class="error">${u.last_error || "–"}</td></tr>`)}</tbody></table>
+        <td class="error">${u.last_error || "–"}</td><td class="details">${details(u)}</td></tr>`)}</tbody></table>
       ${uplinks.length === 0 ? html`<p class="empty">${t("no_uplinks")}</p>` : ""}</section>`.toString();
   }
 }

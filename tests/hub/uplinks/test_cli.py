@@ -40,7 +40,8 @@ async def test_prints_state_backlog_counters_and_last_error(
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].split()[:7] == ["name", "type", "state", "backlog", "delivered", "dropped",
                                     "dead"]
-    police, spare = (line.split() for line in lines[1:])
+    police, spare = (line.split() for line in lines[1:3])
+    assert lines[3:] == ["live status: none (the hub is not running)"]
     assert police[:7] == ["city_police", "webhook", "ok", "0", "1", "0", "1"]
     assert police[-2:] == ["HTTP", "400"] and "UTC" in police
     assert spare[:7] == ["spare", "webhook", "ok", "0", "0", "0", "0"] and "never" in spare

@@ -1,0 +1,51 @@
+"""`campus-hub uplinks` shows a running hub's GB/T 28181 registration and sessions."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from hub.cli import main
+from hub.testing import wait_for
+from hub.uplinks import live
+
+from .conftest import PASSWORD, PLATFORM_ID
+
+
+async def test_cli_shows_registration_and_subscriptions(
+        double: Any, hub_factory: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """While the hub runs: state registered, IDs, live views, broadcasts and the platform's
+    Alarm subscription; after it stopped: no live status."""
+    monkeypatch.setattr(live, "INTERVAL", 0.1)
+    platform, port = double
+    h = await hub_factory(f"""
+uplinks:
+  - type: gb28181
+    name: police_video
+    platform_id: '{PLATFORM_ID}'
+    platform_host: 127.0.0.1
+    platform_port: {port}
+    local_port: 0
+    civil_code: '340200'
+    password: {PASSWORD}
+""")
+    uplink = h.hub.components["uplinks"].get("police_video")
+    await wait_for(lambda: uplink.status()["state"] == "registered", timeout=5)
+    platform.subscribe(uplink.endpoint.local, "Alarm", 600, "sub-1")
+    await platform.response("SUBSCRIBE")
+    await asyncio.sleep(0.3)  # the next status file
+    site = str(tmp_path / "site.yaml")
+    capsys.readouterr()
+    assert await asyncio.to_thread(main, ["uplinks", "-c", site]) == 0
+    out = capsys.readouterr().out
+    line = next(x for x in out.splitlines() if x.startswith("  police_video:"))
+    assert line.startswith("  police_video: registered;")
+    assert "device_id 34020000002000000001" in line and "live_views 0" in line
+    assert "broadcasts 0" in line and "subscriptions 1 [kind Alarm" in line
+    await h.hub.stop()
+    assert await asyncio.to_thread(main, ["uplinks", "-c", site]) == 0
+    assert "live status: none (the hub is not running)" in capsys.readouterr().out
