@@ -44,6 +44,9 @@ COMPONENTS: list[ComponentSpec] = [
     # a list validated entry by entry through each platform's config model (hub.config.validate)
     ComponentSpec("notify", "hub.notify.base:NotifyConfig", "hub.notify.component:setup",
                   required=True),
+    # after notify and uplinks, whose channels and destinations its steps use
+    ComponentSpec("escalation", "hub.escalation.config:EscalationConfig",
+                  "hub.escalation.component:setup", required=True),
     ComponentSpec("recognition", "hub.faces.config:RecognitionConfig",
                   "hub.faces.component:setup"),
     ComponentSpec("discovery", "hub.discovery.config:DiscoveryConfig", "hub.discovery:setup"),

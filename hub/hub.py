@@ -16,6 +16,7 @@ from .alarm import replay_journal
 from .alarm_journal import FILE_NAME as PRESS_JOURNAL
 from .alarm_journal import PressJournal
 from .bus import Context, Event, EventBus
+from .clock import Clock, SystemClock
 from .components import COMPONENTS, resolve
 from .config import HubConfig
 from .datadir import check_data_dir_blocking
@@ -60,6 +61,8 @@ class Hub:
         self.services = ServiceRegistry(self.bus)
         self.plugins = plugins if plugins is not None else PluginRegistry()
         self.entities: dict[str, Entity] = {}
+        #: wall time for timers that follow stored times (tests set a FakeClock before start)
+        self.clock: Clock = SystemClock()
         self.incidents = IncidentManager(self, self.config.incidents)
         self.snapshots = SnapshotStore(self, self.config.data_dir / "snapshots")
         #: Alarm presses not stored yet, on disk until they are (hub/alarm_journal.py).

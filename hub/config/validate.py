@@ -100,6 +100,10 @@ def validate_config(raw: Any, platforms: Mapping[str, type[DeviceConfig]],
         if spec.check and config.sections.get(spec.key) is not None:
             for loc, message, hint in resolve(spec.check)(config):
                 problems.add(loc, message, hint)
+    from ..escalation.config import check as check_escalation  # names across sections
+
+    for loc, message, hint in check_escalation(config):
+        problems.add(loc, message, hint)
     if problems.items:
         raise ConfigError(problems.items)
     return config

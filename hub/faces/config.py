@@ -8,6 +8,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from ..incidents.config import PriorityValue
+from ..incidents.handling import ProcedureItem, number_items
 from ..incidents.model import Priority
 
 __all__ = [
@@ -32,6 +33,14 @@ class WatchCategory(BaseModel):
     instructions: str = ""
     #: Overrides the watch-list threshold for this category.
     threshold: float | None = None
+    #: the checklist for this category's incidents (watch list and police hits); none: the
+    #: incident category's (incidents.categories.<category>.procedure)
+    procedure: list[ProcedureItem] | None = None
+
+    @field_validator("procedure")
+    @classmethod
+    def _ids(cls, value: list[ProcedureItem] | None) -> list[ProcedureItem] | None:
+        return None if value is None else number_items(value)
 
 
 class WatchCamera(BaseModel):

@@ -24,6 +24,7 @@ from .model import (
     TimelineStep,
     new_id,
 )
+from .procedure import ACTION_CHECKED, check_item, procedure_for, snapshot_item
 from .store import IncidentStore, MemoryIncidentStore
 
 if TYPE_CHECKING:
@@ -41,6 +42,8 @@ EVENT_INCIDENT_UPDATED = "incident_updated"
 HUB_ACTOR = "hub"
 
 OutboxProvider = Callable[[Incident, TimelineStep], list[OutboxItem]]
+#: Called with a new incident before it is first stored (may add to its `data`).
+RaiseHook = Callable[[Incident], None]
 
 
 class IncidentManager:
@@ -54,6 +57,7 @@ class IncidentManager:
         self._incidents: dict[str, Incident] = {}  # open ones only
         self._closed: OrderedDict[str, Incident] = OrderedDict()  # the last KEEP_CLOSED
         self._providers: list[OutboxProvider] = []
+        self._raise_hooks: list[RaiseHook] = []
         # Changes to one incident are ordered by its lock; raises of one (category, source)
         # by theirs, so a repeat cannot open a twin. Unrelated incidents store concurrently,
         # which lets the recorder commit them together under load.
@@ -70,6 +74,11 @@ class IncidentManager:
         """Have `provider` turn each stored step into outbox items; return a remover."""
         self._providers.append(provider)
         return lambda: self._providers.remove(provider)
+
+    def add_raise_hook(self, hook: RaiseHook) -> Callable[[], None]:
+        """Have `hook` see each new incident before it is stored; return a remover."""
+        self._raise_hooks.append(hook)
+        return lambda: self._raise_hooks.remove(hook)
 
     def open_incidents(self) -> list[Incident]:
         """Return open incidents, most urgent and newest first."""
@@ -131,6 +140,15 @@ class IncidentManager:
             )
             if settings.instructions and "instructions" not in incident.data:
                 incident.data["instructions"] = settings.instructions
+            if "procedure" not in incident.data:
+                items = procedure_for(self._hub, incident)
+                if items:
+                    incident.data["procedure"] = [snapshot_item(item) for item in items]
+            for hook in self._raise_hooks:
+                try:
+                    hook(incident)
+                except Exception:  # a helper's bug must not cost the incident
+                    _LOGGER.exception("Raise hook %s failed for incident %s", hook, incident.id)
             step = TimelineStep("raised", actor, at=incident.created_at, note=incident.message)
             incident.timeline.append(step)
             await self._store(incident, step)
@@ -185,6 +203,34 @@ class IncidentManager:
             incident = await self.get(incident_id)
             step = TimelineStep(action, actor or _actor(context), note=note, data=data or {})
             await self._commit(incident, step, context, forward=forward)
+            return incident
+
+    async def check_step(self, incident_id: str, item_id: str, *, note: str = "",
+                         context: Context | None = None) -> Incident:
+        """Tick one item of the incident's checklist (a step with who and when)."""
+        async with self._locks.hold(incident_id):
+            incident = await self.get(incident_id)
+            item = check_item(incident, item_id)
+            step = TimelineStep(ACTION_CHECKED, _actor(context), note=note or item["text"],
+                                data={"item": item_id, "text": item["text"]})
+            await self._commit(incident, step, context, forward=False)
+            return incident
+
+    async def change_priority(self, incident_id: str, priority: Priority, *, action: str,
+                              note: str = "", data: dict[str, Any] | None = None,
+                              actor: str | None = None) -> Incident:
+        """Set an open incident's priority with a step saying why (escalation)."""
+        async with self._locks.hold(incident_id):
+            incident = await self.get(incident_id)
+            before = incident.priority
+            incident.priority = priority
+            step = TimelineStep(action, actor or HUB_ACTOR, note=note, data={
+                **(data or {}), "priority_from": int(before), "priority_to": int(priority)})
+            try:
+                await self._commit(incident, step, None)
+            except BaseException:
+                incident.priority = before
+                raise
             return incident
 
     async def resolve_open(self, category: str, source: str | None, note: str) -> None:

@@ -53,6 +53,12 @@ class NoteData(StepData):
     note: str = Field(min_length=1, max_length=2000)
 
 
+class CheckData(StepData):
+    """Data of incident.check_step: which checklist item the guard has done."""
+
+    item: str = Field(min_length=1, max_length=64)
+
+
 def register_incident_services(hub: Hub) -> None:
     """Register the incident.* services on the hub."""
     reg = hub.services.register
@@ -68,6 +74,8 @@ def register_incident_services(hub: Hub) -> None:
         "Resolve an incident with a classification.", _STAFF)
     reg("incident", "add_note", lambda c: _note(hub, c), NoteData,
         "Add a note to an incident's timeline.", _RESPONDERS)
+    reg("incident", "check_step", lambda c: _check(hub, c), CheckData,
+        "Tick an item of the incident's checklist (procedure).", _STAFF)
 
 
 async def _raise(hub: Hub, call: ServiceCall) -> dict[str, Any]:
@@ -102,4 +110,11 @@ async def _note(hub: Hub, call: ServiceCall) -> dict[str, Any]:
     d: NoteData = call.data
     incident = await hub.incidents.add_step(d.incident_id, "note", note=d.note,
                                             context=call.context)
+    return incident.as_dict()
+
+
+async def _check(hub: Hub, call: ServiceCall) -> dict[str, Any]:
+    d: CheckData = call.data
+    incident = await hub.incidents.check_step(d.incident_id, d.item, note=d.note,
+                                              context=call.context)
     return incident.as_dict()

@@ -20,7 +20,8 @@ __all__ = ["SCHEMA_ID", "build_message", "idempotency_key", "iso", "render_messa
 SCHEMA_ID = "https://campus-hub.org/schemas/incident-message/v1.json"
 SCHEMA_VERSION = 1
 # Keys of incident.data that never travel to the police (internal bookkeeping).
-_PRIVATE_DATA = frozenset({"instructions", "watchlist", "embedding", "image", "face"})
+_PRIVATE_DATA = frozenset({"instructions", "watchlist", "embedding", "image", "face",
+                           "procedure"})
 
 
 def iso(epoch: float) -> str:
