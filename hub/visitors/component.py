@@ -84,6 +84,7 @@ async def start_visitor_log(hub: Hub, config: VisitorsConfig, db_url: str | None
     db = await component_database(hub, db_url)
     log = VisitorLog(hub, db, config)
     hub.components[VISITORS] = log
+    await log.show_rooms()
 
     async def check_in(call: ServiceCall) -> dict[str, Any]:
         return await log.check_in(call.data, call.context)
@@ -170,7 +171,20 @@ def _routes(log: VisitorLog) -> list[Route]:
         shown = {v["locker"]: v for v in await _shown(log, request, list(used.values()))}
         return [{"locker": name, "visitor": shown.get(name)} for name in log.config.lockers]
 
+    async def meeting_rooms(request: web.Request) -> Any:
+        await log.show_rooms()
+        rooms = []
+        for slug, room in log.rooms.rooms.items():
+            under_way = await _shown(log, request, log.rooms.visits.get(slug, []))
+            rooms.append({"id": slug, "name": room.name, "gate": room.gate,
+                          "state": "occupied" if under_way else "free",
+                          "cameras": room.cameras, "panic": room.panic, "visits": under_way})
+        return rooms
+
     return [
+        Route("GET", "/api/visitors/meeting_rooms", meeting_rooms, STAFF,
+              "Meeting rooms: free or occupied, and the visits under way in each.",
+              tags=("visitors",)),
         Route("GET", "/api/visitors", visitors, RESPONDERS,
               "The visitor log, newest first; search by name, host, id number or reason.",
               query=VisitorsQuery, tags=("visitors",)),

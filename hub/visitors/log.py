@@ -16,6 +16,7 @@ from ..recorder.db import Database, utcnow
 from ..states import State
 from .config import VisitorsConfig
 from .lockers import VisitorLockers
+from .meeting import MeetingRooms
 from .metal import MetalWatch
 from .models import VisitorRow
 
@@ -50,6 +51,12 @@ class CheckInData(BaseModel):
     gate_entity: str | None = Field(
         default=None, max_length=128, pattern=r"^gate\.[a-z0-9_]+$",
         description="which barrier or turnstile opens (default: the first at the gate)")
+    destination: Literal["school", "meeting_room"] = Field(
+        default="school", description="into the school, or to a meeting room at the gate "
+        "(the school's gate stays shut; the host is notified)")
+    meeting_room: str | None = Field(
+        default=None, max_length=64, pattern=r"^[a-z0-9_]+$",
+        description="which meeting room (default: the first at the gate)")
 
 
 def _invalid(field: str, message: str) -> ServiceValidationError:
@@ -65,10 +72,13 @@ class VisitorLog:
         self.config = config
         self.metal = MetalWatch(hub)
         self.lockers = VisitorLockers(hub)
+        self.rooms = MeetingRooms(hub, config)
 
     async def check_in(self, data: CheckInData, context: Context) -> dict[str, Any]:
         """Record a visitor at the gate: their locker assigned and opened, the gate opened once."""
         metal = self._metal(data)
+        room = (self.rooms.choose(data.meeting_room, data.gate)
+                if data.destination == "meeting_room" else None)
         locker = await self._choose_locker(data, metal[0])
         if data.photo and await self.hub.run_blocking(self.hub.snapshots.path,
                                                       data.photo) is None:
@@ -78,12 +88,13 @@ class VisitorLog:
             reason=data.reason, host=data.host, gate=data.gate, metal_result=metal[0],
             metal_source=metal[1], metal_at=metal[2], locker=data.locker, items=data.items,
             photo=data.photo, checked_in_at=utcnow(),
-            checked_in_by=context.user_id or "hub")
+            checked_in_by=context.user_id or "hub", destination=data.destination,
+            room=room.slug if room else None)
         if locker is not None:
             row.locker = str(locker.attributes.get("label"))
             await self.lockers.take(locker, row.id, context)
         try:
-            if data.open_gate:
+            if data.open_gate and room is None:  # to the meeting room: the school stays shut
                 row.gate_opened = await self._open_gate(data.gate, data.gate_entity, context)
         except BaseException:
             if locker is not None:  # no visit, no locker: free it again
@@ -94,9 +105,26 @@ class VisitorLog:
             session.add(row)
             await session.commit()
         visit = row.as_dict()
+        if room is not None:
+            await self.show_rooms()
+            problem = await self.rooms.tell_host(visit, room, context)
+            if problem:
+                visit["notify_error"] = problem
         self.hub.bus.fire(EVENT_VISITOR_CHECKED_IN, {"visitor_id": row.id, "name": row.name,
-                                                     "host": row.host, "gate": row.gate}, context)
+                                                     "host": row.host, "gate": row.gate,
+                                                     "destination": row.destination,
+                                                     "room": row.room}, context)
         return visit
+
+    async def show_rooms(self) -> None:
+        """Write each meeting room's state from the visits under way (at start, on changes)."""
+        if not self.rooms.rooms:
+            return
+        query = select(VisitorRow).where(VisitorRow.checked_out_at.is_(None),
+                                         VisitorRow.room.is_not(None))
+        async with self.db.session() as session:
+            rows = (await session.scalars(query.order_by(VisitorRow.checked_in_at))).all()
+        self.rooms.show([r.as_dict() for r in rows])
 
     def _metal(self, data: CheckInData) -> tuple[str, str | None, float | None]:
         if data.metal_result is not None:
@@ -167,6 +195,8 @@ class VisitorLog:
         problem = await self.lockers.give_back(visitor_id, context)
         if problem:
             visit["locker_error"] = problem
+        if visit["room"]:
+            await self.show_rooms()
         self.hub.bus.fire(EVENT_VISITOR_CHECKED_OUT, {"visitor_id": visitor_id,
                                                       "name": visit["name"]}, context)
         return visit

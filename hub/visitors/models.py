@@ -32,6 +32,9 @@ class VisitorRow(Base):
     items: Mapped[str] = mapped_column(String(500), default="")
     photo: Mapped[str | None] = mapped_column(String(32), default=None)
     gate_opened: Mapped[str | None] = mapped_column(String(128), default=None)
+    #: "school", or "meeting_room" with the room's id in `room`.
+    destination: Mapped[str] = mapped_column(String(16), default="school")
+    room: Mapped[str | None] = mapped_column(String(64), default=None)
     checked_in_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
     checked_in_by: Mapped[str] = mapped_column(String(64))
     checked_out_at: Mapped[dt.datetime | None] = mapped_column(default=None)
@@ -45,6 +48,7 @@ class VisitorRow(Base):
             "metal_result": self.metal_result, "metal_source": self.metal_source,
             "metal_at": self.metal_at, "locker": self.locker, "items": self.items,
             "photo": self.photo, "gate_opened": self.gate_opened,
+            "destination": self.destination, "room": self.room,
             "checked_in_at": _ts(self.checked_in_at), "checked_in_by": self.checked_in_by,
             "checked_out_at": _ts(self.checked_out_at), "checked_out_by": self.checked_out_by,
             "status": "out" if self.checked_out_at else "in",

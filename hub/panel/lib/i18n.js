@@ -25,6 +25,8 @@ const TEXTS = {
     metal_auto: "From the detector", locker: "Locker", none: "None", items: "Items in the locker",
     take_photo: "Take photo", check_in: "Check in and open gate", check_out: "Check out",
     checked_in: "Checked in", visitor_log: "Visitor log", search: "Search", in_school: "In school",
+    destination: "Goes to", into_school: "Into the school", meeting_rooms: "Meeting rooms",
+    meeting_room: "meeting room", room_occupied: "occupied", room_free: "free",
     left: "Left", all: "All", speaker: "Speaker", message: "Message", presets: "Presets",
     language: "Language", volume: "Volume", send: "Broadcast", sent: "Sent",
     preset_clear: "Please keep the gate area clear.", preset_closed: "The school gate is closed. Please wait.",
@@ -78,6 +80,8 @@ const TEXTS = {
     metal_manual: "保安判定", metal_auto: "安检门结果", locker: "储物柜", none: "无",
     items: "寄存物品", take_photo: "拍照", check_in: "登记并开闸", check_out: "离校登记",
     checked_in: "已登记", visitor_log: "访客记录", search: "搜索", in_school: "在校", left: "已离校",
+    destination: "去向", into_school: "进入校园", meeting_rooms: "会客室", meeting_room: "会客室",
+    room_occupied: "使用中", room_free: "空闲",
     all: "全部", speaker: "音柱", message: "内容", presets: "预设", language: "语言", volume: "音量",
     send: "广播", sent: "已发送", preset_clear: "请勿在校门口逗留。", preset_closed: "校门已关闭，请稍候。",
     preset_evacuate: "请有序离开校门区域，听从保安指挥。", users: "用户", tokens: "接口令牌",
@@ -112,7 +116,8 @@ const TEXTS = {
 const CATEGORIES = {
   zh: { panic: "一键报警", watchlist_match: "布控人员", intrusion: "入侵", tamper: "防拆报警",
         metal_detected: "金属探测报警", guard_off_post: "保安离岗", device_offline: "设备离线", visitor: "访客",
-        police_hit: "公安比中" },
+        police_hit: "公安比中", locker_door_open: "储物柜门未关", locker_item_overnight: "储物柜物品过夜",
+        duty_down: "职责自检异常" },
 };
 
 // Incident messages the hub writes with a `message_key` (hub/incidents/messages.py): a text

@@ -26,6 +26,7 @@ class VisitorsPage extends HTMLElement {
 
   async draw() {
     const lockers = await api("GET", "/api/visitors/lockers");
+    const rooms = await api("GET", "/api/visitors/meeting_rooms");
     const gates = this.gates();
     // Visitors go through the visitor turnstile when there is one.
     const barriers = live.domain("gate").sort((a, b) => Number(b.entity_id.includes("visitor")) - Number(a.entity_id.includes("visitor")));
@@ -39,6 +40,8 @@ class VisitorsPage extends HTMLElement {
         <fieldset><legend>${t("step_visit")}</legend>
           <label>${t("reason")}<input name="reason" required maxlength="500"></label>
           <label>${t("host")}<input name="host" required maxlength="128"></label>
+          ${rooms.length ? html`<label>${t("destination")}<select name="destination"><option value="school">${t("into_school")}</option>
+            ${rooms.map((r) => html`<option value="room:${r.id}">${r.name}</option>`)}</select></label>` : ""}
           <label>${t("gate")}<select name="gate">${gates.map((g) => html`<option>${g}</option>`)}<option value="">–</option></select></label>
           <label>${t("opens")}<select name="gate_entity">${barriers.map((b) => html`<option value="${b.entity_id}">${b.attributes.friendly_name || b.entity_id}</option>`)}</select></label></fieldset>
         <fieldset><legend>${t("step_metal")}</legend>
@@ -56,6 +59,11 @@ class VisitorsPage extends HTMLElement {
         <p class="ok" role="status">${this.message}</p>
         <button type="submit" class="primary big">${t("check_in")}</button>
       </form>
+      ${rooms.length ? html`<section class="card meeting-rooms"><h2>${t("meeting_rooms")}</h2>
+        ${rooms.map((r) => html`<article class="room ${r.state}" data-room="${r.id}"><h3>${r.name}
+          <span class="state-text">${t(r.state === "occupied" ? "room_occupied" : "room_free")}</span></h3>
+          ${r.visits.map((v) => html`<p class="room-visit">${v.name} → ${v.host} · ${fmtTime(v.checked_in_at)}
+            <button data-action="checkout" data-id="${v.id}">${t("check_out")}</button></p>`)}</article>`)}</section>` : ""}
       <section class="card"><h2>${t("visitor_log")}</h2>
         <form class="search" data-form="search"><input name="q" placeholder="${t("search")}" value="${this.query || ""}">
           <select name="status"><option value="all">${t("all")}</option><option value="in">${t("in_school")}</option><option value="out">${t("left")}</option></select>
@@ -104,7 +112,7 @@ class VisitorsPage extends HTMLElement {
         set.insertAdjacentHTML("beforeend", html`<img class="photo" src="/api/snapshots/${this.photo}" alt="${t("step_photo")}">`.toString());
       } else if (btn.dataset.action === "checkout") {
         const out = await callService("visitor", "check_out", { visitor_id: btn.dataset.id });
-        await this.loadLog();
+        if (btn.closest(".meeting-rooms")) await this.draw(); else await this.loadLog();
         this.setError(out.locker_error || "");  // left, but the locker did not open
         return;
       }
@@ -127,12 +135,16 @@ class VisitorsPage extends HTMLElement {
     if (data.gate_entity) body.gate_entity = data.gate_entity;
     if (data.metal_result) body.metal_result = data.metal_result;
     if (data.locker) body.locker = data.locker;
+    if (data.destination?.startsWith("room:")) {
+      body.destination = "meeting_room";
+      body.meeting_room = data.destination.slice(5);
+    }
     if (this.photo) body.photo = this.photo;
     try {
       const visit = await callService("visitor", "check_in", body);
       this.photo = null;
       this.error = "";
-      this.message = `${t("checked_in")}: ${visit.name}${visit.locker ? ` · ${t("locker")} ${visit.locker}` : ""}${visit.gate_opened ? ` · ${visit.gate_opened}` : ""}`;
+      this.message = `${t("checked_in")}: ${visit.name}${visit.locker ? ` · ${t("locker")} ${visit.locker}` : ""}${visit.gate_opened ? ` · ${visit.gate_opened}` : ""}${visit.room ? ` · ${t("meeting_room")}` : ""}${visit.notify_error ? ` · ${visit.notify_error}` : ""}`;
       await this.draw();
     } catch (err) {
       this.setError([err.message].join(" "));
