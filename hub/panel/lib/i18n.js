@@ -58,6 +58,10 @@ const TEXTS = {
     reset_button: "Reset the button", reset_with_resolve: "Also reset the button (it is latched)",
     alarm_reset: "Reset", alarm_test: "Test alarm", switch_turn_on: "Turn on", switch_turn_off: "Turn off", latched: "latched: waiting for a reset",
     press_not_recorded: "Alarm press NOT recorded yet", presses_waiting: "presses waiting",
+    procedure: "Procedure", steps_left: "left", all_done: "all done", done_button: "Done",
+    procedure_checked: "Procedure step done", escalated: "Escalated",
+    escalation_notified: "Duty list told", escalation_notify_failed: "Duty list NOT told",
+    priority_raised: "Priority raised",
   },
   zh: {
     app: "校园安防中心", login: "登录", name: "用户名", password: "密码", logout: "退出",
@@ -110,6 +114,10 @@ const TEXTS = {
     reset_button: "复位报警按钮", reset_with_resolve: "同时复位报警按钮（已锁定）",
     alarm_reset: "复位", alarm_test: "测试报警", switch_turn_on: "打开", switch_turn_off: "关闭", latched: "已锁定：等待复位",
     press_not_recorded: "报警按键尚未记录", presses_waiting: "次按键待记录",
+    procedure: "处置流程", steps_left: "项待完成", all_done: "全部完成", done_button: "完成",
+    procedure_checked: "完成处置步骤", escalated: "升级处置",
+    escalation_notified: "已通知值班人员", escalation_notify_failed: "通知值班人员失败",
+    priority_raised: "已提升等级",
   },
 };
 

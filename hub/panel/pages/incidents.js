@@ -1,7 +1,7 @@
 // Incidents: open ones newest first with priority colours; the selected one's timeline and actions.
 import { api, callService } from "../lib/api.js";
 import { html, fmtTime, throttleFrame, formData } from "../lib/html.js";
-import { t, category, stateName, incidentMessage } from "../lib/i18n.js";
+import { t, category, stateName, incidentMessage, language } from "../lib/i18n.js";
 import { live } from "../lib/live.js";
 
 const RESPONDERS = ["admin", "guard", "police"];
@@ -105,6 +105,7 @@ class IncidentsPage extends HTMLElement {
       </dl>
       ${i.data?.instructions ? html`<p class="instructions">${i.data.instructions}</p>` : ""}
       <p class="error" role="alert">${this.error}</p>
+      ${procedure(i, open && STAFF.includes(role))}
       ${open ? html`<div class="actions">
         ${RESPONDERS.includes(role) && i.status === "raised" ? html`<button class="primary" data-action="acknowledge">${t("acknowledge")}</button>` : ""}
         ${RESPONDERS.includes(role) && ["raised", "acknowledged"].includes(i.status) ? html`<button data-action="dispatch">${t("dispatch")}</button>` : ""}
@@ -124,7 +125,7 @@ class IncidentsPage extends HTMLElement {
       <h3>${t("timeline")}</h3>
       <ol class="timeline">${[...i.timeline].reverse().map((s) => html`
         <li><time>${fmtTime(s.at)}</time> <strong>${t(STEP_KEYS[s.action] || s.action)}</strong> <span class="actor">${s.actor === "hub" ? t("system") : s.actor}</span>
-        ${s.note ? html`<span class="note">${s.note}</span>` : ""}${stepData(s)}</li>`)}</ol>`;
+        ${stepNote(i, s)}${stepData(s)}</li>`)}</ol>`;
   }
 
   async onClick(e) {
@@ -147,6 +148,10 @@ class IncidentsPage extends HTMLElement {
         return;
       }
       const data = { incident_id: this.selected };
+      if (name === "check") {
+        await this.call("check_step", { ...data, item: action.dataset.item });
+        return;
+      }
       if (name === "resolve") data.classification = action.dataset.class;
       // Resolving a latched button's incident offers its reset in the same place (issue 10).
       const reset = name === "resolve" && this.querySelector("input[name=reset_source]")?.checked;
@@ -204,10 +209,44 @@ function row(i, selected) {
     <time>${fmtTime(i.created_at)}</time></li>`;
 }
 
+// The incident's checklist (issue 15): ticked items with who and when, the rest with a button.
+function procedure(i, canTick) {
+  const items = i.data?.procedure || [];
+  if (!items.length) return "";
+  const done = ticks(i);
+  const left = items.filter((x) => !done.has(x.id)).length;
+  return html`<h3>${t("procedure")} <small class="left">${left ? `${left} ${t("steps_left")}` : t("all_done")}</small></h3>
+    <ol class="procedure">${items.map((x) => {
+      const tick = done.get(x.id);
+      return html`<li class="${tick ? "done" : "todo"}" data-item="${x.id}">
+        ${tick ? html`<span class="tick" aria-label="${t("all_done")}">✓</span>` : canTick ? html`<button type="button" data-action="check" data-item="${x.id}">${t("done_button")}</button>` : html`<span class="tick"></span>`}
+        <span class="text">${itemText(x)}</span>
+        ${tick ? html`<span class="who">${tick.actor} <time>${fmtTime(tick.at)}</time></span>` : ""}</li>`;
+    })}</ol>`;
+}
+
+function ticks(i) {
+  const done = new Map();
+  for (const s of i.timeline) if (s.action === "procedure_checked") done.set(s.data?.item, s);
+  return done;
+}
+
+function itemText(item) { return (language() === "zh" && item.zh) || item.text; }
+
+// A ticked step shows its item in the panel's language (the stored note is the English text).
+function stepNote(i, s) {
+  let note = s.note;
+  if (s.action === "procedure_checked" && note === s.data?.text) {
+    const item = (i.data?.procedure || []).find((x) => x.id === s.data.item);
+    if (item) note = itemText(item);
+  }
+  return note ? html`<span class="note">${note}</span>` : "";
+}
+
 function stepData(step) {
   const d = step.data || {};
   if (d.snapshot_id) return html` <a href="/api/snapshots/${d.snapshot_id}" target="_blank" rel="noopener">${t("snapshot")}</a>`;
-  const keys = Object.keys(d).filter((k) => ["destination", "status", "attempts", "classification", "error", "detail"].includes(k));
+  const keys = Object.keys(d).filter((k) => ["destination", "status", "attempts", "classification", "error", "detail", "channel", "channels", "entities", "uplinks"].includes(k));
   return keys.length ? html` <span class="data">${keys.map((k) => `${k}: ${d[k]}`).join(", ")}</span>` : "";
 }
 
