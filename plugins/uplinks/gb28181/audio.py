@@ -127,11 +127,18 @@ class _Rtp(asyncio.DatagramProtocol):
 
 
 class AudioReceiver:
-    """One broadcast's UDP port: decode what arrives, send WAV pieces to `sink` in order."""
+    """One broadcast's media port: decode what arrives, send WAV pieces to `sink` in order.
+
+    `transport` "udp"; "tcp_passive": the hub listens and the platform connects; or
+    "tcp_active": the hub connects to `connect()`'s address. RTP over TCP is framed by a
+    two-byte length (RFC 4571).
+    """
 
     def __init__(self, sink: Sink, *, host: str, encoding: str = "PCMA",
-                 chunk_seconds: float = 1.0, idle_timeout: float = 10.0) -> None:
+                 chunk_seconds: float = 1.0, idle_timeout: float = 10.0,
+                 transport: str = "udp") -> None:
         self.sink, self.host, self.encoding = sink, host, encoding.upper()
+        self.transport = transport
         self.chunk_bytes = max(320, int(chunk_seconds * RATE) * 2)
         self.idle_timeout = idle_timeout
         self.port = 0
@@ -143,6 +150,8 @@ class AudioReceiver:
         self._ps = PsAudioDemuxer()
         self._queue: asyncio.Queue[bytes | None] = asyncio.Queue()
         self._transport: asyncio.DatagramTransport | None = None
+        self._server: asyncio.Server | None = None
+        self._writers: list[asyncio.StreamWriter] = []
         self._tasks: list[asyncio.Task[None]] = []
 
     @property
@@ -153,13 +162,33 @@ class AudioReceiver:
     async def start(self) -> int:
         """Bind the port (announced in the SDP) and start delivering; return the port."""
         loop = asyncio.get_running_loop()
-        transport, _ = await loop.create_datagram_endpoint(lambda: _Rtp(self),
-                                                           local_addr=(self.host, 0))
-        self._transport = transport
-        self.port = int(transport.get_extra_info("sockname")[1])
+        if self.transport == "udp":
+            transport, _ = await loop.create_datagram_endpoint(lambda: _Rtp(self),
+                                                               local_addr=(self.host, 0))
+            self._transport = transport
+            self.port = int(transport.get_extra_info("sockname")[1])
+        elif self.transport == "tcp_passive":
+            self._server = await asyncio.start_server(self._on_connection, self.host, 0)
+            self.port = int(self._server.sockets[0].getsockname()[1])
         self._tasks = [loop.create_task(self._deliver(), name="gb28181 broadcast audio"),
                        loop.create_task(self._watch(), name="gb28181 broadcast idle")]
         return self.port
+
+    def _on_connection(self, reader: asyncio.StreamReader,
+                       writer: asyncio.StreamWriter) -> None:
+        self._writers.append(writer)
+        self._tasks.append(asyncio.get_running_loop().create_task(self._read_tcp(reader)))
+
+    async def connect(self, host: str, port: int) -> None:
+        """(tcp_active) Connect to the platform's media port and read from it."""
+        reader, writer = await asyncio.wait_for(asyncio.open_connection(host, port), 10)
+        self._on_connection(reader, writer)
+
+    async def _read_tcp(self, reader: asyncio.StreamReader) -> None:
+        with contextlib.suppress(asyncio.IncompleteReadError, ConnectionError):
+            while True:
+                length = int.from_bytes(await reader.readexactly(2), "big")
+                self.on_packet(await reader.readexactly(length))
 
     def on_packet(self, packet: bytes) -> None:
         """Decode one RTP packet (duplicates dropped); queue every full piece."""
@@ -222,6 +251,13 @@ class AudioReceiver:
         if self._transport is not None:
             self._transport.close()
             self._transport = None
+        readers = self._tasks[2:]
+        if readers:  # TCP: what the platform wrote before its BYE is still read
+            await asyncio.wait(readers, timeout=0.5)
+        if self._server is not None:
+            self._server.close()
+        for writer in self._writers:
+            writer.close()
         if len(self._pcm) >= 160:  # at least 10 ms
             self._queue.put_nowait(bytes(self._pcm))
         self._pcm.clear()

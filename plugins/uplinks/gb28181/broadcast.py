@@ -10,6 +10,8 @@ is set up one of two ways, per `broadcast_invite`:
 - "platform": the platform sends INVITE to the speaker's ID with a sendonly audio offer;
   the hub answers recvonly with its port (some platforms skip the Notify then).
 
+Media over UDP, or RTP over TCP (RFC 4571) with either side connecting (a=setup).
+
 Either side ends it with BYE; the hub also does after `idle_timeout` without audio.
 """
 
@@ -46,6 +48,7 @@ class BroadcastSettings:
     """Who sends the INVITE, how long a silence ends it, how big each speaker piece is."""
 
     invite: str = "device"  # "device" or "platform"
+    transport: str = "udp"  # the hub's own INVITE: "udp" or "tcp" (the hub listens)
     idle_timeout: float = 10.0
     chunk_seconds: float = 1.0
 
@@ -65,6 +68,7 @@ class Broadcast:
     encoding: str
     started_at: float = field(default_factory=time.time)
     ended: bool = False
+    ack: SipRequest | None = None  # the hub's ACK, sent again for a retransmitted 200
 
     def as_dict(self) -> dict[str, Any]:
         """What the panel and `campus-hub uplinks` show."""
@@ -74,11 +78,15 @@ class Broadcast:
 
 
 def audio_sdp(device_id: str, host: str, port: int, ssrc: str,
-              formats: tuple[int, ...] = (8, 0, 96)) -> str:
-    """A recvonly audio SDP (offer or answer) for the hub's broadcast port."""
+              formats: tuple[int, ...] = (8, 0, 96), transport: str = "udp") -> str:
+    """A recvonly audio SDP (offer or answer) for the hub's broadcast port; `transport` is
+    the hub's side: udp, tcp_passive (it listens) or tcp_active (it connects)."""
+    proto = "RTP/AVP" if transport == "udp" else "TCP/RTP/AVP"
+    setup = [] if transport == "udp" else [
+        f"a=setup:{'passive' if transport == 'tcp_passive' else 'active'}", "a=connection:new"]
     lines = ["v=0", f"o={device_id} 0 0 IN IP4 {host}", "s=Play", f"c=IN IP4 {host}", "t=0 0",
-             f"m=audio {port} RTP/AVP {' '.join(str(f) for f in formats)}", "a=recvonly",
-             *(f"a=rtpmap:{f} {_FORMATS.get(f, 'PS/90000')}" for f in formats),
+             f"m=audio {port} {proto} {' '.join(str(f) for f in formats)}", "a=recvonly",
+             *(f"a=rtpmap:{f} {_FORMATS.get(f, 'PS/90000')}" for f in formats), *setup,
              f"y={ssrc}", "f=v/////a/1/8/1"]
     return "\r\n".join(lines) + "\r\n"
 
@@ -108,6 +116,14 @@ class Broadcasts:
         self.started = 0
         self._ssrc = itertools.count(1)
         self._tasks: set[asyncio.Task[None]] = set()
+        endpoint.on_stray_response = self._on_stray_response
+
+    def _on_stray_response(self, resp: SipResponse) -> None:
+        session = self.sessions.get(resp.call_id or "")
+        cseq = resp.cseq
+        if session is not None and session.ack is not None and cseq is not None \
+                and cseq.method == "INVITE" and 200 <= resp.status_code < 300:
+            self.endpoint.send(session.ack)  # our ACK was lost: the platform repeats its 200
 
     @property
     def domain(self) -> str:
@@ -148,17 +164,19 @@ class Broadcasts:
                 and resp.status_code < 300:
             await self._invite(speaker, source_id)
 
-    def _receiver(self, speaker: Channel, encoding: str) -> AudioReceiver:
+    def _receiver(self, speaker: Channel, encoding: str,
+                  transport: str = "udp") -> AudioReceiver:
         async def sink(wav: bytes) -> None:
             await self.actions.speaker_audio(speaker, wav)
 
         return AudioReceiver(sink, host=self.endpoint.listening[0], encoding=encoding,
                              chunk_seconds=self.settings.chunk_seconds,
-                             idle_timeout=self.settings.idle_timeout)
+                             idle_timeout=self.settings.idle_timeout, transport=transport)
 
     async def _invite(self, speaker: Channel, source_id: str) -> None:
         ep = self.endpoint
-        receiver = self._receiver(speaker, "PCMA")
+        mode = "tcp_passive" if self.settings.transport == "tcp" else "udp"
+        receiver = self._receiver(speaker, "PCMA", mode)
         port = await receiver.start()
         ssrc = self._next_ssrc()
         local_uri, remote_uri = (f"sip:{speaker.id}@{self.domain}",
@@ -169,12 +187,17 @@ class Broadcasts:
         req.headers.set_single("Contact", f"<sip:{speaker.id}@{host}:{sip_port}>")
         req.headers.set_single("Subject", f"{source_id}:0,{speaker.id}:{ssrc}")
         req.headers.set_single("Content-Type", "application/sdp")
-        req.body = audio_sdp(speaker.id, ep.listening[0], port, ssrc).encode()
+        req.body = audio_sdp(speaker.id, ep.listening[0], port, ssrc, transport=mode).encode()
         try:
             resp = await ep.request(req)
             if not 200 <= resp.status_code < 300:
                 raise SdpError(f"INVITE answered {resp.status_code} {resp.reason_phrase}")
             answer = parse_offer(resp.body.decode(errors="replace"))
+            if answer.transport == "tcp_active":  # the platform wants to be connected to
+                if mode == "udp":
+                    raise SdpError("the platform answered TCP to a UDP offer")
+                receiver.transport = "tcp_active"
+                await receiver.connect(answer.host, answer.port)
         except (SipTimeout, OSError, SdpError) as err:
             _LOGGER.info("GB28181: broadcast to %s not set up: %s", speaker.entity_id, err)
             self.actions.audit("gb28181.broadcast_failed", speaker,
@@ -189,7 +212,7 @@ class Broadcasts:
         ep.send(ack)
         receiver.encoding = answer.encoding(answer.payload_type) or "PCMA"
         self._begin(Broadcast(call_id, speaker, source_id, receiver, local_uri, local_tag,
-                              remote_uri, remote_tag, receiver.encoding))
+                              remote_uri, remote_tag, receiver.encoding, ack=ack))
 
     # --- the platform's INVITE ------------------------------------------------------------
 
@@ -199,16 +222,17 @@ class Broadcasts:
         speaker = self._speaker(channel_id)
         if speaker is None or not speaker.online:
             return make_response(req, 404, "Not Found")
-        if offer.transport != "udp":
-            return make_response(req, 488, "Not Acceptable Here")  # audio over UDP only
         chosen = next((f for f in offer.formats or (offer.payload_type,)
                        if offer.encoding(f) in ("PCMA", "PCMU", "PS")), None)
         if chosen is None:
             return make_response(req, 488, "Not Acceptable Here")
-        receiver = self._receiver(speaker, offer.encoding(chosen))
+        receiver = self._receiver(speaker, offer.encoding(chosen), offer.transport)
         port = await receiver.start()
+        if offer.transport == "tcp_active":  # the platform listens: connect once answered
+            self._spawn(self._connect(receiver, offer.host, offer.port))
         local_tag = generate_tag()
-        sdp = audio_sdp(speaker.id, self.endpoint.listening[0], port, offer.ssrc, (chosen,))
+        sdp = audio_sdp(speaker.id, self.endpoint.listening[0], port or 9, offer.ssrc,
+                        (chosen,), offer.transport)
         resp = make_response(req, 200, "OK", to_tag=local_tag, body=sdp.encode(),
                              content_type="application/sdp")
         host, sip_port = self.endpoint.local
@@ -218,6 +242,13 @@ class Broadcasts:
                               _uri(req.get_header("To")), local_tag, _uri(req.get_header("From")),
                               _tag(req.get_header("From")), receiver.encoding))
         return resp
+
+    async def _connect(self, receiver: AudioReceiver, host: str, port: int) -> None:
+        try:
+            await receiver.connect(host, port)
+        except (OSError, TimeoutError) as err:
+            _LOGGER.info("GB28181: broadcast media connection to %s:%s failed: %s", host,
+                         port, err)
 
     # --- running and ending ----------------------------------------------------------------
 

@@ -84,6 +84,7 @@ class Gb28181Config(UplinkConfig):
     #: voice broadcast: who sends the audio INVITE after the platform's Notify Broadcast
     #: ("device": the hub, as GB/T 28181-2016 9.12; "platform": the platform does)
     broadcast_invite: Literal["device", "platform"] = "device"
+    broadcast_transport: Literal["udp", "tcp"] = "udp"  # media of the hub's own INVITE
     broadcast_idle_timeout: float = Field(default=10.0, gt=0, le=600)  # no audio: hang up
     broadcast_volume: int = Field(default=90, ge=0, le=100)
 

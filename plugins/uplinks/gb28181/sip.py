@@ -87,6 +87,9 @@ class SipEndpoint:
                                         else TcpSipTransport)(local_addr=local)
         self.transport.on_message = self._on_message
         self.handlers: dict[str, Handler] = {}
+        #: called with a final response no open transaction waits for (a retransmitted 2xx
+        #: to an INVITE: its dialog must ACK again, RFC 3261 13.2.2.4)
+        self.on_stray_response: Callable[[SipResponse], None] | None = None
         self._pending: dict[tuple[str, str], asyncio.Future[SipResponse]] = {}
         self._answered: dict[tuple[str, str], tuple[float, SipResponse]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
@@ -189,6 +192,8 @@ class SipEndpoint:
             fut = self._pending.get(key)
             if fut is not None and not fut.done() and msg.status_code >= 200:
                 fut.set_result(msg)
+            elif fut is None and msg.status_code >= 200 and self.on_stray_response is not None:
+                self.on_stray_response(msg)
             return
         key = self._key(msg.headers.get_first("Via") or "", msg.method)
         cached = self._answered.get(key)

@@ -28,6 +28,7 @@ class PlatformDouble(asyncio.DatagramProtocol):
         self.sn = 100
         #: the SDP answered to the hub's INVITE (None: a 200 without a body)
         self.invite_sdp: Callable[[SipRequest], str] | None = None
+        self.repeat_invite_ok = False
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport  # type: ignore[assignment]  # a datagram endpoint
@@ -43,6 +44,9 @@ class PlatformDouble(asyncio.DatagramProtocol):
                                  body=self.invite_sdp(msg).encode(),
                                  content_type="application/sdp")
             self.transport.sendto(bytes(resp), addr)
+            if self.repeat_invite_ok:  # as if the hub's ACK was lost (RFC 3261 13.3.1.4)
+                asyncio.get_running_loop().call_later(0.1, self.transport.sendto,
+                                                      bytes(resp), addr)
         elif msg.method != "ACK":
             self.transport.sendto(bytes(make_response(msg, 200, "OK")), addr)
         if msg.method == "MESSAGE":

@@ -88,7 +88,8 @@ def sender_sdp(port: int) -> Callable[[Any], str]:
 
 async def test_broadcast_plays_on_the_speaker(double: Any, speaker: SpeakerSimulator,
                                               hub_factory: Any) -> None:
-    """Notify Broadcast -> Response OK -> the hub INVITEs the voice source -> ffmpeg sends
+    """Notify Broadcast -> Response OK -> the hub INVITEs the voice source (and ACKs its
+    repeated 200 again) -> ffmpeg sends
     1.5 s of a 440 Hz tone as PCMA RTP -> BYE: the speaker played 1.5 s at that pitch, and
     the audit log has the platform as the actor of every step."""
     platform, port = double
@@ -98,6 +99,7 @@ async def test_broadcast_plays_on_the_speaker(double: Any, speaker: SpeakerSimul
     await wait_for(lambda: uplink.status()["state"] == "registered", timeout=5)
     hub_sip = uplink.endpoint.local
     platform.invite_sdp = sender_sdp(free_port())
+    platform.repeat_invite_ok = True  # the 200 comes twice: the hub ACKs twice
 
     sn = platform.send(hub_sip, "Notify", "Broadcast", "",
                        [("SourceID", VOICE_ID), ("TargetID", SPEAKER_ID)])
@@ -108,7 +110,9 @@ async def test_broadcast_plays_on_the_speaker(double: Any, speaker: SpeakerSimul
     assert invite.uri == f"sip:{VOICE_ID}@{DOMAIN}"
     offer = parse_offer(invite.body.decode())
     assert offer.media == "audio" and 8 in offer.formats and offer.host == "127.0.0.1"
-    await platform.request("ACK")
+    first_ack = await platform.request("ACK")
+    again = await platform.request("ACK")
+    assert again.call_id == first_ack.call_id == invite.call_id
 
     await ffmpeg("-re", *tone(), "-c:a", "pcm_alaw", "-f", "rtp",
                  f"rtp://127.0.0.1:{offer.port}")
@@ -298,3 +302,70 @@ def test_ps_demuxer_reads_the_stream_map() -> None:
     assert demux.feed(b"\x07\x07" + data[:30]) == []
     assert demux.feed(data[30:]) == [b"\x11" * 160]
     assert demux.stream_type == 0x91
+
+
+def rtp_frames(codes: bytes) -> bytes:
+    """PCMA in RTP (20 ms per packet), each framed by its length for TCP (RFC 4571)."""
+    out = b""
+    for n, at in enumerate(range(0, len(codes), 160)):
+        packet = struct.pack(">BBHII", 0x80, 8, n, n * 160, 3) + codes[at:at + 160]
+        out += struct.pack(">H", len(packet)) + packet
+    return out
+
+
+@pytest.mark.parametrize("side", ["hub_listens", "hub_connects"])
+async def test_broadcast_over_tcp(double: Any, side: str) -> None:
+    """RTP over TCP: the hub's own INVITE offers TCP/RTP/AVP a=setup:passive and the
+    platform connects (broadcast_transport tcp), or the platform's INVITE says
+    a=setup:passive and the hub connects to it; the A-law ffmpeg made arrives intact."""
+    platform, port = double
+    ep = SipEndpoint("udp", ("127.0.0.1", 0), ("127.0.0.1", port))
+    await ep.start()
+    pieces = Pieces()
+    reg = Registrar(ep, RegistrationSettings(HUB_ID, DOMAIN, PLATFORM_ID, "x"))
+    invite = "device" if side == "hub_listens" else "platform"
+    device = Gb28181Device(
+        ep, reg, civil_code="340200", name="hub", actions=pieces,
+        channels=lambda: [Channel(SPEAKER_ID, "gate", "speaker", "speaker.gate")],
+        broadcast=BroadcastSettings(invite=invite, transport="tcp"))  # fmt: skip
+    codes = await ffmpeg(*tone(), "-c:a", "pcm_alaw", "-f", "alaw", "-")
+    served: asyncio.Future[asyncio.StreamWriter] = asyncio.get_running_loop().create_future()
+    server = await asyncio.start_server(lambda _r, w: served.set_result(w), "127.0.0.1", 0)
+    try:
+        if side == "hub_listens":
+            platform.invite_sdp = lambda _req: (
+                "v=0\r\no=p 0 0 IN IP4 127.0.0.1\r\ns=Play\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+                "m=audio 9 TCP/RTP/AVP 8\r\na=sendonly\r\na=setup:active\r\n"
+                "a=connection:new\r\ny=0100000003\r\n")
+            platform.send(ep.local, "Notify", "Broadcast", "",
+                          [("SourceID", VOICE_ID), ("TargetID", SPEAKER_ID)])
+            req = await platform.request("INVITE")
+            offer = parse_offer(req.body.decode())
+            assert offer.transport == "tcp_active"  # seen from the platform: it connects
+            assert "a=setup:passive" in req.body.decode()
+            await platform.request("ACK")
+            _, writer = await asyncio.open_connection("127.0.0.1", offer.port)
+            call_id, hub_tag = req.call_id, (req.get_header("From") or "").split("tag=")[1]
+        else:
+            sdp = ("v=0\r\no=p 0 0 IN IP4 127.0.0.1\r\ns=Play\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+                   f"m=audio {server.sockets[0].getsockname()[1]} TCP/RTP/AVP 8\r\n"
+                   "a=sendonly\r\na=setup:passive\r\na=connection:new\r\ny=0100000004\r\n")
+            platform.send_request(ep.local, "INVITE", SPEAKER_ID, call_id="tcp1",
+                                  body=sdp.encode(), content_type="application/sdp")
+            ok = await platform.response("INVITE")
+            assert ok.status_code == 200 and "a=setup:active" in ok.body.decode()
+            call_id, hub_tag = "tcp1", (ok.get_header("To") or "").split("tag=")[1]
+            platform.send_request(ep.local, "ACK", SPEAKER_ID, call_id=call_id, to_tag=hub_tag)
+            writer = await asyncio.wait_for(served, 3)
+        writer.write(rtp_frames(codes))
+        await writer.drain()
+        writer.close()
+        platform.send_request(ep.local, "BYE", SPEAKER_ID, call_id=call_id, to_tag=hub_tag,
+                              cseq=2)
+        assert (await platform.response("BYE")).status_code == 200
+        await wait_for(lambda: "gb28181.broadcast_ended" in pieces.audits, timeout=3)
+        assert pieces.pcm() == alaw_to_pcm(codes)
+    finally:
+        server.close()
+        await device.close()
+        await ep.stop()
