@@ -64,7 +64,9 @@ class Gb28181Config(UplinkConfig):
     platform_host: str
     platform_port: int = Field(default=5060, ge=1, le=65535)
     transport: Literal["udp", "tcp"] = "udp"
-    local_host: str = "127.0.0.1"  # the address the platform reaches the hub at
+    #: the address the platform reaches the hub at (SIP Contact, SDP c=); default: this
+    #: machine's address on the route to platform_host (behind NAT: set it)
+    local_host: str | None = None
     local_port: int = Field(default=5060, ge=0, le=65535)
     civil_code: str = Field(pattern=r"^\d{6}(\d{2})?$")
     industry: str = Field(default="00", pattern=r"^\d{2}$")

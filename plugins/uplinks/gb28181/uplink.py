@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import socket
 from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -27,6 +28,16 @@ if TYPE_CHECKING:
 _LOGGER = logging.getLogger(__name__)
 
 __all__ = ["Gb28181Uplink"]
+
+async def route_address(host: str, port: int) -> str:
+    """This machine's address on the route to host:port (a UDP connect sends nothing)."""
+    loop = asyncio.get_running_loop()
+    infos = await loop.getaddrinfo(host, port, family=socket.AF_INET, type=socket.SOCK_DGRAM)
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.setblocking(False)
+        await loop.sock_connect(sock, infos[0][4])
+        return str(sock.getsockname()[0])
+
 
 class _Actions:
     """Platform commands as hub service calls with the platform as the actor."""
@@ -92,7 +103,8 @@ class Gb28181Uplink(Uplink):
         """Bind the SIP port and start registering."""
         c = self._config
         assert c.device_id is not None and c.platform_domain is not None
-        self.endpoint = SipEndpoint(c.transport, (c.local_host, c.local_port),
+        host = c.local_host or await route_address(c.platform_host, c.platform_port)
+        self.endpoint = SipEndpoint(c.transport, (host, c.local_port),
                                     (c.platform_host, c.platform_port))
         await self.endpoint.start()
         self.registrar = Registrar(self.endpoint, RegistrationSettings(
@@ -195,7 +207,9 @@ class Gb28181Uplink(Uplink):
         own: dict[str, Any] = (self.registrar.status.as_dict() if self.registrar
                                else {"state": "stopped"})
         own.update(device_id=self._config.device_id, platform_id=self._config.platform_id,
-                   transport=self._config.transport)
+                   transport=self._config.transport,
+                   local=f"{self.endpoint.local[0]}:{self.endpoint.listening[1]}"
+                   if self.endpoint else None)
         if self.device is not None:
             own.update(live_views=len(self.device.sessions),
                        camera_pulls=len(self.device.pool._sources),

@@ -11,6 +11,7 @@ import pytest
 from hub.cli import main
 from hub.testing import wait_for
 from hub.uplinks import live
+from plugins.uplinks.gb28181.uplink import route_address
 
 from .conftest import PASSWORD, PLATFORM_ID
 
@@ -19,7 +20,8 @@ async def test_cli_shows_registration_and_subscriptions(
         double: Any, hub_factory: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
         capsys: pytest.CaptureFixture[str]) -> None:
     """While the hub runs: state registered, IDs, live views, broadcasts and the platform's
-    Alarm subscription; after it stopped: no live status."""
+    Alarm subscription; after it stopped: no live status. local_host left out: the hub
+    finds its address towards the platform."""
     monkeypatch.setattr(live, "INTERVAL", 0.1)
     platform, port = double
     h = await hub_factory(f"""
@@ -35,6 +37,10 @@ uplinks:
 """)
     uplink = h.hub.components["uplinks"].get("police_video")
     await wait_for(lambda: uplink.status()["state"] == "registered", timeout=5)
+    # no local_host given: the address on the route to the platform, in Contact too
+    assert uplink.status()["local"].startswith("127.0.0.1:")
+    register = await platform.request("REGISTER")
+    assert "@127.0.0.1:" in (register.get_header("Contact") or "")
     platform.subscribe(uplink.endpoint.local, "Alarm", 600, "sub-1")
     await platform.response("SUBSCRIBE")
     await asyncio.sleep(0.3)  # the next status file
@@ -49,3 +55,8 @@ uplinks:
     await h.hub.stop()
     assert await asyncio.to_thread(main, ["uplinks", "-c", site]) == 0
     assert "live status: none (the hub is not running)" in capsys.readouterr().out
+
+
+async def test_route_address_resolves_names() -> None:
+    """A platform given by name: its address is looked up without blocking the loop."""
+    assert await route_address("localhost", 5060) == "127.0.0.1"
