@@ -12,12 +12,21 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
 if TYPE_CHECKING:
+    from .automation.component import AutomationComponent
+    from .automation.schedule import Schedules
+    from .discovery.scanner import DiscoveryService
     from .faces.service import FaceService
+    from .http.routing import RouteRegistry
     from .http.server import HttpComponent
+    from .liveview import LiveViewComponent
     from .recorder.component import Recorder
+    from .recorder.db import Database
+    from .uplinks.manager import UplinkManager
     from .visitors.log import VisitorLog
 
-__all__ = ["HTTP", "RECOGNITION", "RECORDER", "VISITORS", "Components", "HubKey"]
+__all__ = ["AUTH_DATABASE", "AUTOMATION", "DISCOVERY", "HTTP", "HTTP_ROUTES", "LIVE_VIEW",
+           "RECOGNITION", "RECOGNITION_ERROR", "RECORDER", "SCHEDULES", "UPLINKS", "VISITORS",
+           "Components", "HubKey"]
 
 _T = TypeVar("_T")
 
@@ -62,3 +71,14 @@ RECORDER: HubKey[Recorder] = HubKey("recorder")
 HTTP: HubKey[HttpComponent] = HubKey("http")
 RECOGNITION: HubKey[FaceService] = HubKey("recognition")
 VISITORS: HubKey[VisitorLog] = HubKey("visitors")
+SCHEDULES: HubKey[Schedules] = HubKey("schedules")
+AUTOMATION: HubKey[AutomationComponent] = HubKey("automation")
+DISCOVERY: HubKey[DiscoveryService] = HubKey("discovery")
+LIVE_VIEW: HubKey[LiveViewComponent] = HubKey("live_view")
+UPLINKS: HubKey[UplinkManager] = HubKey("uplinks")
+#: why face recognition is not running (its setup failed), for the API and the panel
+RECOGNITION_ERROR: HubKey[str] = HubKey("recognition_error")
+#: the panel's routes, registered by any component (hub/http/routing.py)
+HTTP_ROUTES: HubKey[RouteRegistry] = HubKey("http.routes")
+#: the panel's own database when the recorder's is not used (hub/auth/database.py)
+AUTH_DATABASE: HubKey[Database] = HubKey("http.database")

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from ..bus import Context
+from ..hubkey import HTTP
 from .passwords import password_problem
 from .roles import ALL_ROLES
 from .store import AuthStore, UserExists
@@ -163,6 +164,6 @@ async def _with_store(path: Path, args: argparse.Namespace, action: Action) -> i
         for spec in COMPONENTS:  # the recorder migrates the database; http opens the store
             if spec.key in ("recorder", "http"):
                 await resolve(spec.setup)(hub, config.sections.get(spec.key))
-        return await action(hub.components["http"].store, args)
+        return await action(hub.components[HTTP].store, args)
     finally:
         await hub.stop()

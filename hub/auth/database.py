@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..datadir import private_sqlite_file_blocking
-from ..hubkey import RECORDER
+from ..hubkey import AUTH_DATABASE, RECORDER
 from ..recorder.db import Database
 
 if TYPE_CHECKING:
@@ -17,13 +17,10 @@ _LOGGER = logging.getLogger(__name__)
 
 __all__ = ["component_database"]
 
-_OWN_KEY = "http.database"
-
 
 def _recorder_database(hub: Hub) -> Database | None:
     recorder = hub.components.get(RECORDER)
-    db = recorder.db if recorder is not None else None
-    return db if isinstance(db, Database) else None
+    return recorder.db if recorder is not None else None
 
 
 def _migrated_blocking(url: str | None, data_dir: Path) -> Database:
@@ -47,10 +44,10 @@ async def component_database(hub: Hub, url: str | None) -> Database:
     recorder_db = _recorder_database(hub)
     if recorder_db is not None and url is None:
         return recorder_db
-    existing = hub.components.get(_OWN_KEY)
-    if isinstance(existing, Database):
+    existing = hub.components.get(AUTH_DATABASE)
+    if existing is not None:
         return existing
     db = await hub.run_blocking(_migrated_blocking, url, hub.config.data_dir)
-    hub.components[_OWN_KEY] = db
+    hub.components[AUTH_DATABASE] = db
     hub.on_stop(db.close)
     return db

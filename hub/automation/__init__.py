@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, ConfigDict
 
 from ..exceptions import ServiceValidationError
+from ..hubkey import AUTOMATION, SCHEDULES
 from ..services import ServiceCall
 from .component import DOMAIN, AutomationComponent
 from .config import AutomationConfig, AutomationsConfig
@@ -55,11 +56,11 @@ class AutomationTarget(BaseModel):
 
 async def setup(hub: Hub, config: AutomationsConfig | None) -> None:
     """Load the automations and register the automation.* services."""
-    schedules = hub.components.get("schedules")
+    schedules = hub.components.get(SCHEDULES)
     if not isinstance(schedules, Schedules):
         raise RuntimeError("the schedules component must be set up before automations")
     component = AutomationComponent(hub, schedules)
-    hub.components[DOMAIN] = component
+    hub.components[AUTOMATION] = component
     hub.on_stop(component.stop)
     component.load(config)
     _register_services(hub, component)
@@ -93,7 +94,7 @@ def fire_webhook(hub: Hub, webhook_id: str, *, json: Any = None,
     For the HTTP layer: answer the caller the same way whatever this returns, so webhook ids
     cannot be guessed.
     """
-    component = hub.components.get(DOMAIN)
-    if not isinstance(component, AutomationComponent):
+    component = hub.components.get(AUTOMATION)
+    if component is None:
         return 0
     return component.fire_webhook(webhook_id, json=json, query=query, method=method)

@@ -9,6 +9,7 @@ from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
+from ..hubkey import SCHEDULES
 from .schedule_config import ScheduleConfig, SchedulesConfig, Window
 from .timeparse import WEEKDAYS
 
@@ -171,6 +172,6 @@ async def hub_time_zone(hub: Hub) -> dt.tzinfo:
 async def setup(hub: Hub, config: SchedulesConfig | None) -> None:
     """Make the named schedules available as `hub.components['schedules']`."""
     schedules = Schedules(config, await hub_time_zone(hub))
-    hub.components["schedules"] = schedules
+    hub.components[SCHEDULES] = schedules
     if schedules:
         _LOGGER.info("Schedules: %s", ", ".join(schedules))

@@ -6,6 +6,7 @@ import asyncio
 import logging
 from typing import TYPE_CHECKING, Any, Final, TypedDict
 
+from ..hubkey import DISCOVERY
 from .config import DiscoveryConfig
 from .devices import DiscoveredDevice, yaml_snippet
 from .scanner import DiscoveryService, collect_matchers
@@ -43,7 +44,7 @@ async def setup(hub: Hub, config: DiscoveryConfig | None) -> None:
         hub.bus.fire(EVENT_DEVICE_DISCOVERED, dict(data))
 
     service = DiscoveryService(config, lambda: collect_matchers(hub.plugins), on_new)
-    hub.components[DOMAIN] = service
+    hub.components[DISCOVERY] = service
     if config.multicast:
         listener = HelloListener(config.interface, service.hello)
         try:
@@ -84,5 +85,5 @@ async def _scan_loop(service: DiscoveryService, config: DiscoveryConfig) -> None
 
 def discovered_devices(hub: Hub) -> list[dict[str, Any]]:
     """What discovery found so far (for the API); [] when discovery is not configured."""
-    service = hub.components.get(DOMAIN)
-    return service.as_list() if isinstance(service, DiscoveryService) else []
+    service = hub.components.get(DISCOVERY)
+    return service.as_list() if service is not None else []

@@ -12,7 +12,7 @@ from pydantic import ValidationError
 from ..config.located import location_of
 from ..datadir import private_sqlite_file_blocking
 from ..exceptions import ConfigError
-from ..hubkey import RECOGNITION
+from ..hubkey import RECOGNITION, RECOGNITION_ERROR, RECORDER, SCHEDULES
 from ..recognition import Recognizer, RecognizerConfig
 from ..recorder import Database
 from .config import RecognitionConfig
@@ -60,9 +60,11 @@ def _where(raw: Any, loc: tuple[str | int, ...]) -> str:
 
 async def open_gallery_db(hub: Hub, config: RecognitionConfig) -> tuple[Database, Any, bool]:
     """Return (database, write gate or None, whether we own it): the recorder's, or ours."""
-    recorder = hub.components.get("recorder")
+    recorder = hub.components.get(RECORDER)
     if recorder is not None and config.database_url is None:
-        return recorder.db, getattr(recorder, "gate", None), False
+        # No write gate: the recorder's `gate` this once probed for went with its single
+        # writer thread (7c890ce); gallery writes use the database directly, as they did.
+        return recorder.db, None, False
     # Migrating and creating a SQLite engine touch files: keep it off the loop.
     db = await asyncio.to_thread(migrated_database_blocking, config.database_url,
                                  hub.config.sections.get("recorder"), hub.config.data_dir)
@@ -91,7 +93,7 @@ async def setup(hub: Hub, config: RecognitionConfig | None) -> None:
         await recognizer.start()
     except Exception as exc:  # panic buttons and gates must run without face recognition
         _LOGGER.error("Recognition disabled: %s could not start: %s", config.platform, exc)
-        hub.components["recognition_error"] = str(exc)
+        hub.components[RECOGNITION_ERROR] = str(exc)
         await recognizer.stop()
         return
     db, gate, owned = await open_gallery_db(hub, config)
@@ -112,7 +114,7 @@ async def setup(hub: Hub, config: RecognitionConfig | None) -> None:
 
 def _check_guard_schedule(hub: Hub, config: RecognitionConfig) -> None:
     name = config.guard.schedule if config.guard is not None else None
-    schedules = hub.components.get("schedules")
+    schedules = hub.components.get(SCHEDULES)
     if name is not None and (schedules is None or name not in schedules):
         loc = ("recognition", "guard", "schedule")
         known = ", ".join(sorted(schedules or [])) or "none"

@@ -9,6 +9,7 @@ import time
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
+from ..hubkey import SCHEDULES
 from ..incidents.messages import localized_message
 from .config import GuardConfig
 from .const import CATEGORY_GUARD_OFF_POST
@@ -40,7 +41,7 @@ class OffPostWatcher:
     def on_duty(self, now: float) -> bool:
         """Return True when `now` falls in the duty schedule or a duty window (hub time zone)."""
         if self.config.schedule is not None:
-            schedules = self.hub.components.get("schedules")
+            schedules = self.hub.components.get(SCHEDULES)
             if schedules is None or self.config.schedule not in schedules:
                 raise KeyError(f"recognition.guard.schedule: no schedule named "
                                f"'{self.config.schedule}' in the schedules section")

@@ -15,6 +15,7 @@ from ..auth.passwords import Passwords
 from ..auth.roles import ALL_ROLES
 from ..auth.store import AuthStore, User
 from ..hub import EVENT_AUDIT_LOGGED, EVENT_HUB_STARTED
+from ..hubkey import HTTP
 from .api_auth import auth_routes
 from .api_cameras import camera_routes
 from .api_core import core_routes
@@ -72,7 +73,7 @@ async def setup(hub: Hub, config: HttpConfig | None) -> None:
     passwords = Passwords(cost.argon2_time_cost, cost.argon2_memory_kib, cost.argon2_parallelism)
     http = HttpComponent(hub, config, AuthStore(hub, db, passwords), registry)
     http.bind()  # before devices and automations start: a taken port ends the start here
-    hub.components[DOMAIN] = http
+    hub.components[HTTP] = http
     hub.bus.listen(EVENT_AUDIT_LOGGED, http.audit_log.on_event)
 
     async def openapi(_request: web.Request) -> Any:

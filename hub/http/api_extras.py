@@ -3,11 +3,12 @@ plugins."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from aiohttp import web
 
 from ..auth.roles import RESPONDERS, STAFF
+from ..hubkey import AUTOMATION, DISCOVERY, HubKey
 from .errors import ApiError
 from .routing import Route, parse_json, read_body
 
@@ -16,11 +17,13 @@ if TYPE_CHECKING:
 
 __all__ = ["extra_routes"]
 
+_T = TypeVar("_T")
 
-def _component(hub: Hub, name: str) -> Any:
-    component = hub.components.get(name)
+
+def _component(hub: Hub, key: HubKey[_T]) -> _T:
+    component = hub.components.get(key)
     if component is None:
-        raise ApiError(404, "not_set_up", f"the {name} component is not set up on this hub")
+        raise ApiError(404, "not_set_up", f"the {key.name} component is not set up on this hub")
     return component
 
 
@@ -48,10 +51,10 @@ def extra_routes(hub: Hub) -> list[Route]:
     """Return the automation, webhook and discovery routes."""
 
     async def automations(_request: web.Request) -> Any:
-        return _component(hub, "automation").list()
+        return _component(hub, AUTOMATION).list()
 
     async def traces(request: web.Request) -> Any:
-        component = _component(hub, "automation")
+        component = _component(hub, AUTOMATION)
         try:
             return component.traces(request.match_info["automation_id"])
         except KeyError as exc:
@@ -59,7 +62,7 @@ def extra_routes(hub: Hub) -> list[Route]:
                            [("path.automation_id", "unknown automation")]) from None
 
     async def discovered(_request: web.Request) -> Any:
-        _component(hub, "discovery")
+        _component(hub, DISCOVERY)
         from ..discovery import discovered_devices, yaml_snippet
 
         configured = _configured_addresses(hub)
@@ -78,7 +81,7 @@ def extra_routes(hub: Hub) -> list[Route]:
         }
 
     async def webhook(request: web.Request) -> Any:
-        _component(hub, "automation")
+        _component(hub, AUTOMATION)
         from ..automation import fire_webhook
 
         raw = await read_body(request)

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
+from ..hubkey import RECOGNITION
 from .errors import ApiError
 from .routing import Route, body, principal, query, read_body
 
@@ -49,8 +50,8 @@ def people_routes(hub: Hub) -> list[Route]:
     """Return the people routes."""
 
     def access() -> Any:
-        service = hub.components.get("recognition")
-        if service is None or not hasattr(service, "access"):
+        service = hub.components.get(RECOGNITION)
+        if service is None:
             raise ApiError(404, "not_set_up", "face recognition is not set up on this hub")
         return service.access
 

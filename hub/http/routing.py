@@ -11,6 +11,7 @@ from aiohttp import web
 from pydantic import BaseModel, ValidationError
 
 from ..auth.store import User
+from ..hubkey import HTTP_ROUTES
 from ..jsonutil import JsonInputError, dumps, loads_input
 from .errors import ApiError, from_validation, status_of
 from .security import PRINCIPAL_KEY, Authenticator, Principal, check_origin
@@ -20,7 +21,6 @@ if TYPE_CHECKING:
 
 __all__ = [
     "BODY_TIMEOUT_KEY",
-    "ROUTES_KEY",
     "Route",
     "RouteRegistry",
     "body",
@@ -35,7 +35,6 @@ __all__ = [
     "route_registry",
 ]
 
-ROUTES_KEY = "http.routes"
 UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 Handler = Callable[[web.Request], Awaitable[Any]]
 _M = TypeVar("_M", bound=BaseModel)
@@ -99,10 +98,10 @@ class RouteRegistry:
 
 def route_registry(hub: Hub) -> RouteRegistry:
     """Return the hub's route registry (created on first use)."""
-    registry = hub.components.get(ROUTES_KEY)
-    if not isinstance(registry, RouteRegistry):
+    registry = hub.components.get(HTTP_ROUTES)
+    if registry is None:
         registry = RouteRegistry()
-        hub.components[ROUTES_KEY] = registry
+        hub.components[HTTP_ROUTES] = registry
     return registry
 
 

@@ -41,7 +41,7 @@ HTTP_KEY: web.AppKey[HttpComponent] = web.AppKey("campus_http")
 
 
 class HttpComponent:
-    """The panel and API server of one hub (`hub.components["http"]`)."""
+    """The panel and API server of one hub (`hub.components[HTTP]`)."""
 
     def __init__(self, hub: Hub, config: HttpConfig, store: AuthStore,
                  registry: RouteRegistry) -> None:

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..datadir import private_dirs_blocking
+from ..hubkey import LIVE_VIEW
 from ..uplinks.message import LinkMaker
 from .config import LiveViewConfig
 from .signer import LiveViewGrant, LiveViewSigner, TokenError
@@ -26,7 +27,7 @@ KEY_FILE = "police_live_view.key"
 
 
 class LiveViewComponent:
-    """`hub.components["live_view"]`: the signer and the link maker."""
+    """`hub.components[LIVE_VIEW]`: the signer and the link maker."""
 
     def __init__(self, hub: Hub, config: LiveViewConfig, signer: LiveViewSigner) -> None:
         self.hub = hub
@@ -61,14 +62,14 @@ async def setup(hub: Hub, config: LiveViewConfig | None) -> None:
     else:
         key = await hub.run_blocking(_key_file_blocking, hub.config.data_dir / KEY_FILE)
     component = LiveViewComponent(hub, config, LiveViewSigner(key, config.ttl))
-    hub.components[DOMAIN] = component
+    hub.components[LIVE_VIEW] = component
     register_http(component)
 
 
 def links_for(hub: Hub) -> LinkMaker | None:
     """Return the link maker, or None when live view is off (messages carry no links)."""
-    component = hub.components.get(DOMAIN)
-    return component.links if isinstance(component, LiveViewComponent) else None
+    component = hub.components.get(LIVE_VIEW)
+    return component.links if component is not None else None
 
 
 def _key_file_blocking(path: Path) -> bytes:

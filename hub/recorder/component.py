@@ -51,7 +51,7 @@ class PurgeData(BaseModel):
 
 
 class Recorder:
-    """The running recorder: `hub.components["recorder"]`."""
+    """The running recorder: `hub.components[RECORDER]`."""
 
     def __init__(self, hub: Hub, config: RecorderConfig, db: Database, sql: SqlWriter) -> None:
         self.hub = hub

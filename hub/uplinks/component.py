@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from ..hubkey import UPLINKS
 from .config import UplinkConfig
-from .manager import DOMAIN, UplinkManager
+from .manager import UplinkManager
 
 if TYPE_CHECKING:
     from ..hub import Hub
@@ -14,7 +15,7 @@ __all__ = ["manager_of", "setup"]
 
 
 async def setup(hub: Hub, config: list[UplinkConfig] | None) -> None:
-    """Start every configured uplink; `hub.components["uplinks"]` holds the manager.
+    """Start every configured uplink; `hub.components[UPLINKS]` holds the manager.
 
     The manager is set up on every hub (cheap: its modules are the uplink contract's); its
     routes load aiohttp's server, so they are imported only when the panel (`http:`) runs.
@@ -22,7 +23,7 @@ async def setup(hub: Hub, config: list[UplinkConfig] | None) -> None:
     from .services import register_services
 
     manager = UplinkManager(hub, config or [], hub.plugins.uplinks)
-    hub.components[DOMAIN] = manager
+    hub.components[UPLINKS] = manager
     hub.on_stop(manager.stop)
     await manager.start()
     register_services(manager)
@@ -34,7 +35,7 @@ async def setup(hub: Hub, config: list[UplinkConfig] | None) -> None:
 
 def manager_of(hub: Hub) -> UplinkManager:
     """Return the hub's uplink manager (set up with the hub's components)."""
-    manager = hub.components.get(DOMAIN)
-    if not isinstance(manager, UplinkManager):
+    manager = hub.components.get(UPLINKS)
+    if manager is None:
         raise LookupError("the uplinks component is not set up")
     return manager

@@ -33,7 +33,7 @@ _FRESH_LIMIT = 60.0
 
 
 class UplinkManager:
-    """`hub.components["uplinks"]`: the configured uplinks by name, their senders, the outbox."""
+    """`hub.components[UPLINKS]`: the configured uplinks by name, their senders, the outbox."""
 
     def __init__(self, hub: Hub, configs: list[UplinkConfig],
                  types: Mapping[str, type[Uplink]], retry: RetryConfig | None = None,

@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Protocol, runtime_checkable
 
+from ..hubkey import RECORDER, Components
 from ..incidents import MemoryIncidentStore, OutboxItem
 
 __all__ = ["MemoryOutboxQueue", "OutboxQueue", "QueuedItem", "Status", "queue_for"]
@@ -211,13 +212,11 @@ class MemoryOutboxQueue:
         return out
 
 
-def queue_for(components: dict[str, Any], store: Any) -> OutboxQueue:
+def queue_for(components: Components, store: Any) -> OutboxQueue:
     """Return the outbox of this hub: the recorder's table, or memory without a recorder."""
-    recorder = components.get("recorder")
-    outbox = getattr(recorder, "outbox", None)
-    if outbox is not None and getattr(recorder, "store", None) is store:
-        assert isinstance(outbox, OutboxQueue)
-        return outbox
+    recorder = components.get(RECORDER)
+    if recorder is not None and recorder.store is store:
+        return recorder.outbox
     if isinstance(store, MemoryIncidentStore):
         return MemoryOutboxQueue(store)
     raise TypeError(f"the incident store {type(store).__name__} has no outbox the uplinks "

@@ -30,6 +30,7 @@ from pydantic import Field
 from hub import Entity, EntityService, EntityServiceData, ServiceValidationError
 from hub.automation.clock import WallTimer, next_time_of_day
 from hub.datadir import write_private_blocking
+from hub.hubkey import SCHEDULES
 
 from .config import LockerBankConfig
 from .const import CATEGORY_DOOR_OPEN, CATEGORY_ITEM_OVERNIGHT, EVENT_LOCKER_OPENED, KIND
@@ -240,9 +241,8 @@ def _load_blocking(path: Path) -> dict[str, Any]:
 
 def _time_zone(hub: Hub) -> tzinfo:
     """The hub's time zone, as the schedules component loaded it (never read on the loop)."""
-    schedules = hub.components.get("schedules")
-    tz = getattr(schedules, "tz", None)
-    return tz if isinstance(tz, tzinfo) else UTC
+    schedules = hub.components.get(SCHEDULES)
+    return schedules.tz if schedules is not None else UTC
 
 
 _ROLES = ("admin", "guard")

@@ -18,6 +18,7 @@ from aiohttp import web
 
 from hub.bus import Context
 from hub.http.routing import Route, register_routes
+from hub.hubkey import RECOGNITION, HubKey
 from hub.jsonutil import JsonInputError, loads_input
 
 from .const import AUDIT_DISPOSITION, AUDIT_HIT, SOURCE
@@ -32,7 +33,8 @@ _LOGGER = logging.getLogger(__name__)
 
 __all__ = ["Inbound"]
 
-_OWNER_KEY = "gat1400.inbound"
+#: the one gat1400 uplink that receives the views library's calls on this hub
+_OWNER_KEY: HubKey[Inbound] = HubKey("gat1400.inbound")
 Handler = Callable[[dict[str, Any]], Awaitable[str]]
 
 
@@ -210,7 +212,7 @@ class Inbound:
                                           context=self.context)
 
     def _faces(self) -> Any:
-        faces = self.uplink.hub.components.get("recognition")
+        faces = self.uplink.hub.components.get(RECOGNITION)
         if faces is None:
             raise Invalid("this hub runs no face recognition: dispositions cannot be kept")
         return faces

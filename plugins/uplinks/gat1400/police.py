@@ -14,6 +14,7 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from hub.faces.config import RecognitionConfig
+from hub.hubkey import RECOGNITION
 from hub.incidents.messages import localized_message
 
 from .config import PoliceCategory
@@ -22,6 +23,8 @@ from .objects import iter_objects
 from .times import parse_time
 
 if TYPE_CHECKING:
+    from hub import Hub
+
     from .uplink import Gat1400Uplink
 
 _LOGGER = logging.getLogger(__name__)
@@ -101,7 +104,7 @@ class PoliceHits:
 
     def _disposition_of(self, record: dict[str, Any]) -> dict[str, Any]:
         ident = record.get("DispositionID")
-        faces = self.uplink.hub.components.get("recognition")
+        faces = self.uplink.hub.components.get(RECOGNITION)
         if not ident or faces is None:
             return {}
         for person in faces.access.people("watch"):
@@ -137,11 +140,11 @@ class PoliceHits:
                 await hub.incidents.attach_snapshot(incident_id, snap, camera)
 
 
-def _recognition(hub: Any) -> RecognitionConfig:
+def _recognition(hub: Hub) -> RecognitionConfig:
     """The recognition settings (graded handling per category), configured or default."""
-    faces = hub.components.get("recognition")
+    faces = hub.components.get(RECOGNITION)
     if faces is not None:
-        return faces.config  # type: ignore[no-any-return]
+        return faces.config
     section = hub.config.sections.get("recognition")
     return section if isinstance(section, RecognitionConfig) else RecognitionConfig()
 
