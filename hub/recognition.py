@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 __all__ = [
     "Candidate",
     "DetectedFace",
+    "Embedding",
     "Enrolment",
     "FaceRejected",
     "GalleryEntry",
@@ -71,6 +72,8 @@ class DetectedFace:
     pose: tuple[float, float, float] | None = None
     liveness: float | None = None
     embedding: Embedding | None = field(default=None, repr=False, compare=False)
+    #: The aligned face (local recognizers, tracked path): embedded later if chosen.
+    aligned: npt.NDArray[np.uint8] | None = field(default=None, repr=False, compare=False)
 
     @property
     def size(self) -> float:
@@ -145,6 +148,12 @@ class Recognizer(Platform):
     score_kind: ClassVar[Literal["cosine", "probability"]] = "cosine"
     #: Default thresholds per list, measured for this platform (docs/recognition.md).
     default_thresholds: ClassVar[dict[str, float]] = {}
+    #: Measured (false-match rate per comparison, score) points; with them each list's
+    #: threshold follows its size and `false_alarm_rate` (hub/faces/thresholds.py).
+    far_curve: ClassVar[tuple[tuple[float, float], ...] | None] = None
+    #: True when `sightings`, `embed_faces` and `search` are implemented: camera streams
+    #: are then tracked and only the best frames of a track are embedded (hub/faces/tracker).
+    supports_tracking: ClassVar[bool] = False
 
     def __init__(self, config: RecognizerConfig, hub: Hub | None = None) -> None:
         self.config = config
@@ -169,6 +178,18 @@ class Recognizer(Platform):
     @abstractmethod
     async def recognize(self, image: Image, top_k: int = 3) -> list[RecognizedFace]:
         """Detect faces and return, for each usable one, its best gallery candidates."""
+
+    async def sightings(self, image: Image) -> list[DetectedFace]:
+        """Find and judge faces without embedding them (usable ones keep `aligned`)."""
+        raise NotImplementedError(f"{self.platform} does not support tracking")
+
+    async def embed_faces(self, faces: Sequence[DetectedFace]) -> list[Embedding]:
+        """Return L2-normalised embeddings of faces from `sightings`, in order."""
+        raise NotImplementedError(f"{self.platform} does not support tracking")
+
+    async def search(self, embedding: Embedding, top_k: int = 3) -> tuple[Candidate, ...]:
+        """Return the gallery's best candidates for one embedding, best first."""
+        raise NotImplementedError(f"{self.platform} does not support tracking")
 
     @abstractmethod
     async def add_face(self, subject: str, image: Image) -> Enrolment:

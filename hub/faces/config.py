@@ -16,6 +16,7 @@ __all__ = [
     "GuardConfig",
     "ListName",
     "RecognitionConfig",
+    "TrackingConfig",
     "WatchCamera",
     "WatchCategory",
 ]
@@ -92,6 +93,25 @@ class GuardConfig(BaseModel):
     gate: str | None = None
 
 
+def _default_rates() -> dict[ListName, float]:
+    """Allow: 1 stranger in 1,000 taken for someone (it opens a gate); watch: 1 in 100."""
+    return {"allow": 0.001, "watch": 0.01}
+
+
+class TrackingConfig(BaseModel):
+    """Camera streams: faces followed across frames, one decision per person (issue 16)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    enabled: bool = True
+    #: Usable sightings after which a track is decided (sooner if the person leaves).
+    decide_after: int = Field(default=3, ge=1, le=50)
+    #: How many of the best sightings (size, sharpness, pose) are embedded and fused.
+    best_k: int = Field(default=2, ge=1, le=10)
+    #: Seconds without a sighting after which a track has ended.
+    max_gap: float = Field(default=0.6, gt=0, le=30)
+
+
 class RecognitionConfig(BaseModel):
     """The `recognition:` section. Platform-specific keys go under `options`."""
 
@@ -100,8 +120,12 @@ class RecognitionConfig(BaseModel):
     platform: str = "onnx_face"
     options: dict[str, Any] = Field(default_factory=dict)
     cameras: list[WatchCamera] = Field(default_factory=list)
-    #: Per list; None takes the recognizer's measured default (docs/recognition.md).
+    #: Fixed per-list thresholds; a list not named here follows `false_alarm_rate`.
     thresholds: dict[ListName, float] = Field(default_factory=dict)
+    #: False alarms per search (per person passing) each list may raise, whatever its size:
+    #: the threshold follows the list's size (docs/recognition.md). Recognizers without a
+    #: measured false-match curve use their fixed defaults instead.
+    false_alarm_rate: dict[ListName, float] = Field(default_factory=lambda: _default_rates())
     cooldown: float = Field(default=30.0, ge=0, le=3600, description="seconds per person+camera")
     unknown_cooldown: float = Field(default=10.0, ge=0, le=3600)
     categories: dict[str, WatchCategory] = Field(
@@ -123,8 +147,17 @@ class RecognitionConfig(BaseModel):
     #: How often people enrolled by the CLI (another process) are picked up.
     refresh_interval: float = Field(default=30.0, gt=0)
     guard: GuardConfig | None = None
+    tracking: TrackingConfig = Field(default_factory=TrackingConfig)
     database_url: str | None = None
     workers: int = Field(default=2, ge=1, le=16)
+
+    @field_validator("false_alarm_rate")
+    @classmethod
+    def _rates(cls, value: dict[str, float]) -> dict[str, float]:
+        bad = {k: v for k, v in value.items() if not 0 < v < 1}
+        if bad:
+            raise ValueError(f"rates must be between 0 and 1 (0.01 = 1 %), got {bad}")
+        return value
 
     @model_validator(mode="after")
     def _check_guard_group(self) -> RecognitionConfig:

@@ -34,6 +34,7 @@ class Gallery:
         self.recognizer = recognizer
         self._people: dict[str, PersonInfo] = {}
         self._lock = asyncio.Lock()
+        self._counts: dict[str, int] | None = None
 
     def __len__(self) -> int:
         return len(self._people)
@@ -42,6 +43,17 @@ class Gallery:
     def by_id(self) -> Mapping[str, PersonInfo]:
         """Return everyone by person id (read-only view, no copy)."""
         return MappingProxyType(self._people)
+
+    def face_counts(self) -> dict[str, int]:
+        """Return how many faces each list holds in the recognizer (what a search compares)."""
+        if self._counts is None:
+            mine = self.recognizer.platform
+            counts = dict.fromkeys(LISTS, 0)
+            for person in self._people.values():
+                counts[person.list_name] = counts.get(person.list_name, 0) + sum(
+                    1 for ph in person.photos if ph.platform == mine)
+            self._counts = counts
+        return self._counts
 
     def person(self, person_id: str) -> PersonInfo | None:
         """Return a person by id (the recognizer's subject)."""
@@ -63,6 +75,7 @@ class Gallery:
                    for p in people for ph in p.photos if ph.platform == platform]
         await self.recognizer.load_gallery(entries)
         self._people = {p.id: p for p in people}
+        self._counts = None
         foreign = sum(1 for p in people for ph in p.photos if ph.platform != platform)
         if foreign:
             _LOGGER.warning("%d gallery photos were enrolled with another recognizer; "
@@ -104,12 +117,14 @@ class Gallery:
             raise
         current = self._people[person_id]
         self._people[person_id] = _with_photos(current, (*current.photos, photo))
+        self._counts = None
         return photo
 
     async def remove_person(self, person_id: str) -> PersonInfo | None:
         """Remove a person, their photos and their faces in the recognizer."""
         async with self._lock:
             person = self._people.pop(person_id, None)
+            self._counts = None
             photos = await self.store.delete_person(person_id)
             await self.recognizer.remove_faces([p.face_id for p in photos])
         return person
@@ -138,6 +153,7 @@ class Gallery:
             if removed:
                 await self.recognizer.remove_faces(removed)
             self._people = {p.id: p for p in people}
+            self._counts = None
         if added or removed:
             _LOGGER.info("Gallery refreshed: %d faces added, %d removed", len(added),
                          len(removed))

@@ -11,6 +11,7 @@ import numpy.typing as npt
 
 from ..recognition import RecognizedFace
 from .store import PersonInfo
+from .thresholds import SizedThresholds
 
 __all__ = ["Cooldown", "Decision", "Matcher", "UnknownTracker"]
 
@@ -27,14 +28,17 @@ class Decision:
 class Matcher:
     """Applies per-list (and per-category) thresholds to a face's candidates.
 
+    Per-list thresholds follow the lists' sizes (hub/faces/thresholds.py) unless fixed.
+
     The best candidate wins if it passes its own list's threshold. Otherwise a watch-list
     candidate that passes the (lower) watch threshold still counts: missing a wanted person
     costs more than a guard checking a look-alike.
     """
 
-    def __init__(self, thresholds: dict[str, float],
+    def __init__(self, thresholds: SizedThresholds | Mapping[str, float],
                  category_thresholds: dict[str, float] | None = None) -> None:
-        self.thresholds = thresholds
+        self.thresholds = (thresholds if isinstance(thresholds, SizedThresholds)
+                           else SizedThresholds(thresholds, {}, None, {}))
         self.category_thresholds = category_thresholds or {}
 
     def threshold(self, person: PersonInfo) -> float:

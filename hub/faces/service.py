@@ -6,6 +6,7 @@ import asyncio
 import logging
 import time
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import cv2
@@ -31,6 +32,8 @@ from .const import (
 from .gallery import Gallery
 from .matcher import Cooldown, Decision, Matcher, UnknownTracker
 from .offpost import OffPostWatcher
+from .thresholds import SizedThresholds
+from .tracker import FaceTrack, FaceTracker
 
 if TYPE_CHECKING:
     from ..hub import Hub
@@ -51,14 +54,18 @@ class FaceService:
         self.config = config
         self.recognizer = recognizer
         self.gallery = gallery
-        thresholds = dict(recognizer.default_thresholds)
-        thresholds.update({str(k): v for k, v in config.thresholds.items()})
+        thresholds = SizedThresholds({str(k): v for k, v in config.thresholds.items()},
+                                     {str(k): v for k, v in config.false_alarm_rate.items()},
+                                     recognizer.far_curve, recognizer.default_thresholds)
         self.matcher = Matcher(thresholds, {name: c.threshold for name, c in
                                             config.categories.items() if c.threshold is not None})
         self.cooldown = Cooldown(config.cooldown)
         self.unknown = UnknownTracker(config.unknown_cooldown)
         self.offpost = OffPostWatcher(hub, config.guard) if config.guard else None
         self.frames_processed = 0
+        self.tracks_decided = 0
+        #: One face tracker per camera (streams only; `process` is frame by frame).
+        self.trackers: dict[str, FaceTracker] = {}
         self.frames_failed = 0
         #: What the HTTP API uses: gallery operations with every face-image read audited.
         self.access = FaceAccess(self)
@@ -91,7 +98,7 @@ class FaceService:
                 continue
             try:
                 async for frame in _frames(camera, cam.fps):
-                    await self.process(frame.image, cam.entity_id, cam.gate, frame.ts)
+                    await self.process_stream(frame.image, cam.entity_id, cam.gate, frame.ts)
                     delay = 1.0
             except asyncio.CancelledError:
                 raise
@@ -113,6 +120,7 @@ class FaceService:
             _LOGGER.debug("%s: recognition failed: %s", camera, exc)
             return []
         self.frames_processed += 1
+        self.follow_gallery()
         decisions = []
         frame = _FrameJpeg(image)  # encoded once, and only if a report needs a capture
         for face in faces:
@@ -120,6 +128,61 @@ class FaceService:
             decisions.append(decision)
             await self._report(decision, face, frame, camera, gate, now)
         return decisions
+
+    async def process_stream(self, image: Image, camera: str, gate: str | None = None,
+                             ts: float | None = None) -> list[Decision]:
+        """Process one frame of a camera stream: tracked (one decision per person) if the
+        recognizer supports it and tracking is on, else frame by frame like `process`."""
+        if not (self.config.tracking.enabled and self.recognizer.supports_tracking):
+            return await self.process(image, camera, gate, ts)
+        now = time.time() if ts is None else ts
+        try:
+            async with asyncio.timeout(self.recognizer.config.timeout):
+                faces = await self.recognizer.sightings(image)
+        except Exception as exc:  # one bad frame must not stop the watcher
+            self.frames_failed += 1
+            _LOGGER.debug("%s: face detection failed: %s", camera, exc)
+            faces = []
+        else:
+            self.frames_processed += 1
+        self.follow_gallery()
+        tracker = self.trackers.get(camera)
+        if tracker is None:
+            t = self.config.tracking
+            tracker = self.trackers[camera] = FaceTracker(
+                decide_after=t.decide_after, best_k=t.best_k, max_gap=t.max_gap)
+        decisions = []
+        for track in tracker.update(faces, image, now):
+            decision = await self._decide_track(track, camera, gate, now)
+            if decision is not None:
+                decisions.append(decision)
+        return decisions
+
+    async def _decide_track(self, track: FaceTrack, camera: str, gate: str | None,
+                            now: float) -> Decision | None:
+        """Embed a track's best sightings, fuse them, search once and report once."""
+        best = track.best_sightings()
+        try:
+            async with asyncio.timeout(self.recognizer.config.timeout):
+                vectors = await self.recognizer.embed_faces([s.face for s in best])
+                fused = np.sum(np.stack(vectors), axis=0).astype(np.float32)
+                fused /= max(float(np.linalg.norm(fused)), 1e-12)
+                candidates = await self.recognizer.search(fused, top_k=3)
+        except Exception as exc:
+            self.frames_failed += 1
+            _LOGGER.debug("%s: track %d could not be decided: %s", camera, track.id, exc)
+            return None
+        face = RecognizedFace(replace(best[0].face, embedding=fused, aligned=None), candidates)
+        decision = self.matcher.decide(face, self.gallery.by_id)
+        self.tracks_decided += 1
+        await self._report(decision, face, _FrameJpeg(best[0].image), camera, gate, now)
+        return decision
+
+    def follow_gallery(self) -> None:
+        """Move the thresholds with the lists' sizes (cheap when nothing changed)."""
+        sized = self.matcher.thresholds
+        if sized.resize(self.gallery.face_counts()):
+            _LOGGER.info("recognition thresholds now %s", sized.explain())
 
     async def _report(self, decision: Decision, face: RecognizedFace, image: _FrameJpeg,
                       camera: str, gate: str | None, now: float) -> None:

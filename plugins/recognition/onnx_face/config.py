@@ -52,6 +52,9 @@ class OnnxFaceConfig(RecognizerConfig):
     executor: Literal["thread", "process"] = "thread"
     intra_op_threads: int = Field(default=1, ge=1, le=16)
     detect_threshold: float = Field(default=0.7, gt=0, lt=1)
+    #: Wider frames are reduced to this width and searched in detector-sized windows, so
+    #: faces a few metres away are found on high-resolution streams (docs/recognition.md).
+    detect_width: int = Field(default=960, ge=320, le=4096)
     min_blur: float = Field(default=20.0, ge=0)
     max_yaw: float = Field(default=45.0, gt=0, le=90)
     max_pitch: float = Field(default=40.0, gt=0, le=90)
@@ -76,6 +79,7 @@ class OnnxFaceConfig(RecognizerConfig):
         """Return the quality gates."""
         return QualityGates(
             detect_threshold=self.detect_threshold, min_face_size=self.min_face_size,
+            detect_width=self.detect_width,
             min_blur=self.min_blur, max_yaw=self.max_yaw, max_pitch=self.max_pitch,
             liveness=self.liveness, min_liveness=self.min_liveness,
         )

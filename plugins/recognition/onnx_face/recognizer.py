@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+from collections.abc import Sequence
 from pathlib import Path
 from typing import ClassVar, Literal
 
@@ -16,6 +17,7 @@ from hub.faces.index import FaceIndex
 from hub.recognition import (
     Candidate,
     DetectedFace,
+    Embedding,
     Enrolment,
     FaceRejected,
     GalleryEntry,
@@ -27,8 +29,8 @@ from hub.recognition import (
 )
 
 from .config import OnnxFaceConfig
-from .const import DEFAULT_THRESHOLDS, DOMAIN
-from .worker import WorkerPool, analyze_in_worker
+from .const import DEFAULT_THRESHOLDS, DOMAIN, FAR_PER_COMPARISON
+from .worker import WorkerPool, analyze_in_worker, embed_in_worker, sight_in_worker
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -42,6 +44,8 @@ class OnnxFaceRecognizer(Recognizer):
     config_model: ClassVar[type[DeviceConfig]] = OnnxFaceConfig
     score_kind: ClassVar[Literal["cosine", "probability"]] = "cosine"
     default_thresholds: ClassVar[dict[str, float]] = dict(DEFAULT_THRESHOLDS)
+    far_curve: ClassVar[tuple[tuple[float, float], ...] | None] = FAR_PER_COMPARISON
+    supports_tracking: ClassVar[bool] = True
 
     config: OnnxFaceConfig
 
@@ -98,6 +102,24 @@ class OnnxFaceRecognizer(Recognizer):
             hits = self.index.search(face.embedding, top_k)
             out.append(RecognizedFace(face, tuple(Candidate(s, score) for s, score in hits)))
         return out
+
+    async def sightings(self, image: Image) -> list[DetectedFace]:
+        """Find and judge faces in a worker; usable ones keep their aligned crop."""
+        return await self.pool.run(sight_in_worker, image)
+
+    async def embed_faces(self, faces: Sequence[DetectedFace]) -> list[Embedding]:
+        """Embed the aligned crops of faces from `sightings` in one worker call."""
+        crops = [f.aligned for f in faces if f.aligned is not None]
+        if len(crops) != len(faces):
+            raise ValueError("only usable faces from sightings() can be embedded")
+        return list(await self.pool.run(embed_in_worker, crops))
+
+    async def search(self, embedding: Embedding, top_k: int = 3) -> tuple[Candidate, ...]:
+        """Search the index off the loop."""
+        if len(self.index) == 0:
+            return ()
+        hits = await asyncio.to_thread(self.index.search, embedding, top_k)
+        return tuple(Candidate(s, score) for s, score in hits)
 
     async def add_face(self, subject: str, image: Image) -> Enrolment:
         """Enrol the one good face of an enrolment photo."""

@@ -18,6 +18,7 @@ from typing import Any, Literal, TypeVar
 
 import cv2
 import numpy as np
+import numpy.typing as npt
 
 from hub.recognition import DetectedFace, Image
 
@@ -27,7 +28,13 @@ from .pipeline import FacePipeline, QualityGates, U8Image
 _LOGGER = logging.getLogger(__name__)
 _T = TypeVar("_T")
 
-__all__ = ["WorkerPool", "analyze_in_worker", "decode_image_blocking"]
+__all__ = [
+    "WorkerPool",
+    "analyze_in_worker",
+    "decode_image_blocking",
+    "embed_in_worker",
+    "sight_in_worker",
+]
 
 _local = threading.local()
 
@@ -58,6 +65,16 @@ def decode_image_blocking(image: Image) -> U8Image:
 def analyze_in_worker(image: Image, embed: bool = True) -> list[DetectedFace]:
     """Decode and analyse one image with this worker's pipeline (runs in the pool)."""
     return _pipeline().analyze(decode_image_blocking(image), embed)
+
+
+def sight_in_worker(image: Image) -> list[DetectedFace]:
+    """Detect and judge faces, keeping aligned crops instead of embedding (tracked path)."""
+    return _pipeline().analyze(decode_image_blocking(image), embed=False, keep_aligned=True)
+
+
+def embed_in_worker(crops: list[U8Image]) -> npt.NDArray[np.float32]:
+    """Embed aligned face crops with this worker's pipeline."""
+    return _pipeline().embed_aligned(crops)
 
 
 def warm_in_worker() -> bool:

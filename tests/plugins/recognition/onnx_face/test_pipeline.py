@@ -136,3 +136,45 @@ def test_flip_embedding_is_unit_length_and_close_to_the_plain_one(pipeline, face
     assert a is not None and b is not None
     assert float(np.linalg.norm(b)) == pytest.approx(1.0, abs=1e-5)
     assert 0.8 < float(a @ b) < 0.9999
+
+
+def _far_away(photo: np.ndarray, face_px: int) -> tuple[np.ndarray, tuple[int, int]]:
+    """A 1920x1080 frame with the photo scaled so its face is about `face_px` wide."""
+    frame = np.full((1080, 1920, 3), 100, np.uint8)
+    side = round(photo.shape[0] * face_px / 75)  # data/faces: ~75 px faces in 150 px photos
+    frame[700 : 700 + side, 1300 : 1300 + side] = cv2.resize(photo, (side, side),
+                                                             interpolation=cv2.INTER_AREA)
+    return frame, (1300 + side // 2, 700 + side // 2)
+
+
+def test_small_faces_on_a_1080p_stream_are_found_in_windows_and_match(models_dir, faces):
+    """A ~50 px face in a 1920x1080 frame: one pass over the whole frame (reduced 6x for the
+    detector) misses it; the reduced frame searched in windows finds it, and its embedding,
+    taken from the full-resolution crop, matches the person's enrolment photo."""
+    photo = _read(person_photos(faces, "Dick_Cheney")[3])
+    frame, centre = _far_away(photo, 50)
+    enrolled = FacePipeline(default_model_set(models_dir), QualityGates()).analyze(
+        _read(person_photos(faces, "Dick_Cheney")[0]))[0].embedding
+    assert enrolled is not None
+    one_pass = FacePipeline(default_model_set(models_dir), QualityGates(detect_width=1920))
+    assert [f for f in one_pass.analyze(frame) if f.rejected is None] == []
+    windows = FacePipeline(default_model_set(models_dir), QualityGates())
+    [face] = windows.analyze(frame)
+    assert face.rejected is None and face.embedding is not None
+    assert abs((face.box[0] + face.box[2]) / 2 - centre[0]) < 15
+    assert 35 < face.size < 70
+    assert float(face.embedding @ enrolled) > 0.5
+
+
+def test_sharpness_is_measured_at_the_face_own_size(pipeline, faces):
+    """A sharp face shrunk to ~50 px is not refused as blurred because the embedder's
+    112x112 crop is an enlargement; the same face blurred hard still is."""
+    # Measured on the enlarged 112x112 crop this face's sharpness is 16.5 (< min_blur 20).
+    photo = _read(faces / "known" / "Catherine_Zeta-Jones" / "Catherine_Zeta-Jones_0004.jpg")
+    frame = np.full((480, 640, 3), 110, np.uint8)
+    frame[200:290, 300:390] = cv2.resize(photo, (90, 90), interpolation=cv2.INTER_AREA)
+    [face] = pipeline.analyze(frame)
+    assert face.rejected is None and face.size < 50, face
+    frame[200:290, 300:390] = cv2.GaussianBlur(frame[200:290, 300:390], (0, 0), 1.6)
+    [blurred] = pipeline.analyze(frame)
+    assert blurred.rejected == RejectReason.TOO_BLURRED

@@ -1,0 +1,358 @@
+"""Open-set (1:N) identification on LFW through the camera-frame pipeline (issue 16).
+
+Usage: python bench/lfw_openset.py LFW_DIR [--tag before] [--sizes 130,50] [--workers 2]
+           [--watch 0.45] [--target 0.01]
+
+LFW_DIR holds images_deepfunneled/<Name>/<Name>_NNNN.jpg (kept out of the repo).
+
+Protocol:
+- gallery: the first photo of every person with two or more photos (1,680 people), enrolled
+  from the 250x250 photo the way `add_face` enrols (the face nearest the centre);
+- mated searches: those people's other photos (7,484); non-mated: the 4,069 people with one;
+- every search photo is scaled so that its face is about S px and pasted at a random place
+  in a 640x480 frame (grey wall with sensor noise), JPEG-encoded at quality 90 like a camera
+  stream, and analysed by the shipped pipeline (`FacePipeline.analyze` with the shipped
+  gates, what the recognizer's workers run on camera frames); the face nearest the pasted
+  photo's centre is the search; none, or a rejected one, is "no usable face" (a miss);
+- false alarms vs gallery size: N real gallery people drawn at random (N <= 1,680) or the
+  1,680 plus synthetic people with the mean and covariance of the real gallery embeddings
+  (checked against the real gallery at 1,680, printed).
+
+Embeddings are cached in bench/data/openset_<tag>_<size>.npz (git-ignored): a re-run with the
+same tag only recomputes the figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+
+from hub.faces.fetch import default_models_dir
+from plugins.recognition.onnx_face.config import OnnxFaceConfig
+from plugins.recognition.onnx_face.pipeline import FacePipeline
+
+F32 = npt.NDArray[np.float32]
+DATA = Path(__file__).resolve().parent / "data"
+FRAME_W, FRAME_H = 640, 480
+#: Face box side (detector box, px) of an LFW deep-funnelled 250x250 photo, median: measured
+#: at the first run and used to scale photos to the wanted face size.
+_local = threading.local()
+
+
+@dataclass
+class Split:
+    """The open-set split of LFW."""
+
+    gallery: list[Path]
+    mated: list[tuple[Path, int]]
+    nonmated: list[Path]
+
+
+def split(lfw: Path) -> Split:
+    """Return the gallery (first photo per person with >= 2), mated and non-mated searches."""
+    root = lfw / "images_deepfunneled"
+    people = sorted(p for p in root.iterdir() if p.is_dir())
+    gallery: list[Path] = []
+    mated: list[tuple[Path, int]] = []
+    nonmated: list[Path] = []
+    for person in people:
+        photos = sorted(person.glob("*.jpg"))
+        if len(photos) == 1:
+            nonmated.append(photos[0])
+        elif len(photos) >= 2:
+            gallery.append(photos[0])
+            mated.extend((p, len(gallery) - 1) for p in photos[1:])
+    return Split(gallery, mated, nonmated)
+
+
+def _pipeline(models: Path) -> FacePipeline:
+    pipe: FacePipeline | None = getattr(_local, "pipe", None)
+    if pipe is None:
+        cfg = OnnxFaceConfig()
+        pipe = FacePipeline(cfg.model_set(models), cfg.gates())
+        _local.pipe = pipe
+    return pipe
+
+
+def _walls() -> list[npt.NDArray[np.uint8]]:
+    """Four grey walls with sensor noise, made once (noise per frame cost 50 ms)."""
+    walls: list[npt.NDArray[np.uint8]] | None = getattr(_local, "walls", None)
+    if walls is None:
+        rng = np.random.default_rng(7)
+        walls = [np.clip(rng.normal(110, 6, (FRAME_H, FRAME_W, 3)), 0, 255).astype(np.uint8)
+                 for _ in range(4)]
+        _local.walls = walls
+    return walls
+
+
+def place(image: npt.NDArray[np.uint8], scale: float, seed: int) -> tuple[
+        npt.NDArray[np.uint8], tuple[float, float]]:
+    """Paste the scaled photo at a random spot of a 640x480 frame; return frame and centre."""
+    rng = np.random.default_rng(seed)
+    side = max(round(image.shape[0] * scale), 8)
+    frame = _walls()[seed % 4].copy()
+    interp = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
+    photo = cv2.resize(image, (side, side), interpolation=interp)
+    side = min(side, FRAME_H)
+    photo = photo[:side, :side]
+    x = int(rng.integers(0, FRAME_W - side + 1))
+    y = int(rng.integers(0, FRAME_H - side + 1))
+    frame[y : y + side, x : x + side] = photo
+    ok, buf = cv2.imencode(".jpg", frame, [cv2.IMWRITE_JPEG_QUALITY, 90])
+    assert ok
+    decoded = cv2.imdecode(buf, cv2.IMREAD_COLOR)
+    return np.asarray(decoded, np.uint8), (x + side / 2, y + side / 2)
+
+
+def analyse(models: Path, path: Path, scale: float | None,
+            seed: int) -> tuple[int, str, float, F32]:
+    """Return (status 0 usable / 1 none / 2 rejected, reason, face size, embedding)."""
+    image = cv2.imread(str(path))
+    if image is None:
+        raise SystemExit(f"{path}: cannot read")
+    if scale is None:
+        frame, centre = np.asarray(image, np.uint8), (image.shape[1] / 2, image.shape[0] / 2)
+        reach = image.shape[0] * 0.3
+    else:
+        frame, centre = place(image, scale, seed)
+        reach = image.shape[0] * scale * 0.3
+    faces = _pipeline(models).analyze(frame)
+    near = [f for f in faces
+            if np.hypot((f.box[0] + f.box[2]) / 2 - centre[0],
+                        (f.box[1] + f.box[3]) / 2 - centre[1]) < reach]
+    zero = np.zeros(512, np.float32)
+    if not near:
+        return 1, "no_face", 0.0, zero
+    face = min(near, key=lambda f: np.hypot((f.box[0] + f.box[2]) / 2 - centre[0],
+                                              (f.box[1] + f.box[3]) / 2 - centre[1]))
+    if face.rejected is not None or face.embedding is None:
+        return 2, face.rejected.value if face.rejected else "no_embedding", face.size, zero
+    return 0, "", face.size, np.asarray(face.embedding, np.float32)
+
+
+def embed_all(models: Path, paths: list[Path], scale: float | None, cache: Path,
+              workers: int) -> dict[str, npt.NDArray[np.generic]]:
+    """Analyse every photo (or load the cache); return status, reason, size, emb arrays."""
+    if cache.exists():
+        with np.load(cache) as z:
+            return {k: z[k] for k in z.files}
+    t0 = time.perf_counter()
+    cpu0 = time.process_time()
+    done = 0
+
+    def one(i: int) -> tuple[int, str, float, F32]:
+        nonlocal done
+        out = analyse(models, paths[i], scale, seed=i)
+        done += 1
+        if done % 1000 == 0:
+            print(f"  {cache.name}: {done}/{len(paths)} ({time.perf_counter() - t0:.0f} s)",
+                  file=sys.stderr, flush=True)
+        return out
+
+    with ThreadPoolExecutor(workers) as pool:
+        rows = list(pool.map(one, range(len(paths))))
+    took, cpu = time.perf_counter() - t0, time.process_time() - cpu0
+    print(f"  {cache.name}: {len(paths)} photos in {took:.0f} s wall, {cpu:.0f} s CPU "
+          f"({cpu / len(paths) * 1000:.1f} ms CPU/photo)", file=sys.stderr)
+    out: dict[str, npt.NDArray[np.generic]] = {
+        "status": np.array([r[0] for r in rows], np.int8),
+        "reason": np.array([r[1] for r in rows]),
+        "size": np.array([r[2] for r in rows], np.float32),
+        "emb": np.stack([r[3] for r in rows]).astype(np.float32),
+    }
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    np.savez(cache, **out)  # type: ignore[arg-type]
+    return out
+
+
+class FaceLike:
+    """Synthetic people with the mean and covariance of real gallery embeddings."""
+
+    def __init__(self, real: F32, seed: int = 0) -> None:
+        self.mean = real.mean(axis=0)
+        values, vectors = np.linalg.eigh(np.cov(real, rowvar=False))
+        self.scale = (vectors * np.sqrt(np.clip(values, 0, None))).astype(np.float32)
+        self.rng = np.random.default_rng(seed)
+
+    def sample(self, n: int) -> F32:
+        """Return n L2-normalised vectors."""
+        z = self.rng.standard_normal((n, self.scale.shape[0])).astype(np.float32)
+        out = z @ self.scale.T + self.mean
+        return np.asarray(out / np.linalg.norm(out, axis=1, keepdims=True), np.float32)
+
+
+def top_scores(probes: F32, gallery: F32) -> F32:
+    """Return each probe's highest score against the gallery (blocks of 20,000)."""
+    best = np.full(len(probes), -1.0, np.float32)
+    for i in range(0, len(gallery), 20_000):
+        best = np.maximum(best, (probes @ gallery[i : i + 20_000].T).max(axis=1))
+    return best
+
+
+def rate_at(top: F32, threshold: float, searches: int) -> float:
+    """Return the share of `searches` whose top score reaches the threshold."""
+    return float((top >= threshold).sum() / searches)
+
+
+def threshold_for_rate(top: F32, rate: float, searches: int) -> float:
+    """Return the lowest threshold with at most `rate` of the searches at or above it."""
+    allowed = int(rate * searches)
+    ranked = np.sort(top)[::-1]
+    return float(ranked[allowed]) + 1e-6 if allowed < len(ranked) else -1.0
+
+
+def report(size: int, gal: F32, mated: dict[str, npt.NDArray[np.generic]],
+           mated_ids: npt.NDArray[np.int64], non: dict[str, npt.NDArray[np.generic]],
+           args: argparse.Namespace) -> dict[str, F32]:
+    """Print one face size's figures; return the non-mated probes and their top scores."""
+    m_ok = mated["status"] == 0
+    n_ok = non["status"] == 0
+    total = len(m_ok) + len(n_ok)
+    unusable = int((~m_ok).sum() + (~n_ok).sum())
+    reasons: dict[str, int] = {}
+    for r in np.concatenate([mated["reason"], non["reason"]]):
+        if r:
+            reasons[str(r)] = reasons.get(str(r), 0) + 1
+    m_emb = np.asarray(mated["emb"], np.float32)[m_ok]
+    n_emb = np.asarray(non["emb"], np.float32)[n_ok]
+    m_scores = m_emb @ gal.T
+    rank1 = m_scores.argmax(axis=1) == mated_ids[m_ok]
+    m_top = m_scores.max(axis=1)
+    # A mated search is found at threshold t if its own entry is first and scores >= t.
+    m_found = np.where(rank1, m_top, -2.0).astype(np.float32)
+    n_top = (n_emb @ gal.T).max(axis=1)
+    n_all, m_all = len(n_ok), len(m_ok)
+    sizes = np.asarray(mated["size"], np.float32)[m_ok]
+
+    def miss(t: float) -> float:
+        return 1 - float((m_found >= t).sum()) / m_all
+
+    print(f"\n== faces ~{size} px in 640x480 (measured median box {np.median(sizes):.0f} px)")
+    print(f"searches: {m_all} mated, {n_all} non-mated; gallery {len(gal)}")
+    print(f"no usable face: {unusable / total * 100:.2f} % ({unusable}; "
+          + ", ".join(f"{k} {v}" for k, v in sorted(reasons.items())) + ")")
+    print(f"rank-1 (usable mated searches): {rank1.mean() * 100:.2f} %; "
+          f"of all mated: {rank1.sum() / m_all * 100:.2f} %")
+    t = args.watch
+    print(f"at watch {t:.3f}: false alarms {rate_at(n_top, t, n_all) * 100:.2f} % per search, "
+          f"miss {miss(t) * 100:.2f} %")
+    for rate in (0.01, 0.001):
+        tr = threshold_for_rate(n_top, rate, n_all)
+        print(f"at {rate * 100:g} % false alarms per search (threshold {tr:.3f}): "
+              f"miss {miss(tr) * 100:.2f} %")
+    return {"n_top": n_top, "n_emb": n_emb, "m_found": m_found,
+            "m_all": np.array([m_all], np.float32)}
+
+
+def curve(gal: F32, probes: list[F32], searches: list[int], args: argparse.Namespace) -> None:
+    """Print false alarms per search vs gallery size at the fixed and the sized threshold."""
+    from hub.faces.thresholds import threshold_for
+    from plugins.recognition.onnx_face.const import FAR_PER_COMPARISON
+
+    rng = np.random.default_rng(1)
+    synth = FaceLike(gal)
+    fake_1680 = synth.sample(len(gal))
+    print("\n== false alarms per search vs gallery size (non-mated searches, all sizes)")
+    for p, n in zip(probes, searches, strict=True):
+        real_rate = rate_at(top_scores(p, gal), args.watch, n)
+        fake_rate = rate_at(top_scores(p, fake_1680), args.watch, n)
+        print(f"check: {len(gal)} real vs {len(gal)} synthetic people at {args.watch}: "
+              f"{real_rate * 100:.2f} % vs {fake_rate * 100:.2f} %")
+    extra = synth.sample(100_000 - len(gal))
+    print(f"{'people':>8} | {'fixed ' + str(args.watch):>12} | sized threshold (target "
+          f"{args.target * 100:g} %) | rate")
+    for n_people in (10, 100, 1_000, len(gal), 10_000, 100_000):
+        thr = threshold_for(FAR_PER_COMPARISON, args.target, n_people)
+        fixed, sized = [], []
+        draws = 20 if n_people < len(gal) else 1
+        for _ in range(draws):
+            if n_people <= len(gal):
+                g = gal[rng.choice(len(gal), n_people, replace=False)]
+            else:
+                g = np.concatenate([gal, extra[: n_people - len(gal)]])
+            for p, n in zip(probes, searches, strict=True):
+                top = top_scores(p, g)
+                fixed.append(rate_at(top, args.watch, n))
+                sized.append(rate_at(top, thr, n))
+        print(f"{n_people:>8} | {np.mean(fixed) * 100:>10.2f} % | {thr:>30.3f} | "
+              f"{np.mean(sized) * 100:.2f} %")
+
+
+def main() -> None:
+    """Embed (or load) every configuration and print the figures."""
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("lfw_dir", type=Path)
+    ap.add_argument("--models", type=Path, default=default_models_dir())
+    ap.add_argument("--tag", default="current", help="cache name of this pipeline version")
+    ap.add_argument("--sizes", default="130,50")
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--watch", type=float, default=0.45, help="fixed watch threshold")
+    ap.add_argument("--target", type=float, default=0.01, help="false alarms per search")
+    ap.add_argument("--no-curve", action="store_true")
+    ap.add_argument("--mated-every", type=int, default=3,
+                    help="use every k-th mated search (all non-mated searches are used)")
+    args = ap.parse_args()
+    sp = split(args.lfw_dir)
+    print(f"LFW: gallery {len(sp.gallery)} people, {len(sp.mated)} mated searches (every "
+          f"{args.mated_every}th used), {len(sp.nonmated)} non-mated")
+    sp.mated = sp.mated[:: args.mated_every]
+    enrol = embed_all(args.models, sp.gallery, None, DATA / f"openset_{args.tag}_gallery.npz",
+                      args.workers)
+    bad = int((enrol["status"] != 0).sum())
+    print(f"gallery photos with no usable face at enrolment: {bad} (enrolled with gates open)")
+    gal = np.asarray(enrol["emb"], np.float32)
+    if bad:
+        fallback = embed_fallback(args.models, [sp.gallery[i] for i in
+                                                np.flatnonzero(enrol["status"] != 0)])
+        gal[enrol["status"] != 0] = fallback
+    base = float(np.median(np.asarray(enrol["size"])[enrol["status"] == 0]))
+    print(f"median face box of the 250x250 photos: {base:.0f} px")
+    mated_ids = np.array([i for _, i in sp.mated])
+    probes, searches = [], []
+    for size in (int(s) for s in args.sizes.split(",")):
+        scale = size / base
+        mated = embed_all(args.models, [p for p, _ in sp.mated], scale,
+                          DATA / f"openset_{args.tag}_{size}_mated{args.mated_every}.npz",
+                          args.workers)
+        non = embed_all(args.models, sp.nonmated, scale,
+                        DATA / f"openset_{args.tag}_{size}_nonmated.npz", args.workers)
+        out = report(size, gal, mated, mated_ids, non, args)
+        probes.append(out["n_emb"])
+        searches.append(len(sp.nonmated))
+    if not args.no_curve:
+        curve(gal, probes, searches, args)
+
+
+def embed_fallback(models: Path, paths: list[Path]) -> F32:
+    """Embed the centre face of gallery photos the gates refused (an operator would retry)."""
+    from dataclasses import replace
+
+    from plugins.recognition.onnx_face.geometry import five_points_from_68
+
+    pipe = _pipeline(models)
+    rows = []
+    for path in paths:
+        image = np.asarray(cv2.imread(str(path)), np.uint8)
+        h, w = image.shape[:2]
+        boxes = pipe.detect_boxes(image)
+        centre = np.array([w / 2, h / 2])
+        box = (min(boxes, key=lambda b: float(np.linalg.norm((b[0][:2] + b[0][2:]) / 2
+                                                              - centre)))[0]
+               if boxes else np.array([w * .25, h * .25, w * .75, h * .75], np.float32))
+        five = five_points_from_68(pipe.landmarks68(image, box))
+        rows.append(pipe.embed_aligned([pipe.align(image, five)])[0])
+    del replace
+    return np.stack(rows).astype(np.float32)
+
+
+if __name__ == "__main__":
+    main()
