@@ -150,7 +150,7 @@ class Recognizer(Platform):
     default_thresholds: ClassVar[dict[str, float]] = {}
     #: Measured (false-match rate per comparison, score) points; with them each list's
     #: threshold follows its size and `false_alarm_rate` (hub/faces/thresholds.py).
-    far_curve: ClassVar[tuple[tuple[float, float], ...] | None] = None
+    far_curve: tuple[tuple[float, float], ...] | None = None
     #: True when `sightings`, `embed_faces` and `search` are implemented: camera streams
     #: are then tracked and only the best frames of a track are embedded (hub/faces/tracker).
     supports_tracking: ClassVar[bool] = False

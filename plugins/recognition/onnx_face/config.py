@@ -45,12 +45,18 @@ class OnnxFaceConfig(RecognizerConfig):
     liveness_model: InputConfig | None = None
     detector_boxes: Literal["decoded", "raw"] = "decoded"
     embedding_dim: int = Field(default=512, gt=0)
+    #: (false-match rate per comparison, threshold) points measured for another embedder
+    #: (bench/lfw_openset.py); without them another embedder uses fixed thresholds.
+    far_curve: list[tuple[float, float]] | None = Field(default=None, min_length=2)
     #: Average with the mirrored face's embedding: more accurate, twice the embedder time.
     flip_embed: bool = True
     #: Bounded worker pool: each worker owns its own onnxruntime sessions.
     workers: int = Field(default=2, ge=1, le=16)
     executor: Literal["thread", "process"] = "thread"
     intra_op_threads: int = Field(default=1, ge=1, le=16)
+    #: Smallest face side (px) matched or enrolled: measured (bench/lfw_openset.py, faces
+    #: of 32-40 px in 640x480 frames, docs/recognition.md).
+    min_face_size: int = Field(default=32, ge=0)
     detect_threshold: float = Field(default=0.7, gt=0, lt=1)
     #: Wider frames are reduced to this width and searched in detector-sized windows, so
     #: faces a few metres away are found on high-resolution streams (docs/recognition.md).

@@ -44,7 +44,6 @@ class OnnxFaceRecognizer(Recognizer):
     config_model: ClassVar[type[DeviceConfig]] = OnnxFaceConfig
     score_kind: ClassVar[Literal["cosine", "probability"]] = "cosine"
     default_thresholds: ClassVar[dict[str, float]] = dict(DEFAULT_THRESHOLDS)
-    far_curve: ClassVar[tuple[tuple[float, float], ...] | None] = FAR_PER_COMPARISON
     supports_tracking: ClassVar[bool] = True
 
     config: OnnxFaceConfig
@@ -52,6 +51,9 @@ class OnnxFaceRecognizer(Recognizer):
     def __init__(self, config: OnnxFaceConfig, hub: object | None = None) -> None:
         super().__init__(config, None)
         self.index = FaceIndex(config.embedding_dim)
+        # The measured curve belongs to the default embedder; another one brings its own.
+        self.far_curve = (tuple(config.far_curve) if config.far_curve
+                          else FAR_PER_COMPARISON if config.embedder is None else None)
         self._pool: WorkerPool | None = None
 
     async def start(self) -> None:

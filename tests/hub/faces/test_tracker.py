@@ -120,6 +120,8 @@ async def test_each_walker_is_one_event_even_with_cooldowns_off(tracked, faces):
     assert len(harness.of_type("face_recognized")) == 1
     assert len(harness.of_type("face_unknown")) == 1
     assert service.tracks_decided == 2
+    assert service.matcher.thresholds.explain()["allow"] == {
+        "threshold": 0.55, "faces": 2, "rule": "target 0.001 per search"}
     for frame in frames[:3]:
         await service.process(frame, "camera.yard", None, 200.0)
     assert len(harness.of_type("face_recognized")) == 4  # 1 tracked + 3 frame by frame
