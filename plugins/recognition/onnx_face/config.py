@@ -57,6 +57,8 @@ class OnnxFaceConfig(RecognizerConfig):
     #: Smallest face side (px) matched or enrolled: measured (bench/lfw_openset.py, faces
     #: of 32-40 px in 640x480 frames, docs/recognition.md).
     min_face_size: int = Field(default=32, ge=0)
+    #: Enrolment photos are the reference for every later match: they need more pixels.
+    min_enrol_face_size: int = Field(default=40, ge=0)
     detect_threshold: float = Field(default=0.7, gt=0, lt=1)
     #: Wider frames are reduced to this width and searched in detector-sized windows, so
     #: faces a few metres away are found on high-resolution streams (docs/recognition.md).

@@ -130,6 +130,9 @@ class OnnxFaceRecognizer(Recognizer):
         except ValueError as err:
             raise FaceRejected(RejectReason.UNREADABLE, str(err)) from None
         face = pick_enrolment_face(faces)
+        if face.size < self.config.min_enrol_face_size:
+            raise FaceRejected(RejectReason.TOO_SMALL, f"face is {face.size:.0f} px, enrolment "
+                               f"needs {self.config.min_enrol_face_size}")
         assert face.embedding is not None
         face_id = os.urandom(12).hex()
         # Off the loop: at coarse_from faces an add also learns the coarse subspace.
