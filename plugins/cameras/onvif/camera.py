@@ -254,8 +254,8 @@ class OnvifCamera(Camera):
         self, move: str = "continuous", pan: float = 0, tilt: float = 0, zoom: float = 0,
         preset: str | None = None, seconds: float = 0.5,
     ) -> None:  # fmt: skip
-        """Continuous move for `seconds` (0: until stop) then stop, relative move, stop, or go
-        to a preset."""
+        """Continuous move for `seconds` (0: until stop) then stop, relative move, stop, go
+        to a preset, or store the position as a preset (`set_preset`)."""
         self._require_connected()
         if not self.supports_ptz:
             await super().ptz(move, pan, tilt, zoom, preset, seconds)
@@ -278,7 +278,9 @@ class OnvifCamera(Camera):
         elif move == "stop":
             await self.client.ptz_stop(token)
         elif preset is None:
-            raise DeviceError(f"{self.name}: move 'preset' needs `preset`")
+            raise DeviceError(f"{self.name}: move {move!r} needs `preset`")
+        elif move == "set_preset":  # the current position, under this name
+            await self.client.ptz_set_preset(token, preset)
         else:
             await self.client.ptz_goto_preset(token, preset)
 

@@ -50,8 +50,9 @@ class _Actions:
         data: dict[str, Any] = {"entity_id": channel.entity_id}
         if command.action == "stop":
             data["move"] = "stop"
-        elif command.action == "call_preset":
-            data.update(move="preset", preset=str(command.preset))
+        elif command.action in ("call_preset", "set_preset"):
+            move = "preset" if command.action == "call_preset" else "set_preset"
+            data.update(move=move, preset=str(command.preset))
         elif command.action == "move":
             # a PTZCmd move runs until the platform's stop command (the operator lets go)
             data.update(move="continuous", pan=command.pan, tilt=command.tilt,

@@ -31,8 +31,9 @@ async def onvif() -> AsyncIterator[CameraSimulator]:
 async def test_ptz_moves_the_onvif_camera(double: Any, onvif: CameraSimulator,
                                           hub_factory: Any) -> None:
     """'Right at speed 128' starts a ContinuousMove that runs until 'stop' (the operator
-    lets go), the camera pans right meanwhile; 'go to preset 3' reaches the preset; each
-    command is audited with the platform as the actor."""
+    lets go), the camera pans right meanwhile; 'set preset 7' stores that position, 'go to
+    preset 3' reaches the camera's preset, 'go to preset 7' comes back; each command is
+    audited with the platform as the actor."""
     platform, port = double
     h = await hub_factory(f"""
 devices:
@@ -73,11 +74,15 @@ uplinks:
     assert await command(0x00) == "OK"
     assert ptz.moves[-1] == "stop" and not ptz.moving
     stopped_at = ptz.pan
+    assert await command(0x81, tilt_speed=7) == "OK"  # set preset 7 here
     assert await command(0x82, tilt_speed=3) == "OK"  # byte 6: the preset number
     ptz.settle()
     assert ptz.moves[-1] == "preset 3" and (ptz.pan, ptz.tilt) == (-0.4, 0.1)
-    assert stopped_at > 0.1
+    assert await command(0x82, tilt_speed=7) == "OK"  # back where it stopped
+    ptz.settle()
+    assert ptz.pan == pytest.approx(stopped_at) and ptz.pan > 0.1
     audits = [e.data for e in h.of_type("audit_logged") if e.data["action"] == "gb28181.ptz"]
-    assert [a["details"]["command"] for a in audits] == ["move", "stop", "call_preset"]
+    assert [a["details"]["command"] for a in audits] == ["move", "stop", "set_preset",
+                                                         "call_preset", "call_preset"]
     assert {(a["user"], a["target"]) for a in audits} == {("gb28181:police_video",
                                                            "camera.gate")}
