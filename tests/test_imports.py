@@ -20,26 +20,37 @@ NOT_IMPORTABLE = {
 
 # One child per module, forked from a parent that holds the third-party libraries but no
 # project module: a cycle among project modules shows as an ImportError in that child.
+# As many children run at once as there are cores.
 _CHILD = r"""
 import importlib, os, sys, traceback
-for lib in ("aiohttp", "pydantic", "sqlalchemy", "numpy", "cv2", "yaml", "jinja2", "pymodbus",
-                    "zeroconf", "pluggy", "alembic", "orjson", "cryptography", "zeep", "onvif",
-            "aiomqtt", "aiosqlite", "asyncpg", "argon2", "serial"):
+for lib in ("aiohttp", "aiohttp.web", "pydantic", "pydantic.main", "pydantic.fields",
+            "pydantic.functional_validators", "annotated_types", "sqlalchemy", "sqlalchemy.orm",
+            "sqlalchemy.ext.asyncio", "numpy", "cv2", "yaml", "jinja2", "pymodbus",
+            "pymodbus.client", "pymodbus.server", "zeroconf", "zeroconf.asyncio", "pluggy",
+            "alembic", "orjson", "cryptography", "zeep", "onvif", "aiomqtt", "aiosqlite",
+            "asyncpg", "argon2", "serial", "onnxruntime", "packaging.version", "tarfile",
+            "concurrent.futures", "argparse", "multiprocessing", "xml.etree.ElementTree", "wave"):
     importlib.import_module(lib)
 failed = []
-for name in sys.argv[1:]:
-    pid = os.fork()
-    if pid == 0:
-        try:
-            importlib.import_module(name)
-        except BaseException:
-            traceback.print_exc()
-            os._exit(1)
-        os._exit(0)
-    _, status = os.waitpid(pid, 0)
+running = {}
+names = list(sys.argv[1:])
+while names or running:
+    while names and len(running) < (os.cpu_count() or 1):
+        name = names.pop(0)
+        pid = os.fork()
+        if pid == 0:
+            try:
+                importlib.import_module(name)
+            except BaseException:
+                traceback.print_exc()
+                os._exit(1)
+            os._exit(0)
+        running[pid] = name
+    pid, status = os.wait()
+    name = running.pop(pid)
     if status != 0:
         failed.append(name)
-print("FAILED:" + ",".join(failed))
+print("FAILED:" + ",".join(sorted(failed)))
 """
 
 
