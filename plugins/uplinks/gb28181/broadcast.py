@@ -12,7 +12,9 @@ is set up one of two ways, per `broadcast_invite`:
 
 Media over UDP, or RTP over TCP (RFC 4571) with either side connecting (a=setup).
 
-Either side ends it with BYE; the hub also does after `idle_timeout` without audio.
+Either side ends it with BYE; the hub also does after `idle_timeout` without audio. A
+speaker plays one broadcast at a time: a second is answered ERROR (Notify) or 486 (INVITE)
+until the first ends.
 """
 
 from __future__ import annotations
@@ -150,8 +152,10 @@ class Broadcasts:
         """Answer a Notify Broadcast; in the "device" variant, then INVITE the source."""
         source_id, target_id = msg.text("SourceID"), msg.text("TargetID") or msg.device_id
         speaker = self._speaker(target_id)
-        ok = speaker is not None and speaker.online and bool(source_id)
-        details = {"source_id": source_id, "target_id": target_id, "accepted": ok}
+        busy = speaker is not None and self.busy(speaker)
+        ok = speaker is not None and speaker.online and bool(source_id) and not busy
+        details = {"source_id": source_id, "target_id": target_id, "accepted": ok,
+                   "busy": busy}
         self.actions.audit("gb28181.broadcast_requested", speaker, details)
         body = manscdp.build("Response", "Broadcast", msg.sn, target_id,
                              [("Result", "OK" if ok else "ERROR")])
@@ -222,6 +226,8 @@ class Broadcasts:
         speaker = self._speaker(channel_id)
         if speaker is None or not speaker.online:
             return make_response(req, 404, "Not Found")
+        if self.busy(speaker) and req.call_id not in self.sessions:
+            return make_response(req, 486, "Busy Here")  # one voice on a speaker at a time
         chosen = next((f for f in offer.formats or (offer.payload_type,)
                        if offer.encoding(f) in ("PCMA", "PCMU", "PS")), None)
         if chosen is None:
@@ -249,6 +255,10 @@ class Broadcasts:
         except (OSError, TimeoutError) as err:
             _LOGGER.info("GB28181: broadcast media connection to %s:%s failed: %s", host,
                          port, err)
+
+    def busy(self, speaker: Channel) -> bool:
+        """True while a broadcast plays on this speaker (a second one is refused)."""
+        return any(s.channel.id == speaker.id for s in self.sessions.values())
 
     # --- running and ending ----------------------------------------------------------------
 

@@ -271,7 +271,8 @@ async def test_broadcast_to_a_camera_is_refused(double: Any) -> None:
 
 
 async def test_silent_broadcast_is_hung_up(double: Any) -> None:
-    """No audio for idle_timeout after the ACK: the hub sends BYE and ends the broadcast."""
+    """A second Notify while a broadcast runs on the speaker is answered ERROR (busy); no
+    audio for idle_timeout after the ACK: the hub sends BYE and ends the broadcast."""
     platform, port = double
     ep = SipEndpoint("udp", ("127.0.0.1", 0), ("127.0.0.1", port))
     await ep.start()
@@ -280,16 +281,21 @@ async def test_silent_broadcast_is_hung_up(double: Any) -> None:
     device = Gb28181Device(
         ep, reg, civil_code="340200", name="hub", actions=pieces,
         channels=lambda: [Channel(SPEAKER_ID, "gate", "speaker", "speaker.gate")],
-        broadcast=BroadcastSettings(invite="device", idle_timeout=0.3))  # fmt: skip
+        broadcast=BroadcastSettings(invite="device", idle_timeout=0.8))  # fmt: skip
     platform.invite_sdp = sender_sdp(free_port())
     try:
         platform.send(ep.local, "Notify", "Broadcast", "",
                       [("SourceID", VOICE_ID), ("TargetID", HUB_ID)])  # the hub: 1st speaker
         invite = await platform.request("INVITE")
+        await platform.request("ACK")
+        sn = platform.send(ep.local, "Notify", "Broadcast", "",  # while it runs: busy
+                           [("SourceID", VOICE_ID), ("TargetID", SPEAKER_ID)])
+        assert (await platform.answers(sn))[0].text("Result") == "ERROR"
         bye = await platform.request("BYE", timeout=2)
         assert bye.call_id == invite.call_id
         await wait_for(lambda: "gb28181.broadcast_ended" in pieces.audits, timeout=2)
         assert device.broadcasts.sessions == {} and pieces.wavs == []
+        assert pieces.audits.count("gb28181.broadcast_requested") == 2  # the busy one too
     finally:
         await device.close()
         await ep.stop()
