@@ -47,6 +47,8 @@ COMPONENTS: list[ComponentSpec] = [
     # after notify and uplinks, whose channels and destinations its steps use
     ComponentSpec("escalation", "hub.escalation.config:EscalationConfig",
                   "hub.escalation.component:setup", required=True),
+    ComponentSpec("alarm_tests", "hub.alarm_tests.config:AlarmTestsConfig",
+                  "hub.alarm_tests.component:setup", required=True),
     ComponentSpec("recognition", "hub.faces.config:RecognitionConfig",
                   "hub.faces.component:setup"),
     ComponentSpec("discovery", "hub.discovery.config:DiscoveryConfig", "hub.discovery:setup"),

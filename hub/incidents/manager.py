@@ -153,7 +153,7 @@ class IncidentManager:
             incident.timeline.append(step)
             await self._store(incident, step)
             self._incidents[incident.id] = incident
-            if not test:
+            if not incident.test:  # a raise hook may have classified it (a test window)
                 self._open_by_source[(category, source)] = incident
         # The message may name a person (watch-list match, police hit): not at INFO (issue 10).
         _LOGGER.info("Incident %s raised: %s, priority %s, source %s", incident.id, category,

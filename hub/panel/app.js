@@ -122,7 +122,7 @@ class CampusApp extends HTMLElement {
         <span>${s.attributes.pending_presses} ${t("presses_waiting")}</span>
       </div>`).join("") + alarms.map((i) => html`
       <div class="banner p${i.priority}" data-banner="${i.id}">
-        <strong>${category(i.category)}</strong> <span>${incidentMessage(i)}</span>
+        <strong>${category(i.category)}</strong>${i.test ? html` <em class="test-flag">${t("test_flag")}</em>` : ""} <span>${incidentMessage(i)}</span>
         <span>${i.gate ? `${t("gate")}: ${i.gate}` : ""}</span> <time>${fmtTime(i.created_at)}</time>
         ${canAck ? html`<button type="button" data-action="ack" data-id="${i.id}">${t("banner_ack")}</button>` : ""}
       </div>`).join("");

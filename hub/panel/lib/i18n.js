@@ -62,6 +62,10 @@ const TEXTS = {
     procedure_checked: "Procedure step done", escalated: "Escalated",
     escalation_notified: "Duty list told", escalation_notify_failed: "Duty list NOT told",
     priority_raised: "Priority raised",
+    alarm_tests: "Panic-button tests", last_test: "Last test", next_due: "Next due",
+    test_ok: "tested", test_due_soon: "due soon", test_overdue: "overdue", test_never_tested: "never tested",
+    test_now: "now", start_test_window: "Start test window", test_window_until: "Test window until",
+    test_flag: "TEST",
   },
   zh: {
     app: "校园安防中心", login: "登录", name: "用户名", password: "密码", logout: "退出",
@@ -118,6 +122,10 @@ const TEXTS = {
     procedure_checked: "完成处置步骤", escalated: "升级处置",
     escalation_notified: "已通知值班人员", escalation_notify_failed: "通知值班人员失败",
     priority_raised: "已提升等级",
+    alarm_tests: "一键报警测试", last_test: "上次测试", next_due: "下次测试",
+    test_ok: "已测试", test_due_soon: "即将到期", test_overdue: "已逾期", test_never_tested: "从未测试",
+    test_now: "立即", start_test_window: "开始测试时段", test_window_until: "测试时段至",
+    test_flag: "测试",
   },
 };
 

@@ -41,10 +41,12 @@ class DevicesPage extends HTMLElement {
     try { discovered = await api("GET", "/api/discovery"); } catch { discovered = null; }
     let plugins = null;
     try { plugins = await api("GET", "/api/plugins"); } catch { plugins = null; }
+    let tests = [];
+    try { tests = await api("GET", "/api/alarm_tests"); } catch { tests = []; }
     if (!this.isConnected) return;
     // The page refreshes every few seconds: keep the YAML the user opened open.
     const open = new Set([...this.querySelectorAll("details[open]")].map((d) => d.dataset.key));
-    this.querySelector(".devices-main").innerHTML = html`<section class="card"><h2>${t("devices")}</h2>
+    this.querySelector(".devices-main").innerHTML = html`${this.alarmTests(tests)}<section class="card"><h2>${t("devices")}</h2>
       <p class="error" role="alert">${this.error}</p>
       <table class="devices"><thead><tr><th>${t("item_name")}</th><th>${t("platform")}</th><th>${t("gate")}</th>
         <th>${t("state")}</th><th>${t("last_seen")}</th><th>${t("battery")}</th><th>${t("tamper")}</th><th></th></tr></thead>
@@ -61,6 +63,23 @@ class DevicesPage extends HTMLElement {
           <p class="muted">${d.manufacturer || ""} ${d.model || ""} ${d.host || ""}${d.port ? `:${d.port}` : ""} (${d.via}) ${d.platforms.length ? `→ ${d.platforms.join(", ")}` : ""}</p>
           ${d.yaml ? html`<details data-key="${d.key}" ${open.has(d.key) ? "open" : ""}><summary>${t("add_yaml")}</summary><pre class="yaml">${d.yaml}</pre></details>` : ""}</article>`)}
         ${discovered.length === 0 ? html`<p class="empty">${t("nothing_discovered")}</p>` : ""}</section>` : ""}`.toString();
+  }
+
+  // Panic-button tests (issue 15): what is due, the last test, and a test window to open.
+  alarmTests(rows) {
+    if (!rows.length) return "";
+    const staff = STAFF.includes(this.user?.role);
+    const order = { never_tested: 0, overdue: 1, due_soon: 2, ok: 3 };
+    const sorted = [...rows].sort((a, b) => order[a.state] - order[b.state]);
+    return html`<section class="card alarm-tests"><h2>${t("alarm_tests")}</h2>
+      <table class="devices"><thead><tr><th>${t("item_name")}</th><th>${t("gate")}</th><th>${t("state")}</th>
+        <th>${t("last_test")}</th><th>${t("next_due")}</th><th></th></tr></thead>
+      <tbody>${sorted.map((r) => html`<tr class="test-${r.state}" data-entity="${r.entity_id}">
+        <td>${r.name}<br><small>${r.entity_id}</small></td><td>${r.gate || "–"}</td>
+        <td><span class="dot ${r.state === "ok" ? "ok" : "bad"}"></span><span class="test-state">${t(`test_${r.state}`)}</span></td>
+        <td>${r.last_test_at ? fmtTime(r.last_test_at) : "–"}</td><td>${r.due_at ? fmtTime(r.due_at) : t("test_now")}</td>
+        <td class="actions">${r.window_until ? html`<small class="window">${t("test_window_until")} ${fmtTime(r.window_until)}</small>`
+          : staff ? html`<button type="button" data-test-window="${r.entity_id}">${t("start_test_window")}</button>` : ""}</td></tr>`)}</tbody></table></section>`;
   }
 
   // alarm.reset (admin, guard) for a triggered input; alarm.test (admin). A press the hub
@@ -82,6 +101,15 @@ class DevicesPage extends HTMLElement {
   }
 
   async onClick(e) {
+    const windowButton = e.target.closest("[data-test-window]");
+    if (windowButton) {
+      try {
+        await callService("alarm_tests", "start_window", { entity_id: [windowButton.dataset.testWindow] });
+        this.error = "";
+      } catch (err) { this.error = err.message; }
+      await this.load();
+      return;
+    }
     const btn = e.target.closest("[data-alarm], [data-switch]");
     if (!btn) return;
     btn.disabled = true;

@@ -181,6 +181,8 @@ class Gb28181Uplink(Uplink):
         text = incident.get("title") or incident["category"]
         if incident.get("gate"):
             text = f"{text} ({incident['gate']})"
+        if incident.get("test"):  # GB/T 28181 has no test flag: the description says it
+            text = f"测试 TEST: {text}"
         return Alarm(channel_id.id if channel_id else self._config.device_id,
                      int(incident["priority"]), method, text, when.replace(tzinfo=None),
                      alarm_type)
