@@ -43,7 +43,17 @@ uplinks:
     assert "@127.0.0.1:" in (register.get_header("Contact") or "")
     platform.subscribe(uplink.endpoint.local, "Alarm", 600, "sub-1")
     await platform.response("SUBSCRIBE")
-    await asyncio.sleep(0.3)  # the next status file
+    status_file = h.hub.config.data_dir / live.LIVE_FILE
+
+    async def written() -> bool:
+        text = await asyncio.to_thread(lambda: status_file.exists() and status_file.read_text())
+        return bool(text) and '"kind": "Alarm"' in text
+
+    async with asyncio.timeout(5):
+        while True:  # the hub rewrites the file every 0.1 s here: no event to wait on
+            if await written():
+                break
+            await asyncio.sleep(0.05)
     site = str(tmp_path / "site.yaml")
     capsys.readouterr()
     assert await asyncio.to_thread(main, ["uplinks", "-c", site]) == 0
