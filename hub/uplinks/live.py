@@ -30,7 +30,9 @@ _SKIP = frozenset({"state", "last_error", "history"})
 def _write_blocking(path: Path, data: dict[str, Any]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(data, default=str))
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)  # data files are private
+    with os.fdopen(fd, "w") as out:
+        out.write(json.dumps(data, default=str))
     os.replace(tmp, path)
 
 

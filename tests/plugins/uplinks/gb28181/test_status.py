@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,9 +18,17 @@ from plugins.uplinks.gb28181.uplink import route_address
 from .conftest import PASSWORD, PLATFORM_ID
 
 
+@pytest.fixture
+def usual_umask() -> Iterator[None]:
+    """The umask most machines run with (022): files would be world-readable by default."""
+    old = os.umask(0o022)
+    yield
+    os.umask(old)
+
+
 async def test_cli_shows_registration_and_subscriptions(
         double: Any, hub_factory: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str]) -> None:
+        capsys: pytest.CaptureFixture[str], usual_umask: None) -> None:
     """While the hub runs: state registered, IDs, live views, broadcasts and the platform's
     Alarm subscription; after it stopped: no live status. local_host left out: the hub
     finds its address towards the platform."""
@@ -54,6 +64,8 @@ uplinks:
             if await written():
                 break
             await asyncio.sleep(0.05)
+    mode = await asyncio.to_thread(lambda: status_file.stat().st_mode & 0o777)
+    assert mode == 0o600  # private like every file of the data folder
     site = str(tmp_path / "site.yaml")
     capsys.readouterr()
     assert await asyncio.to_thread(main, ["uplinks", "-c", site]) == 0
