@@ -49,6 +49,8 @@ COMPONENTS: list[ComponentSpec] = [
                   "hub.escalation.component:setup", required=True),
     ComponentSpec("alarm_tests", "hub.alarm_tests.config:AlarmTestsConfig",
                   "hub.alarm_tests.component:setup", required=True),
+    ComponentSpec("unknown_faces", "hub.unknown_faces.config:UnknownFacesConfig",
+                  "hub.unknown_faces.component:setup", check="hub.unknown_faces.config:check"),
     ComponentSpec("recognition", "hub.faces.config:RecognitionConfig",
                   "hub.faces.component:setup"),
     ComponentSpec("discovery", "hub.discovery.config:DiscoveryConfig", "hub.discovery:setup"),

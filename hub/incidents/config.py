@@ -101,6 +101,8 @@ DEFAULT_CATEGORIES: dict[str, CategoryConfig] = {
     "guard_off_post": CategoryConfig(priority=Priority.MEDIUM, title="Guard off post"),
     "device_offline": CategoryConfig(priority=Priority.MEDIUM, title="Device offline"),
     "visitor": CategoryConfig(priority=Priority.LOW, title="Visitor"),
+    "unknown_after_hours": CategoryConfig(priority=Priority.MEDIUM,
+                                          title="Unknown face after hours"),
 }
 
 

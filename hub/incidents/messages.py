@@ -22,6 +22,7 @@ MESSAGES: dict[str, str] = {
     "guard_off_post": "No guard seen on {camera} for {minutes} min during duty",
     "watchlist_match": "Watch-list match: {name} ({group}) on {camera}",
     "police_hit": "Police hit: {title} ({category}) on {camera}",
+    "unknown_face": "Unknown face on {camera} outside {schedule}",
 }
 
 

@@ -132,7 +132,7 @@ const TEXTS = {
 const CATEGORIES = {
   zh: { panic: "一键报警", watchlist_match: "布控人员", intrusion: "入侵", tamper: "防拆报警",
         metal_detected: "金属探测报警", guard_off_post: "保安离岗", device_offline: "设备离线", visitor: "访客",
-        police_hit: "公安比中", locker_door_open: "储物柜门未关", locker_item_overnight: "储物柜物品过夜",
+        police_hit: "公安比中", unknown_after_hours: "非开放时间陌生人", locker_door_open: "储物柜门未关", locker_item_overnight: "储物柜物品过夜",
         duty_down: "职责自检异常" },
 };
 
@@ -148,6 +148,7 @@ const MESSAGES = {
     guard_off_post: (a) => `值班期间 ${a.camera} 已 ${a.minutes} 分钟未见保安`,
     watchlist_match: (a) => `布控人员比中：${a.name}（${a.group}），${a.camera}`,
     police_hit: (a) => `公安视图库比中：${a.title}（${a.category}），${a.camera}`,
+    unknown_face: (a) => `${a.camera} 在 ${a.schedule} 时段外发现陌生人`,
   },
 };
 
