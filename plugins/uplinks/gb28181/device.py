@@ -88,6 +88,7 @@ class Gb28181Device:
         self.subscriptions = Subscriptions(endpoint)
         self.alarmed: set[str] = set()
         self._catalog_seen = self._catalog_state()
+        registrar.faults = lambda: [c.id for c in self.channels() if c.present and not c.online]
         self._tasks: set[asyncio.Task[None]] = set()
         self.broadcasts = Broadcasts(
             endpoint, registrar, actions, self._channel,

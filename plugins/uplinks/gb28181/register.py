@@ -12,6 +12,7 @@ import asyncio
 import itertools
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -85,6 +86,8 @@ class Registrar:
         self._tag = generate_tag()
         self._cseq = itertools.count(1)
         self._sn = itertools.count(1)
+        #: the IDs of faulty (offline) channels, listed in each keepalive's Info (A.2.5.2)
+        self.faults: Callable[[], list[str]] = list
 
     @property
     def aor(self) -> str:
@@ -198,8 +201,10 @@ class Registrar:
     async def _send_keepalive(self) -> bool:
         """One keepalive; False when the registration must be renewed."""
         s = self.settings
+        faults = self.faults()
+        info = manscdp.element("Info", [("DeviceID", f) for f in faults]) if faults else None
         body = manscdp.build("Notify", "Keepalive", next(self._sn), s.device_id,
-                             [("Status", "OK")])
+                             [("Status", "OK"), ("Info", info)])
         try:
             resp = await self.send_message(body, timeout=min(s.keepalive_interval, 16.0))
         except (SipTimeout, OSError) as err:

@@ -165,3 +165,16 @@ uplinks:
             "34020000001370000001", "OFF")
     finally:
         await sim.stop()
+
+
+async def test_keepalive_lists_offline_channels(setup: Any) -> None:
+    """A keepalive names each offline channel in Info/DeviceID (A.2.5.2); none when all are
+    online."""
+    platform, device, channels = setup
+    assert await device.registrar._send_keepalive()
+    first = await asyncio.wait_for(platform.bodies.get(), 2)
+    assert first.cmd_type == "Keepalive" and first.element.find("Info") is None
+    channels[1] = Channel(CAMERA_ID, "gate", "camera", "camera.gate", online=False)
+    assert await device.registrar._send_keepalive()
+    second = await asyncio.wait_for(platform.bodies.get(), 2)
+    assert [e.text for e in second.element.iterfind("Info/DeviceID")] == [CAMERA_ID]
