@@ -1,0 +1,133 @@
+"""Escalation benchmark: an unacknowledged panic's first step, with hundreds open.
+
+A real hub (recorder on SQLite in a temp folder, real plugins) with one WeCom duty channel
+pointing at the WeCom robot double (tests/plugins/notify/doubles.py) on 127.0.0.1. First
+`--open` incidents are raised and left unacknowledged (category intrusion, escalation
+`[delay: 3600, notify]`: their timers are all pending). Then `--samples` panics are raised
+one every `--gap` seconds, each with escalation `[delay: D, notify: duty]`. For each panic
+it measures how late after created_at + D
+
+- the `escalated` step was stored on its timeline, and
+- the WeCom message reached the double (delivered),
+
+and prints p50 / p99 / max. A second run (`--burst`) raises all the panics at once, so
+every first step falls due in the same instant (the sender is one message at a time).
+
+    .venv/bin/python bench/bench_escalation.py [--open 200] [--samples 100] [--delay 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from hub.testing.harness import make_hub  # noqa: E402
+from tests.plugins.notify.doubles import WeComDouble, serve  # noqa: E402
+
+KEY = "bench-0000-0000-0000-000000000000"
+
+
+def _site(url: str, delay: float) -> str:
+    return f"""\
+hub: {{site: bench_school, external_url: "https://hub.example.org"}}
+notify:
+  - {{platform: wecom, name: duty, key: {KEY}, base_url: "{url}"}}
+incidents:
+  categories:
+    panic:
+      escalation: [{{delay: {delay}}}, {{notify: duty}}]
+    intrusion:
+      escalation: [{{delay: 3600}}, {{notify: duty}}]
+"""
+
+
+def _pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+
+
+def _row(name: str, values: list[float]) -> str:
+    ms = [v * 1000 for v in values]
+    return (f"{name:<34} n={len(ms):<4} p50 {statistics.median(ms):7.1f} ms   "
+            f"p99 {_pct(ms, 0.99):7.1f} ms   max {max(ms):7.1f} ms")
+
+
+class Timed(WeComDouble):
+    """The WeCom double, noting when each incident's message arrived."""
+
+    arrived: dict[str, float]
+
+    async def handle(self, request: Any) -> Any:
+        """Answer as the double does; note the arrival of a delivered message."""
+        response = await super().handle(request)
+        if self.received:
+            content = self.received[-1]["markdown"]["content"]
+            incident_id = content.rsplit("/", 1)[-1].strip()
+            self.arrived.setdefault(incident_id, time.time())
+        return response
+
+
+async def run(open_count: int, samples: int, delay: float, gap: float, burst: bool) -> None:
+    double = Timed(KEY)
+    double.arrived = {}
+    async with serve(double.app()) as url:
+        with tempfile.TemporaryDirectory() as folder:
+            h = await make_hub(Path(folder), _site(url, delay))
+            hub = h.hub
+            for n in range(open_count):
+                await hub.incidents.raise_incident("intrusion", source=f"camera.fence_{n}")
+            print(f"{open_count} incidents open (their escalations pending); "
+                  f"{'burst' if burst else f'one panic every {gap:g} s'}, first step after "
+                  f"{delay:g} s")
+            panics = []
+            for n in range(samples):
+                panics.append(await hub.incidents.raise_incident(
+                    "panic", source=f"alarm.panic_{n}", gate="north"))
+                if not burst:
+                    await asyncio.sleep(gap)
+            deadline = time.time() + delay + 30
+            while len(double.arrived) < samples and time.time() < deadline:
+                await asyncio.sleep(0.05)
+            stored, delivered = [], []
+            for incident in panics:
+                due = incident.created_at + delay
+                step = next((s for s in incident.timeline if s.action == "escalated"), None)
+                if step is not None:
+                    stored.append(step.at - due)
+                if incident.id in double.arrived:
+                    delivered.append(double.arrived[incident.id] - due)
+            print(_row("escalated step stored, late by", stored))
+            print(_row("WeCom message delivered, late by", delivered))
+            missing = samples - len(delivered)
+            print(f"open incidents at the end: {len(hub.incidents.open_incidents())}; "
+                  f"not delivered: {missing}")
+            p99 = _pct([d * 1000 for d in delivered], 0.99) if delivered else float("inf")
+            verdict = "met" if p99 <= 100 and not missing else "NOT met"
+            print(f"goal (delivered within delay + 100 ms at p99): {verdict}")
+            await hub.stop()
+
+
+def main() -> None:
+    """Parse arguments and run."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--open", type=int, default=200)
+    parser.add_argument("--samples", type=int, default=100)
+    parser.add_argument("--delay", type=float, default=2.0)
+    parser.add_argument("--gap", type=float, default=0.05)
+    parser.add_argument("--burst", action="store_true")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.WARNING)
+    asyncio.run(run(args.open, args.samples, args.delay, args.gap, args.burst))
+
+
+if __name__ == "__main__":
+    main()
