@@ -30,8 +30,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from hub.testing.harness import make_hub  # noqa: E402
-from tests.plugins.notify.doubles import WeComDouble, serve  # noqa: E402
+from hub.testing.harness import make_hub
+from tests.plugins.notify.doubles import WeComDouble, serve
 
 KEY = "bench-0000-0000-0000-000000000000"
 
@@ -52,7 +52,7 @@ incidents:
 
 def _pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 def _row(name: str, values: list[float]) -> str:
@@ -65,6 +65,17 @@ class Timed(WeComDouble):
     """The WeCom double, noting when each incident's message arrived."""
 
     arrived: dict[str, float]
+    changed: asyncio.Event
+
+    async def all_arrived(self, count: int, timeout: float) -> None:
+        """Wait until `count` incidents' messages arrived (or the timeout passed)."""
+        try:
+            async with asyncio.timeout(timeout):
+                while len(self.arrived) < count:
+                    self.changed.clear()
+                    await self.changed.wait()
+        except TimeoutError:
+            pass
 
     async def handle(self, request: Any) -> Any:
         """Answer as the double does; note the arrival of a delivered message."""
@@ -73,12 +84,14 @@ class Timed(WeComDouble):
             content = self.received[-1]["markdown"]["content"]
             incident_id = content.rsplit("/", 1)[-1].strip()
             self.arrived.setdefault(incident_id, time.time())
+            self.changed.set()
         return response
 
 
 async def run(open_count: int, samples: int, delay: float, gap: float, burst: bool) -> None:
     double = Timed(KEY)
     double.arrived = {}
+    double.changed = asyncio.Event()
     async with serve(double.app()) as url:
         with tempfile.TemporaryDirectory() as folder:
             h = await make_hub(Path(folder), _site(url, delay))
@@ -94,9 +107,7 @@ async def run(open_count: int, samples: int, delay: float, gap: float, burst: bo
                     "panic", source=f"alarm.panic_{n}", gate="north"))
                 if not burst:
                     await asyncio.sleep(gap)
-            deadline = time.time() + delay + 30
-            while len(double.arrived) < samples and time.time() < deadline:
-                await asyncio.sleep(0.05)
+            await double.all_arrived(samples, delay + 30)
             stored, delivered = [], []
             for incident in panics:
                 due = incident.created_at + delay
