@@ -12,6 +12,7 @@ const PAGES = [
   { id: "visitors", roles: ["admin", "guard"], module: "./pages/visitors.js" },
   { id: "broadcast", roles: ["admin", "guard", "police"], module: "./pages/broadcast.js" },
   { id: "devices", roles: ["admin", "guard", "viewer"], module: "./pages/devices.js" },
+  { id: "selfcheck", roles: ["admin", "guard", "viewer"], module: "./pages/selfcheck.js" },
   { id: "people", roles: ["admin"], module: "./pages/people.js" },
   { id: "automations", roles: ["admin"], module: "./pages/automations.js" },
   { id: "uplinks", roles: ["admin"], module: "./pages/uplinks.js" },
