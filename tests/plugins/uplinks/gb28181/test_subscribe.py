@@ -20,7 +20,7 @@ from plugins.uplinks.gb28181.register import Registrar, RegistrationSettings
 from plugins.uplinks.gb28181.sip import SipEndpoint
 from simulators.speaker import SpeakerSimulator
 
-from .conftest import DOMAIN, HUB_ID, PASSWORD, PLATFORM_ID
+from .conftest import DOMAIN, HUB_ID, PASSWORD, PLATFORM_ID, free_port
 from .double import PlatformDouble
 from .test_broadcast import Pieces
 
@@ -178,3 +178,28 @@ async def test_keepalive_lists_offline_channels(setup: Any) -> None:
     assert await device.registrar._send_keepalive()
     second = await asyncio.wait_for(platform.bodies.get(), 2)
     assert [e.text for e in second.element.iterfind("Info/DeviceID")] == [CAMERA_ID]
+
+
+async def test_alarm_subscription_with_sipp(sipp: Any) -> None:
+    """SIPp (not our code) subscribes to alarms and checks the alarm NOTIFY in its dialog:
+    Event echoed, Subscription-State active, the AlarmMethod in the body."""
+    port = free_port()
+    ep = SipEndpoint("udp", ("127.0.0.1", 0), ("127.0.0.1", port))
+    await ep.start()
+    device = Gb28181Device(ep, Registrar(ep, RegistrationSettings(HUB_ID, DOMAIN, PLATFORM_ID,
+                                                                  "x")),
+                           civil_code="340200", name="hub",
+                           channels=lambda: [Channel(ALARM_ID, "panic", "alarm", "alarm.p")],
+                           actions=Pieces())
+    try:
+        platform = await sipp("subscribe_alarm.xml", port=port, target=ep.listening[1],
+                              variables={"hub": HUB_ID, "platform": PLATFORM_ID})
+        await wait_for(lambda: device.subscriptions.active("Alarm") is not None, timeout=5)
+        resp = await device.send_alarm(panic())
+        assert resp is not None and resp.status_code == 200
+        assert platform.proc is not None
+        async with asyncio.timeout(10):
+            assert await platform.proc.wait() == 0, "SIPp's checks failed"
+    finally:
+        await device.close()
+        await ep.stop()
