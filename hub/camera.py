@@ -88,6 +88,10 @@ class Camera(Entity):
         """Move the camera (the camera.ptz service)."""
         raise ServiceValidationError(f"{self.entity_id} does not support PTZ")
 
+    async def ptz_presets(self) -> dict[str, str]:
+        """The camera's presets, token -> name ({} without PTZ)."""
+        return {}
+
     @property
     def extra_attributes(self) -> dict[str, Any]:
         """Return the camera's attributes."""

@@ -266,6 +266,17 @@ class OnvifCamera(Camera):
         except OnvifError as err:
             raise DeviceError(f"{self.name}: PTZ {move} failed: {err}") from err
 
+    async def ptz_presets(self) -> dict[str, str]:
+        """The camera's presets, token -> name, read from the camera."""
+        self._require_connected()
+        if not self.supports_ptz:
+            return {}
+        try:
+            async with self._lock:
+                return await self.client.ptz_presets(self.profile_token or "")
+        except OnvifError as err:
+            raise DeviceError(f"{self.name}: GetPresets failed: {err}") from err
+
     async def _ptz(self, token: str, move: str, pan: float, tilt: float, zoom: float,
                    preset: str | None, seconds: float) -> None:  # fmt: skip
         if move == "continuous":

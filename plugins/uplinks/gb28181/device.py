@@ -66,6 +66,9 @@ class HubActions(Protocol):
     async def speaker_audio(self, channel: Channel, wav: bytes) -> None:
         """Play a piece of a broadcast's audio on a speaker."""
 
+    async def presets(self, channel: Channel) -> dict[str, str]:
+        """A camera's presets, token -> name."""
+
     def audit(self, action: str, channel: Channel | None, details: dict[str, Any]) -> None:
         """Record a platform action (broadcast steps) on the audit log."""
 
@@ -148,6 +151,8 @@ class Gb28181Device:
             return [self._device_info(msg)]
         if kind == ("Query", "DeviceStatus"):
             return [self._device_status(msg)]
+        if kind == ("Query", "PresetQuery"):
+            return [await self._presets(msg)]
         if kind == ("Query", "RecordInfo"):
             # the hub keeps incident snapshots, not video recordings: none to play back
             return [manscdp.build("Response", "RecordInfo", msg.sn, msg.device_id, [
@@ -211,6 +216,27 @@ class Gb28181Device:
             ("DeviceName", name), ("Result", "OK"), ("Manufacturer", self.manufacturer),
             ("Model", self.model), ("Firmware", self.firmware),
             ("Channel", len(self.channels()) if channel is None else 1)])  # fmt: skip
+
+    async def _presets(self, msg: manscdp.ManscdpMessage) -> bytes:
+        """PresetQuery: the camera's presets a PTZCmd can reach, by number (1-255): a
+        numeric name or token is the number; others cannot be called from GB/T 28181."""
+        channel = self._channel(msg.device_id)
+        found: dict[int, str] = {}
+        if channel is not None and channel.kind == "camera":
+            try:
+                presets = await self.actions.presets(channel)
+            except Exception as err:
+                _LOGGER.info("GB28181: presets of %s not read: %s", msg.device_id, err)
+                presets = {}
+            for token, name in presets.items():
+                number = name if name.isdigit() else token
+                if number.isdigit() and 1 <= int(number) <= 255:
+                    found.setdefault(int(number), name)
+        items = [("Item", manscdp.element("Item", [("PresetID", n), ("PresetName", name)]))
+                 for n, name in sorted(found.items())]
+        return manscdp.build("Response", "PresetQuery", msg.sn, msg.device_id, [
+            ("PresetList", manscdp.element("PresetList", items,
+                                           attrs={"Num": str(len(items))}))])  # fmt: skip
 
     def _device_status(self, msg: manscdp.ManscdpMessage) -> bytes:
         channel = self._channel(msg.device_id)

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from hub import Speaker, Uplink, UplinkConfig, UplinkItem, UplinkRejected, UplinkRetry
+from hub import Camera, Speaker, Uplink, UplinkConfig, UplinkItem, UplinkRejected, UplinkRetry
 from hub.bus import Context, Event
 from hub.states import EVENT_STATE_CHANGED
 
@@ -77,6 +77,12 @@ class _Actions:
             raise ValueError(f"{channel.entity_id} is not a speaker")
         await entity.play_audio(wav, label=self.context.user_id or "gb28181",
                                 volume=self.volume)
+
+    async def presets(self, channel: Channel) -> dict[str, str]:
+        entity = self.hub.entities.get(channel.entity_id)
+        if not isinstance(entity, Camera):
+            raise ValueError(f"{channel.entity_id} is not a camera")
+        return await entity.ptz_presets()
 
     def audit(self, action: str, channel: Channel | None, details: dict[str, Any]) -> None:
         self.hub.audit(action, target=channel.entity_id if channel else None,

@@ -157,6 +157,9 @@ class Pieces:
     async def speaker_audio(self, channel: Channel, wav: bytes) -> None:
         self.wavs.append(wav)
 
+    async def presets(self, channel: Channel) -> dict[str, str]:
+        return {}
+
     def audit(self, action: str, channel: Channel | None, details: dict[str, Any]) -> None:
         self.audits.append(action)
 

@@ -42,6 +42,9 @@ class Recorded:
     async def speaker_audio(self, channel: Channel, wav: bytes) -> None:
         raise AssertionError("unexpected audio")
 
+    async def presets(self, channel: Channel) -> dict[str, str]:
+        return {}
+
     def audit(self, action: str, channel: Channel | None, details: dict[str, Any]) -> None:
         pass
 

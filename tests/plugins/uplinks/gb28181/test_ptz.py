@@ -33,7 +33,8 @@ async def test_ptz_moves_the_onvif_camera(double: Any, onvif: CameraSimulator,
     """'Right at speed 128' starts a ContinuousMove that runs until 'stop' (the operator
     lets go), the camera pans right meanwhile; 'set preset 7' stores that position, 'go to
     preset 3' reaches the camera's preset, 'go to preset 7' comes back; each command is
-    audited with the platform as the actor."""
+    audited with the platform as the actor. PresetQuery lists 3 (the camera's token) and 7
+    (the name set from the platform)."""
     platform, port = double
     h = await hub_factory(f"""
 devices:
@@ -81,6 +82,12 @@ uplinks:
     assert await command(0x82, tilt_speed=7) == "OK"  # back where it stopped
     ptz.settle()
     assert ptz.pan == pytest.approx(stopped_at) and ptz.pan > 0.1
+    sn = platform.send(hub_sip, "Query", "PresetQuery", CAMERA_ID)
+    [answer] = await platform.answers(sn)
+    listed = [(i.findtext("PresetID"), i.findtext("PresetName"))
+              for i in answer.element.iterfind("PresetList/Item")]
+    assert ("3", "gate view") in listed and ("7", "7") in listed  # by token, by name
+    assert answer.element.find("PresetList").get("Num") == str(len(listed))
     audits = [e.data for e in h.of_type("audit_logged") if e.data["action"] == "gb28181.ptz"]
     assert [a["details"]["command"] for a in audits] == ["move", "stop", "set_preset",
                                                          "call_preset", "call_preset"]
