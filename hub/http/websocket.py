@@ -2,9 +2,12 @@
 
 Messages are JSON objects with an integer `id` and a `type`: `subscribe_events`
 (`event_type`), `unsubscribe_events` (`subscription`), `get_states`, `call_service`
-(`domain`, `service`, `service_data`), `ping`. Answers are `{"id", "type": "result",
-"success", "result" | "error"}`; events arrive as `{"id": <subscription>, "type": "event",
-"event": {...}}`. The connection is authenticated at the handshake like any route.
+(`domain`, `service`, `service_data`), `ping`, `supported_features` (`features`:
+`{"coalesce_messages": 1}`). Answers are `{"id", "type": "result", "success", "result" |
+"error"}`; events arrive as `{"id": <subscription>, "type": "event", "event": {...}}`. A
+client that asked for `coalesce_messages` may get several messages in one frame, as a JSON
+array (in order), whenever more than one is waiting: a burst costs one frame, not hundreds.
+The connection is authenticated at the handshake like any route.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from .routing import Route, principal
 from .security import Principal, same_origin
 
 if TYPE_CHECKING:
+    from ..incidents.config import IncidentsConfig
     from .server import HttpComponent
 
 _LOGGER = logging.getLogger(__name__)
@@ -52,6 +56,7 @@ EVENT_ROLES: dict[str, frozenset[str]] = {
 _INCIDENT_EVENTS = frozenset({"incident_raised", "incident_updated"})
 _ADMIN_ONLY = frozenset({"admin"})
 _QUEUE = 2048
+_BATCH = 512  # messages in one coalesced frame at most
 
 
 class _Connection:
@@ -61,11 +66,12 @@ class _Connection:
         self.http = http
         self.ws = ws
         self.who = who
-        self.queue: asyncio.Queue[str | None] = asyncio.Queue(_QUEUE)
+        self.queue: asyncio.Queue[bytes | None] = asyncio.Queue(_QUEUE)
         self.subscriptions: dict[int, Callable[[], None]] = {}
         self.tasks: set[asyncio.Task[None]] = set()
         self.close_code: int = WSCloseCode.OK
         self.close_reason = ""
+        self.coalesce = False  # the client takes a JSON array of messages in one frame
 
     @property
     def user_name(self) -> str:
@@ -74,8 +80,12 @@ class _Connection:
 
     def send(self, message: dict[str, Any]) -> None:
         """Queue a message; a client that does not keep up is disconnected."""
+        self.send_encoded(dumps(message).encode())
+
+    def send_encoded(self, data: bytes) -> None:
+        """Queue one message already encoded as UTF-8 JSON (an event shared by many clients)."""
         try:
-            self.queue.put_nowait(dumps(message))
+            self.queue.put_nowait(data)
         except asyncio.QueueFull:
             _LOGGER.warning("WebSocket client %s is too slow; closing", self.who.user.name)
             self.close(WSCloseCode.TRY_AGAIN_LATER, "too slow")
@@ -92,11 +102,23 @@ class _Connection:
         self.queue.put_nowait(None)
 
     async def writer(self) -> None:
-        """Send queued messages in order."""
-        while (text := await self.queue.get()) is not None:
+        """Send queued messages in order (several in one frame to a coalescing client)."""
+        closing = False
+        while not closing and (data := await self.queue.get()) is not None:
             if self.ws.closed:
                 return
-            await self.ws.send_str(text)
+            if self.coalesce:
+                await asyncio.sleep(0)  # let the rest of this burst queue up behind it
+                batch = [data]
+                while not self.queue.empty() and len(batch) < _BATCH:
+                    item = self.queue.get_nowait()
+                    if item is None:
+                        closing = True
+                        break
+                    batch.append(item)
+                if len(batch) > 1:
+                    data = b"[" + b",".join(batch) + b"]"
+            await self.ws.send_frame(data, WSMsgType.TEXT)
         await self.ws.close(code=self.close_code, message=self.close_reason.encode())
 
     async def handle(self, msg: dict[str, Any]) -> None:
@@ -130,6 +152,13 @@ class _Connection:
         hub, role = self.http.hub, self.who.user.role
         if kind == "ping":
             return "pong"
+        if kind == "supported_features":
+            features = msg.get("features")
+            if not isinstance(features, dict):
+                raise ApiError(422, "invalid_input", "features: expected an object",
+                               [("features", "expected an object")])
+            self.coalesce = bool(features.get("coalesce_messages"))
+            return None
         if kind == "get_states":
             return [s.as_dict() for s in hub.states.all()]
         if kind == "subscribe_events":
@@ -166,14 +195,33 @@ class _Connection:
             self.http.hub.audit("events.subscribed", target=event_type,
                                 context=self.who.context("websocket"))
 
+        head = b'{"id":%d,"type":"event","event":' % msg_id
+
         def forward(event: Event) -> None:
-            message = event.as_dict()
-            if role == POLICE_ROLE and event.event_type in _INCIDENT_EVENTS:
-                message["data"] = police_event(event.data, incidents)
-            self.send({"id": msg_id, "type": "event", "event": message})
+            police = role == POLICE_ROLE and event.event_type in _INCIDENT_EVENTS
+            self.send_encoded(head + _encoded(event, incidents if police else None) + b"}")
 
         self.subscriptions[msg_id] = self.http.hub.bus.listen(event_type, forward)
         return None
+
+
+#: The last event encoded, per variant (None: as is; the police's view): every connection
+#: subscribed to it gets the same bytes; an event is serialised once, not once per client.
+_last_encoded: dict[bool, tuple[Event, bytes]] = {}
+
+
+def _encoded(event: Event, police_of: IncidentsConfig | None) -> bytes:
+    """Return the event as UTF-8 JSON (the police's view of an incident when given)."""
+    police = police_of is not None
+    last = _last_encoded.get(police)
+    if last is not None and last[0] is event:
+        return last[1]
+    message = event.as_dict()
+    if police_of is not None:
+        message["data"] = police_event(event.data, police_of)
+    data = dumps(message).encode()
+    _last_encoded[police] = (event, data)
+    return data
 
 
 def _parse(conn: _Connection, text: str) -> dict[str, Any] | None:

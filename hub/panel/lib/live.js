@@ -40,6 +40,8 @@ class Live extends EventTarget {
     ws.onopen = () => {
       this.connected = true;
       this.emit("connection", true);
+      // a burst of events may then come as one JSON array per frame (hub/http/websocket.py)
+      this.send({ type: "supported_features", features: { coalesce_messages: 1 } }).catch(() => {});
       this.send({ type: "get_states" }).then((states) => {
         this.states = new Map(states.map((s) => [s.entity_id, s]));
         this.emit("states", null);
@@ -47,7 +49,10 @@ class Live extends EventTarget {
       // A role may not receive every type (visitors: staff only); the hub refuses those.
       for (const type of SUBSCRIBE) this.send({ type: "subscribe_events", event_type: type }).catch(() => {});
     };
-    ws.onmessage = (msg) => this.receive(JSON.parse(msg.data));
+    ws.onmessage = (msg) => {
+      const data = JSON.parse(msg.data);
+      for (const one of Array.isArray(data) ? data : [data]) this.receive(one);
+    };
     ws.onclose = () => {
       this.connected = false;
       this.emit("connection", false);

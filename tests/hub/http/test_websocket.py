@@ -136,3 +136,31 @@ async def test_slow_client_is_cut_off(api: Api) -> None:
     await asyncio.sleep(0.5)
     assert conn not in http.websockets or not conn.subscriptions
     await ws.close()
+
+
+async def test_a_burst_reaches_a_coalescing_client_in_few_frames(api: Api) -> None:
+    """A client that asks for `coalesce_messages` gets a burst as JSON arrays (in order, none
+    lost); a client that does not gets one message per frame, as before (the 200-client
+    burst bench: 1.46M frames for 1,000 incidents before)."""
+    fast, plain = await _ws(api, "guard"), await _ws(api, "guard")
+    await fast.send_json({"id": 1, "type": "supported_features",
+                          "features": {"coalesce_messages": 1}})
+    assert (await _result(fast, 1))["success"] is True
+    for ws in (fast, plain):
+        await ws.send_json({"id": 2, "type": "subscribe_events", "event_type": "incident_raised"})
+        assert (await _result(ws, 2))["success"] is True
+    for n in range(50):  # one loop turn: the events queue up behind each other
+        api.hub.bus.fire("incident_raised", {"incident_id": f"i{n}", "n": n})
+    frames: dict[str, list[Any]] = {"fast": [], "plain": []}
+    for name, ws in (("fast", fast), ("plain", plain)):
+        got: list[int] = []
+        while len(got) < 50:
+            frame = await ws.receive_json(timeout=5)
+            frames[name].append(frame)
+            got += [m["event"]["data"]["n"] for m in (frame if isinstance(frame, list)
+                                                     else [frame])]
+        assert got == list(range(50))
+    assert all(isinstance(f, dict) for f in frames["plain"]) and len(frames["plain"]) == 50
+    assert len(frames["fast"]) < 10 and any(isinstance(f, list) for f in frames["fast"])
+    await fast.close()
+    await plain.close()
