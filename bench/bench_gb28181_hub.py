@@ -13,7 +13,14 @@ CPU of N concurrent 1080p live views including each camera pull's own ffmpeg.
    (distinct URLs, so N separate ffmpeg `-c copy` pulls) sending RTP/PS over UDP to sockets
    nobody reads. CPU over `--seconds`: the hub process, and the ffmpeg pulls (/proc).
 
+3. broadcast: Notify Broadcast to a hub with an http_speaker (the speaker simulator, here)
+   and the gb28181 uplink; the hub INVITEs the double, which then sends 5 s of PCMA RTP in
+   real time (20 ms packets). Delay: a piece's last sample sent -> the speaker has the
+   piece; and its first sample -> the speaker has it (what the gate hears late), for
+   `--chunks` piece lengths (broadcast_chunk_seconds).
+
     .venv/bin/python bench/bench_gb28181_hub.py [--presses 100] [--scan 0.1] [--streams 8]
+        [--chunks 1.0 0.25]
 """
 
 from __future__ import annotations
@@ -257,19 +264,117 @@ async def bench_streams(count: int, seconds: float) -> None:
         await server.wait()
 
 
+class BroadcastPlatform(asyncio.DatagramProtocol):
+    """Answers every request 200 (an INVITE with a PCMA sendonly SDP); keeps the INVITE."""
+
+    def __init__(self) -> None:
+        self.invite: Any = None
+        self.transport: Any = None
+
+    def connection_made(self, transport: Any) -> None:
+        self.transport = transport
+
+    def datagram_received(self, data: bytes, addr: Any) -> None:
+        from aiosipua import SipMessage, SipRequest
+
+        from plugins.uplinks.gb28181.sip import make_response
+
+        msg = SipMessage.parse(data)
+        if not isinstance(msg, SipRequest) or msg.method == "ACK":
+            return
+        body = b""
+        if msg.method == "INVITE":
+            self.invite = msg
+            body = (b"v=0\r\no=p 0 0 IN IP4 127.0.0.1\r\ns=Play\r\nc=IN IP4 127.0.0.1\r\n"
+                    b"t=0 0\r\nm=audio 9 RTP/AVP 8\r\na=sendonly\r\ny=0100000001\r\n")
+        self.transport.sendto(bytes(make_response(
+            msg, 200, "OK", body=body, content_type="application/sdp" if body else None)),
+            addr)
+
+
+async def bench_broadcast(chunk: float, seconds: float = 5.0) -> None:
+    import struct
+
+    from hub.testing import make_hub, wait_for
+    from plugins.uplinks.gb28181 import manscdp
+    from plugins.uplinks.gb28181.sdp import parse_offer
+    from simulators.speaker import SpeakerSimulator
+
+    loop = asyncio.get_running_loop()
+    transport, platform = await loop.create_datagram_endpoint(
+        BroadcastPlatform, local_addr=("127.0.0.1", 0))
+    speaker = SpeakerSimulator(token="t")
+    await speaker.start()
+    yaml = (f"recorder:\n  enabled: false\ndevices:\n  - platform: http_speaker\n"
+            f"    name: Gate\n    url: {speaker.url}\n    token: t\nuplinks:\n"
+            f"  - type: gb28181\n    name: police_video\n    platform_id: '{PLATFORM_ID}'\n"
+            f"    platform_host: 127.0.0.1\n"
+            f"    platform_port: {transport.get_extra_info('sockname')[1]}\n"
+            f"    local_port: 0\n    civil_code: '340200'\n    password: x\n"
+            f"    broadcast_chunk_seconds: {chunk}\n"
+            f"    speakers: [{{entity_id: speaker.gate}}]\n")
+    with tempfile.TemporaryDirectory() as tmp:
+        hub = (await make_hub(Path(tmp), yaml)).hub
+        try:
+            uplink = hub.components["uplinks"].get("police_video")
+            await wait_for(lambda: uplink.status()["state"] == "registered"
+                           and hub.states.get("speaker.gate") is not None
+                           and hub.states.get("speaker.gate").state == "idle", timeout=30)
+            speaker_id = uplink._config.speakers[0].id
+            notify = manscdp.build("Notify", "Broadcast", 1, speaker_id,
+                                   [("SourceID", "34020000001360000001"),
+                                    ("TargetID", speaker_id)])
+            req = f"MESSAGE sip:{speaker_id}@3402000000 SIP/2.0\r\n".encode() + (
+                "Via: SIP/2.0/UDP 127.0.0.1:1;branch=z9hG4bKb1\r\nFrom: <sip:p@3402000000>"
+                ";tag=p\r\nTo: <sip:h@3402000000>\r\nCall-ID: b1\r\nCSeq: 1 MESSAGE\r\n"
+                f"Content-Type: {manscdp.CONTENT_TYPE}\r\n"
+                f"Content-Length: {len(notify)}\r\n\r\n").encode() + notify
+            transport.sendto(req, uplink.endpoint.local)
+            await wait_for(lambda: platform.invite is not None, timeout=10)
+            port = parse_offer(platform.invite.body.decode()).port
+            sent: list[float] = []
+            tone = bytes([0xD5, 0x55] * 80)  # a loud square-ish A-law pattern
+            start = time.monotonic()
+            for n in range(int(seconds * 50)):
+                await asyncio.sleep(max(0.0, start + n * 0.02 - time.monotonic()))
+                transport.sendto(struct.pack(">BBHII", 0x80, 8, n, n * 160, 1) + tone,
+                                 ("127.0.0.1", port))
+                sent.append(time.time())
+            samples = max(160, int(chunk * 8000))  # per piece, as the hub cuts them
+            pieces = len(sent) * 160 // samples
+            await wait_for(lambda: len(speaker.played) >= pieces, timeout=10)
+        finally:
+            await hub.stop()
+            await speaker.stop()
+            transport.close()
+    played = speaker.played[:pieces]  # 160 samples per packet: piece k ends in packet i
+    last = [(p.received_at - sent[((k + 1) * samples - 1) // 160]) * 1000
+            for k, p in enumerate(played)]
+    first = [(p.received_at - sent[k * samples // 160]) * 1000 for k, p in enumerate(played)]
+    print(f"broadcast, {chunk:g} s pieces ({len(played)} to the speaker): "
+          f"last sample -> speaker p50 {statistics.median(last):.1f} ms max {max(last):.1f} "
+          f"ms; first sample -> speaker (the delay heard) p50 {statistics.median(first):.0f} "
+          f"ms max {max(first):.0f} ms")
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--presses", type=int, default=100)
     parser.add_argument("--scan", type=float, default=0.1)
     parser.add_argument("--streams", type=int, default=8)
     parser.add_argument("--seconds", type=float, default=15)
-    parser.add_argument("--skip", choices=["panic", "streams"], action="append", default=[])
+    parser.add_argument("--chunks", type=float, nargs="*", default=[1.0, 0.25])
+    parser.add_argument("--skip", choices=["panic", "streams", "broadcast"], action="append",
+                        default=[])
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     if "panic" not in args.skip:
         await bench_panic(args.presses, args.scan)
     if "streams" not in args.skip:
         await bench_streams(args.streams, args.seconds)
+    if "broadcast" not in args.skip:
+        for chunk in args.chunks:
+            await bench_broadcast(chunk)
 
 
 if __name__ == "__main__":

@@ -89,6 +89,8 @@ class Gb28181Config(UplinkConfig):
     broadcast_transport: Literal["udp", "tcp"] = "udp"  # media of the hub's own INVITE
     broadcast_idle_timeout: float = Field(default=10.0, gt=0, le=600)  # no audio: hang up
     broadcast_volume: int = Field(default=90, ge=0, le=100)
+    #: audio is sent to the speaker in pieces this long: the delay the gate hears
+    broadcast_chunk_seconds: float = Field(default=1.0, ge=0.1, le=5)
 
     @field_validator("platform_id")
     @classmethod

@@ -123,7 +123,8 @@ class Gb28181Uplink(Uplink):
             self.endpoint, self.registrar, civil_code=c.civil_code, name=c.device_name,
             channels=self.channels, actions=_Actions(self.hub, self.name, c.broadcast_volume),
             broadcast=BroadcastSettings(c.broadcast_invite, c.broadcast_transport,
-                                        c.broadcast_idle_timeout))  # fmt: skip
+                                        c.broadcast_idle_timeout,
+                                        c.broadcast_chunk_seconds))  # fmt: skip
         self._task = self.hub.create_task(self.registrar.run(), name=f"gb28181 {self.name}")
         self._unlisten = self.hub.bus.listen(EVENT_STATE_CHANGED, self._on_state)
 

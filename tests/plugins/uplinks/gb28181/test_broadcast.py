@@ -76,6 +76,7 @@ uplinks:
     password: {PASSWORD}
     keepalive_interval: 30
     speakers: [{{entity_id: speaker.gate_speaker, name: 校门广播}}]
+    broadcast_chunk_seconds: 0.5
 """
 
 
@@ -126,6 +127,7 @@ async def test_broadcast_plays_on_the_speaker(double: Any, speaker: SpeakerSimul
     await asyncio.sleep(0.2)  # nothing more may come
     played = speaker.played
     assert SECONDS - 0.05 <= sum(p.duration for p in played) <= SECONDS + 0.05
+    assert [p.duration for p in played] == [0.5, 0.5, 0.5]  # broadcast_chunk_seconds
     assert all(p.priority == "high" and p.sample_rate == 8000 for p in played)
     full = [p for p in played if p.duration >= 0.5]
     # lavfi sine is 1/8 of full scale, -6 dB more: RMS 0.125 * 0.501 / sqrt(2) = 0.0443
