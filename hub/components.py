@@ -56,6 +56,8 @@ COMPONENTS: list[ComponentSpec] = [
     ComponentSpec("discovery", "hub.discovery.config:DiscoveryConfig", "hub.discovery:setup"),
     ComponentSpec("automation", "hub.automation.config:AutomationsConfig", "hub.automation:setup",
                   required=True, check="hub.automation.config:check"),
+    # shift handover: with a `duty:` section or with the panel (its Duty page)
+    ComponentSpec("duty", "hub.duty.config:DutyConfig", "hub.duty:setup", required=True),
     # the daily self-check of every gate's duties, with a `self_check:` section
     ComponentSpec("self_check", "hub.selfcheck.config:SelfCheckConfig", "hub.selfcheck:setup"),
 ]

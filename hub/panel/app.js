@@ -13,6 +13,7 @@ const PAGES = [
   { id: "broadcast", roles: ["admin", "guard", "police"], module: "./pages/broadcast.js" },
   { id: "devices", roles: ["admin", "guard", "viewer"], module: "./pages/devices.js" },
   { id: "selfcheck", roles: ["admin", "guard", "viewer"], module: "./pages/selfcheck.js" },
+  { id: "duty", roles: ["admin", "guard"], module: "./pages/duty.js" },
   { id: "people", roles: ["admin"], module: "./pages/people.js" },
   { id: "automations", roles: ["admin"], module: "./pages/automations.js" },
   { id: "uplinks", roles: ["admin"], module: "./pages/uplinks.js" },

@@ -8,6 +8,7 @@ is cheap: the log, its database and routes load only when the component runs.
 
 from __future__ import annotations
 
+import importlib
 from typing import TYPE_CHECKING
 
 from .config import VisitorsConfig
@@ -22,6 +23,7 @@ async def setup(hub: Hub, config: VisitorsConfig | None) -> None:
     """Component entry point (hub/components.py); a hub without either imports nothing more."""
     if config is None and hub.config.sections.get("http") is None:
         return  # no visitor check configured and no panel to run it from
-    from .component import setup as setup_visitors
-
-    await setup_visitors(hub, config)
+    # Imported off the loop: it brings the HTTP package, which reads files at import (a
+    # `visitors:` section without the panel failed under blockbuster when run first).
+    component = await hub.run_blocking(importlib.import_module, "hub.visitors.component")
+    await component.setup(hub, config)

@@ -1,0 +1,3 @@
+"""Alembic revisions of the duty log (branch label `duty`)."""
+
+MODELS = "hub.duty.models"
