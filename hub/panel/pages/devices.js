@@ -72,7 +72,7 @@ class DevicesPage extends HTMLElement {
     const order = { never_tested: 0, overdue: 1, due_soon: 2, ok: 3 };
     const sorted = [...rows].sort((a, b) => order[a.state] - order[b.state]);
     return html`<section class="card alarm-tests"><h2>${t("alarm_tests")}</h2>
-      <table class="devices"><thead><tr><th>${t("item_name")}</th><th>${t("gate")}</th><th>${t("state")}</th>
+      <table class="tests"><thead><tr><th>${t("item_name")}</th><th>${t("gate")}</th><th>${t("state")}</th>
         <th>${t("last_test")}</th><th>${t("next_due")}</th><th></th></tr></thead>
       <tbody>${sorted.map((r) => html`<tr class="test-${r.state}" data-entity="${r.entity_id}">
         <td>${r.name}<br><small>${r.entity_id}</small></td><td>${r.gate || "–"}</td>
