@@ -90,3 +90,25 @@ def test_bad_ids_are_named(field: str, value: object, message: str) -> None:
         Gb28181Config.model_validate(data)
     if field == "cameras":
         assert "cameras[0].id" in str(err.value)
+
+
+async def test_test_incident_says_test_in_its_alarm_description(sipp: Any,
+                                                                hub_factory: HubFactory) -> None:
+    """GB/T 28181 Notify/Alarm has no test flag: a test panic (a press in a test window, the
+    test control) says TEST in its AlarmDescription; the platform can tell it from an alarm."""
+    platform = await sipp("registrar.xml")
+    h = await hub_factory(uplink_yaml(platform.port))
+    uplink = h.hub.components["uplinks"].get("police_video")
+    await wait_for(lambda: uplink.status()["state"] == "registered", timeout=10)
+    await h.hub.incidents.raise_incident("panic", source="alarm.panic_1", test=True)
+
+    async def alarms() -> list[str]:
+        found = await asyncio.to_thread(platform.requests, "MESSAGE")  # reads SIPp's file
+        return [text for _, text in found if "<CmdType>Alarm</CmdType>" in text]
+
+    async with asyncio.timeout(10):
+        while not await alarms():  # SIPp writes a file: there is no event to wait on
+            await asyncio.sleep(0.1)
+    body = (await alarms())[0]
+    description = body.split("<AlarmDescription>")[1].split("</AlarmDescription>")[0]
+    assert "TEST:" in description and "Panic alarm" in description
