@@ -107,7 +107,9 @@ async def test_test_incident_says_test_in_its_alarm_description(sipp: Any,
         return [text for _, text in found if "<CmdType>Alarm</CmdType>" in text]
 
     async with asyncio.timeout(10):
-        while not await alarms():  # SIPp writes a file: there is no event to wait on
+        while True:  # SIPp writes a file: there is no event to wait on
+            if await alarms():
+                break
             await asyncio.sleep(0.1)
     body = (await alarms())[0]
     description = body.split("<AlarmDescription>")[1].split("</AlarmDescription>")[0]
