@@ -90,24 +90,33 @@ async def check_gate(hub: Hub, gate: str, config: SelfCheckConfig) -> list[DutyR
 
 def _one_key_alarm(hub: Hub, gate: str, config: SelfCheckConfig) -> DutyReport:
     report = DutyReport("one_key_alarm")
-    now = hub.clock.now()
+    # The panic-test schedule (hub/alarm_tests) knows each input's last test; without it the
+    # test incidents still in memory are looked at.
+    tests = hub.components.get("alarm_tests")
+    scheduled = {row["entity_id"]: row for row in tests.status()} if tests is not None else {}
     for alarm in _at(hub, gate, "alarm"):
         if getattr(alarm, "category", None) != "panic":
             continue
         report.items.append(_online(alarm, "device online"))
-        tests = [i.created_at for i in hub.incidents.all()
-                 if i.test and i.category == "panic" and i.source == alarm.entity_id]
-        if not tests:
+        row = scheduled.get(alarm.entity_id)
+        last = row["last_test_at"] if row else _last_test(hub, alarm.entity_id)
+        due = (row["state"] in ("overdue", "never_tested") if row else
+               last is None or hub.clock.now() - last > config.panic_test_max_days * 86400)
+        if last is None:
             report.items.append(Item("last panic test", "warn", "no test recorded",
                                      alarm.entity_id))
-        elif now - max(tests) > config.panic_test_max_days * 86400:
-            days = int((now - max(tests)) // 86400)
-            report.items.append(Item("last panic test", "warn", f"{days} days ago: due",
-                                     alarm.entity_id))
         else:
-            report.items.append(Item("last panic test", "ok", f"at {max(tests):.0f}",
+            days = int((hub.clock.now() - last) // 86400)
+            report.items.append(Item("last panic test", "warn" if due else "ok",
+                                     f"{days} days ago{': due' if due else ''}",
                                      alarm.entity_id))
     return report
+
+
+def _last_test(hub: Hub, entity_id: str) -> float | None:
+    tests = [i.created_at for i in hub.incidents.all()
+             if i.test and i.category == "panic" and i.source == entity_id]
+    return max(tests) if tests else None
 
 
 def _guard(hub: Hub, gate: str) -> DutyReport:

@@ -63,8 +63,9 @@ def seconds_until(clock: FakeClock, hour: int, minute: int) -> float:
 async def test_offline_before_school_hours_is_flagged(
         hub_factory: Any, devices: tuple[SpeakerSimulator, LockerBankSimulator]) -> None:
     """07:00: every duty works, the summary reaches the duty channel and the speaker played
-    its test tone; the locker controller drops at 07:10; 07:30: a duty_down incident for the
-    visitor check names it; back, and a check on request resolves it."""
+    its test tone, the untested panic button is due; at 07:10 it is tested and the locker
+    controller drops; 07:30: a duty_down incident for the visitor check names it, the panic
+    button is fine; back, and a check on request resolves the incident."""
     speaker, bank = devices
     robot = WeComDouble(KEY)
     async with serve(robot.app()) as url:
@@ -83,6 +84,7 @@ async def test_offline_before_school_hours_is_flagged(
         assert "- visitor check: OK" in text and "- broadcast: OK" in text
         assert "- one key alarm: WARN (last panic test alarm.gate_panic no test recorded)" in text
         assert [p.label for p in speaker.played] == ["self-check tone"]
+        await hub.services.call("alarm", "test", {"entity_id": "alarm.gate_panic"})
         await bank.cut()
         await wait_for_state(hub, "locker.gate_lockers_01", "unavailable")
         await clock.advance(30 * 60)  # 07:30, school starts
@@ -92,6 +94,8 @@ async def test_offline_before_school_hours_is_flagged(
         assert "locker reachable locker.gate_lockers_01: offline" in down[0].message
         report = hub.components["self_check"].last
         assert report["down"] == ["main.visitor_check"]
+        alarm = next(d for d in report["gates"]["main"] if d["duty"] == "one_key_alarm")
+        assert alarm["status"] == "ok"  # tested at 07:10 (alarm.test)
         await bank.restore()
         await wait_for_state(hub, "locker.gate_lockers_01", "free", timeout=5)
         await hub.services.call("self_check", "run", {}, Context(user_id="guard"))
