@@ -19,7 +19,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import time
 from datetime import UTC, tzinfo
 from enum import StrEnum
 from pathlib import Path
@@ -28,7 +27,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from pydantic import Field
 
 from hub import Entity, EntityService, EntityServiceData, ServiceValidationError
-from hub.automation.clock import WallTimer, next_time_of_day
+from hub.automation.clock import next_time_of_day
 from hub.datadir import write_private_blocking
 from hub.hubkey import SCHEDULES
 
@@ -75,7 +74,7 @@ class Locker(Entity):
         self.assigned_at: float | None = None
         self.state = LockerState.FREE
         self._door_timer: asyncio.Task[None] | None = None
-        self._overnight: WallTimer | None = None
+        self._overnight: asyncio.Task[None] | None = None
         self._incident_tasks: set[asyncio.Task[None]] = set()
 
     # -- what the panel and automations see --------------------------------------------------
@@ -110,7 +109,7 @@ class Locker(Entity):
             raise ServiceValidationError(
                 f"locker {self.label} ({self.entity_id}) is in use",
                 [("entity_id", f"locker {self.label} is in use")])
-        self.holder, self.assigned_at = holder, time.time()
+        self.holder, self.assigned_at = holder, self.hub.clock.now()
         self.state = LockerState.ASSIGNED
         await self._save()
         self.write_state()
@@ -161,15 +160,18 @@ class Locker(Entity):
         saved = await self.hub.run_blocking(_load_blocking, self._path())
         if saved.get("holder"):
             self.holder = str(saved["holder"])
-            self.assigned_at = float(saved.get("assigned_at") or time.time())
+            self.assigned_at = float(saved.get("assigned_at") or self.hub.clock.now())
             self.state = LockerState.ASSIGNED
-        self._arm_overnight(time.time())
+        if self.config.overnight_seconds() is not None:
+            self._overnight = self.hub.create_task(self._overnight_checks(),
+                                                   name=f"{self.entity_id} overnight check")
 
     async def stop_watch(self) -> None:
         """Stop timers (call from shutdown())."""
         self._cancel_door_timer()
         if self._overnight is not None:
             self._overnight.cancel()
+            await asyncio.gather(self._overnight, return_exceptions=True)
             self._overnight = None
 
     def check_overnight(self) -> None:
@@ -179,19 +181,17 @@ class Locker(Entity):
         message = f"{self.name}: an item is still in the locker at the end of the day"
         self._raise(CATEGORY_ITEM_OVERNIGHT, message)
 
-    def _arm_overnight(self, after: float) -> None:
+    async def _overnight_checks(self) -> None:
+        """Every day at `overnight_check` (hub.clock: tests drive it)."""
         seconds = self.config.overnight_seconds()
-        if seconds is None:
-            return
-        target = next_time_of_day(after, (seconds,), _time_zone(self.hub))
-        self._overnight = WallTimer(asyncio.get_running_loop(), target, self._overnight_due)
-
-    def _overnight_due(self, target: float) -> None:
-        self._arm_overnight(target)
-        self.check_overnight()
+        assert seconds is not None
+        while True:
+            target = next_time_of_day(self.hub.clock.now(), (seconds,), _time_zone(self.hub))
+            await self.hub.clock.sleep_until(target)
+            self.check_overnight()
 
     async def _door_left_open(self, seconds: float) -> None:
-        await asyncio.sleep(seconds)
+        await self.hub.clock.sleep_until(self.hub.clock.now() + seconds)
         self._raise(CATEGORY_DOOR_OPEN, f"{self.name}: door open for more than {seconds:g} s")
 
     def _cancel_door_timer(self) -> None:

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from hub import DeviceUnavailable, ServiceValidationError
-from hub.testing import HubHarness, wait_for, wait_for_state
+from hub.testing import FakeClock, HubHarness, wait_for, wait_for_state
 from simulators.modbus import LockerBankSimulator
 
 #: model -> the simulator switches of the controller it describes
@@ -125,53 +125,62 @@ async def test_controller_drops_and_comes_back(hub_factory: Any) -> None:
         await sim.stop()
 
 
+async def started(hub_factory: Any, yaml_text: str, clock: FakeClock) -> HubHarness:
+    """A hub on a driven clock (hub.testing.FakeClock)."""
+    harness: HubHarness = await hub_factory(yaml_text, start=False)
+    harness.hub.clock = clock
+    await harness.hub.start()
+    return harness
+
+
+def open_of(harness: HubHarness, category: str) -> list[Any]:
+    return [i for i in harness.hub.incidents.open_incidents() if i.category == category]
+
+
 async def test_door_left_open_is_an_incident(hub_factory: Any) -> None:
-    """A door open longer than door_open_alarm_seconds raises locker_door_open with the door's
-    camera; closing it resolves the incident."""
+    """A door open longer than door_open_alarm_seconds (120 s, clock driven) raises
+    locker_door_open with the bank's gate; closing the door resolves the incident."""
     sim = LockerBankSimulator(doors=4)
     await sim.start()
+    clock = FakeClock()
     try:
-        harness = await hub_factory(bank_yaml("simlock_c16", sim.port,
-                                              "        door_open_alarm_seconds: 0.3"))
-        hub = harness.hub
-        await wait_for_state(hub, "locker.gate_lockers_04", "free")
+        harness = await started(hub_factory, bank_yaml(
+            "simlock_c16", sim.port, "        door_open_alarm_seconds: 120"), clock)
+        await wait_for_state(harness.hub, "locker.gate_lockers_04", "free")
         sim.open_door(4)
         await wait_for(lambda: attrs(harness, "locker.gate_lockers_04")["door"] == "open")
-        assert not [i for i in hub.incidents.open_incidents() if i.category == "locker_door_open"]
-        await wait_for(lambda: [i for i in hub.incidents.open_incidents()
-                                if i.category == "locker_door_open"], timeout=3)
-        (incident,) = [i for i in hub.incidents.open_incidents()
-                       if i.category == "locker_door_open"]
+        await clock.advance(119)
+        assert not open_of(harness, "locker_door_open")
+        await clock.advance(1)
+        (incident,) = await wait_for(lambda: open_of(harness, "locker_door_open"))
         assert incident.source == "locker.gate_lockers_04" and incident.gate == "main"
         assert incident.data["locker"] == "A4"
         sim.close_door(4)
-        await wait_for(lambda: (incident.id not in
-                                {i.id for i in hub.incidents.open_incidents()}))
+        await wait_for(lambda: not open_of(harness, "locker_door_open"))
     finally:
         await sim.stop()
 
 
 async def test_item_left_overnight_is_an_incident(hub_factory: Any) -> None:
-    """At the overnight check (a time of day, hub time zone UTC) a locker with something inside
+    """At the overnight check (19:00 hub time, clock driven) a locker with something inside
     raises locker_item_overnight (one per locker, empty ones none); emptying it resolves it."""
     sim = LockerBankSimulator(doors=4)
     await sim.start()
+    clock = FakeClock()
+    now = dt.datetime.fromtimestamp(clock.now(), dt.UTC)
+    target = now.replace(hour=18, minute=59, second=0, microsecond=0)
+    clock.offset = (target - now).total_seconds() + (86400 if target < now else 0)
     try:
         sim.put_item(1)
-        at = (dt.datetime.now(dt.UTC) + dt.timedelta(seconds=2)).strftime("%H:%M:%S")
-        harness = await hub_factory(bank_yaml("simlock_c16", sim.port).replace(
-            "overnight_check: null", f'overnight_check: "{at}"'))
-        hub = harness.hub
+        harness = await started(hub_factory, bank_yaml("simlock_c16", sim.port).replace(
+            "overnight_check: null", 'overnight_check: "19:00"'), clock)
         await wait_for(lambda: attrs(harness, "locker.gate_lockers_01")["occupied"] is True)
-        assert not [i for i in hub.incidents.open_incidents()
-                    if i.category == "locker_item_overnight"]
-        await wait_for(lambda: [i for i in hub.incidents.open_incidents()
-                                if i.category == "locker_item_overnight"], timeout=4)
-        overnight = [i for i in hub.incidents.open_incidents()
-                     if i.category == "locker_item_overnight"]
+        await clock.advance(59)
+        assert not open_of(harness, "locker_item_overnight")
+        await clock.advance(1)
+        overnight = await wait_for(lambda: open_of(harness, "locker_item_overnight"))
         assert [i.source for i in overnight] == ["locker.gate_lockers_01"]
         sim.put_item(1, False)
-        await wait_for(lambda: not [i for i in hub.incidents.open_incidents()
-                                    if i.category == "locker_item_overnight"])
+        await wait_for(lambda: not open_of(harness, "locker_item_overnight"))
     finally:
         await sim.stop()
