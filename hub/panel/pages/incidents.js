@@ -246,7 +246,7 @@ function stepNote(i, s) {
 function stepData(step) {
   const d = step.data || {};
   if (d.snapshot_id) return html` <a href="/api/snapshots/${d.snapshot_id}" target="_blank" rel="noopener">${t("snapshot")}</a>`;
-  const keys = Object.keys(d).filter((k) => ["destination", "status", "attempts", "classification", "error", "detail", "channel", "channels", "entities", "uplinks"].includes(k));
+  const keys = Object.keys(d).filter((k) => ["kind", "destination", "status", "attempts", "classification", "error", "detail", "channel", "channels", "entities", "uplinks"].includes(k));
   return keys.length ? html` <span class="data">${keys.map((k) => `${k}: ${d[k]}`).join(", ")}</span>` : "";
 }
 

@@ -107,7 +107,8 @@ def test_valid_example_config(tmp_path: Path) -> None:
     registry = PluginRegistry()
     registry.load_entry_points()
     config = load_config(tmp_path / "site.yaml", registry.config_models(),
-                         uplinks=registry.uplink_models())
+                         uplinks=registry.uplink_models(), notifiers=registry.notify_models())
+    assert [n.platform for n in config.sections["notify"]] == ["wecom"]
     assert {d.platform for d in config.devices} >= {"onvif", "modbus_io", "modbus_barrier"}
     assert [u.type for u in config.sections["uplinks"]] == ["webhook"]
     assert config.sections["automation"].root
