@@ -11,6 +11,7 @@ import array
 import asyncio
 import io
 import math
+import time
 import wave
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
@@ -206,8 +207,15 @@ def _person_warning(hub: Hub, gate: str) -> DutyReport:
             report.items.append(Item("recognition camera", "down", "no such camera",
                                      watch.entity_id))
         elif camera.config.gate in (None, gate):
-            item = _online(camera, "recognition running")
+            item = _online(camera, "recognition camera online")
             report.items.append(item)
+    if watched:  # the recognition worker analyses frames (counted since the hub started)
+        done = int(getattr(service, "frames_processed", 0))
+        failed = int(getattr(service, "frames_failed", 0))
+        started = float(getattr(hub, "started_at", 0.0) or time.time())
+        level: Level = "ok" if done else ("down" if time.time() - started > 300 else "warn")
+        report.items.append(Item("recognition running", level,
+                                 f"{done} frames analysed, {failed} failed"))
     return report
 
 
