@@ -90,3 +90,34 @@ async def test_gb28181_row_shows_registration_and_sessions(
         await expect(row.locator("td.details .live")).to_have_text("live views 0 (camera pulls 0)")
         await expect(row.locator("td.details .casts")).to_have_text("broadcasts 0")
         await expect(row.locator("td.details .subs")).to_contain_text("subscriptions Alarm (")
+
+
+async def test_notify_channels_shown_with_state_never_the_key(
+        browser: Browser, hub_factory: Any, tmp_path: Path, register_plugin: Any) -> None:
+    """The admin sees each duty notification channel's state and counts: one that sent, one
+    whose key WeCom refused (auth_failed, with the errcode); the key is nowhere on the page."""
+    from tests.plugins.notify.doubles import WeComDouble, serve
+
+    register_test_devices(register_plugin)
+    key, wrong = "good-key-0000-1111", "wrong-key-2222-3333"
+    robot = WeComDouble(key)
+    async with serve(robot.app()) as url:
+        channels = "".join(
+            f"  - {{platform: wecom, name: {name}, key: {k}, base_url: '{url}',"
+            " retry: {max_attempts: 1}}\n" for name, k in (("duty", key), ("office", wrong)))
+        api = await start_api(hub_factory, tmp_path, SITE + "notify:\n" + channels)
+        await api.hub.services.call("notify", "duty", {"message": "hello", "wait": True})
+        with pytest.raises(Exception, match="93000"):
+            await api.hub.services.call("notify", "office", {"message": "x", "wait": True})
+        async with panel_page(browser, api) as page:
+            await login(page, "admin")
+            await page.click("nav a[data-page=uplinks]")
+            duty = page.locator("table.notify tr[data-name=duty]")
+            office = page.locator("table.notify tr[data-name=office]")
+            await expect(duty.locator(".state-text")).to_have_text("ok")
+            await expect(duty).to_contain_text("notify.duty")
+            await expect(office.locator(".state-text")).to_have_text("key or password refused")
+            await expect(office.locator(".error")).to_contain_text("errcode 93000")
+            content = await page.content()
+            assert key not in content and wrong not in content
+            await screenshot(page, "notify_channels")

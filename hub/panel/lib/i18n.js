@@ -77,6 +77,10 @@ const TEXTS = {
     test_ok: "tested", test_due_soon: "due soon", test_overdue: "overdue", test_never_tested: "never tested",
     test_now: "now", start_test_window: "Start test window", test_window_until: "Test window until",
     test_flag: "TEST",
+    notify_channels: "Duty notification channels", queued: "Queued", failed: "Failed",
+    last_sent: "Last sent", no_notify: "No notify channels configured (notify: in the configuration).",
+    notify_idle: "nothing sent yet", notify_ok: "ok", notify_retrying: "retrying",
+    notify_failing: "failing", notify_auth_failed: "key or password refused",
   },
   zh: {
     app: "校园安防中心", login: "登录", name: "用户名", password: "密码", logout: "退出",
@@ -148,6 +152,10 @@ const TEXTS = {
     test_ok: "已测试", test_due_soon: "即将到期", test_overdue: "已逾期", test_never_tested: "从未测试",
     test_now: "立即", start_test_window: "开始测试时段", test_window_until: "测试时段至",
     test_flag: "测试",
+    notify_channels: "值班通知渠道", queued: "排队", failed: "失败",
+    last_sent: "最近发送", no_notify: "未配置通知渠道（配置文件中的 notify:）。",
+    notify_idle: "尚未发送", notify_ok: "正常", notify_retrying: "重试中",
+    notify_failing: "发送失败", notify_auth_failed: "密钥或密码被拒绝",
   },
 };
 

@@ -1,4 +1,5 @@
-// Uplinks (admin): each destination beyond the hub with its state, backlog and counters.
+// Uplinks (admin): each destination beyond the hub with its state, backlog and counters,
+// and the duty notification channels (notify:) with theirs.
 import { api } from "../lib/api.js";
 import { html, ago, fmtTime } from "../lib/html.js";
 import { t } from "../lib/i18n.js";
@@ -15,6 +16,22 @@ function details(u) {
     · <span class="kv subs">${t("subscriptions")} ${subs || "–"}</span>`;
 }
 
+const NOTIFY_OK = new Set(["ok", "idle"]);
+
+// The duty notification channels (issue 15): state, counters, last error; never a key.
+function notifyCard(channels) {
+  return html`<section class="card notify"><h2>${t("notify_channels")}</h2>
+    <table class="notify"><thead><tr><th>${t("item_name")}</th><th>${t("platform")}</th><th>${t("state")}</th>
+      <th>${t("queued")}</th><th>${t("sent")}</th><th>${t("failed")}</th><th>${t("last_sent")}</th><th>${t("last_error")}</th></tr></thead>
+    <tbody>${channels.map((c) => html`<tr class="${NOTIFY_OK.has(c.state) ? "" : "down"}" data-name="${c.name}">
+      <td>notify.${c.name}</td><td>${c.platform}</td>
+      <td><span class="dot ${NOTIFY_OK.has(c.state) ? "ok" : "bad"}"></span><span class="state-text">${t(`notify_${c.state}`)}</span></td>
+      <td class="num">${c.queued}</td><td class="num">${c.sent}</td><td class="num">${c.failed}</td>
+      <td class="ago">${c.last_sent_at ? ago(c.last_sent_at) : t("never")}</td>
+      <td class="error">${c.last_error || "–"}</td></tr>`)}</tbody></table>
+    ${channels.length === 0 ? html`<p class="empty">${t("no_notify")}</p>` : ""}</section>`;
+}
+
 class UplinksPage extends HTMLElement {
   connectedCallback() {
     this.load();
@@ -25,6 +42,8 @@ class UplinksPage extends HTMLElement {
 
   async load() {
     const uplinks = await api("GET", "/api/uplinks");
+    let channels = [];
+    try { channels = await api("GET", "/api/notify"); } catch { channels = []; }
     if (!this.isConnected) return;
     this.innerHTML = html`<section class="card"><h2>${t("uplinks")}</h2>
       <table class="uplinks"><thead><tr><th>${t("item_name")}</th><th>${t("uplink_type")}</th>
@@ -38,7 +57,8 @@ class UplinksPage extends HTMLElement {
         <td class="num">${u.dead}</td>
         <td title="${u.last_delivery_at ? fmtTime(u.last_delivery_at) : ""}" class="ago">${u.last_delivery_at ? ago(u.last_delivery_at) : t("never")}</td>
         <td class="error">${u.last_error || "–"}</td><td class="details">${details(u)}</td></tr>`)}</tbody></table>
-      ${uplinks.length === 0 ? html`<p class="empty">${t("no_uplinks")}</p>` : ""}</section>`.toString();
+      ${uplinks.length === 0 ? html`<p class="empty">${t("no_uplinks")}</p>` : ""}</section>
+      ${notifyCard(channels)}`.toString();
   }
 }
 
