@@ -69,7 +69,8 @@ class EscalationEngine:
     def start(self) -> None:
         """Listen for incidents; pick up the open ones once the hub has started."""
         bus = self.hub.bus
-        self._unlisten = [bus.listen(EVENT_INCIDENT_RAISED, self._raised),
+        self._unlisten = [self.hub.incidents.add_raise_hook(self._announce),
+                          bus.listen(EVENT_INCIDENT_RAISED, self._raised),
                           bus.listen(EVENT_INCIDENT_UPDATED, self._updated),
                           bus.listen("hub_started", self._resume)]
 
@@ -85,6 +86,15 @@ class EscalationEngine:
     def active(self) -> list[str]:
         """Return the ids of incidents whose escalation is running."""
         return list(self._tasks)
+
+    def _announce(self, incident: Incident) -> None:
+        """A raise hook: put the plan on the incident, so the panel can say what comes."""
+        if not self.config.enabled or incident.test or "escalation" in incident.data:
+            return
+        planned = plan(self.hub.incidents.config.escalation(incident.category))
+        if planned:
+            incident.data["escalation"] = [{"step": p.index, "kind": p.step.kind,
+                                            "after": p.offset} for p in planned]
 
     def _raised(self, event: Event) -> None:
         incident = event.data.get("incident") or {}

@@ -21,7 +21,7 @@ SCHEMA_ID = "https://campus-hub.org/schemas/incident-message/v1.json"
 SCHEMA_VERSION = 1
 # Keys of incident.data that never travel to the police (internal bookkeeping).
 _PRIVATE_DATA = frozenset({"instructions", "watchlist", "embedding", "image", "face",
-                           "procedure"})
+                           "procedure", "escalation"})
 
 
 def iso(epoch: float) -> str:

@@ -14,10 +14,11 @@ from .conftest import login, screenshot
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(120)]
 
 TEXTS = {
-    "en": {"left": "5 left", "first": "Look at the gate camera", "done": "all done",
-           "button": "Done", "step": "Procedure step done"},
-    "zh": {"left": "5 项待完成", "first": "查看校门摄像机", "done": "全部完成",
-           "button": "完成", "step": "完成处置步骤"},
+    "en": {"escalation": "Unless acknowledged: siren", "left": "5 left",
+           "first": "Look at the gate camera", "done": "all done", "button": "Done",
+           "step": "Procedure step done"},
+    "zh": {"escalation": "如未确认将: 鸣响警号", "left": "5 项待完成", "first": "查看校门摄像机",
+           "done": "全部完成", "button": "完成", "step": "完成处置步骤"},
 }
 
 
@@ -36,7 +37,12 @@ async def test_guard_works_a_panic_through_its_checklist(page: Page, panel_api: 
     status, _ = await panel_api.call("POST", "/api/services/acme/press",
                                      json={"entity_id": "alarm.panic_1"})
     assert status == 200
+    await page.click("li.incident.p1")  # before acknowledging: what escalation will do
+    await expect(page.locator("p.escalation .esc-step")).to_have_count(6)
+    await expect(page.locator("p.escalation")).to_contain_text(text["escalation"])
+    await screenshot(page, f"escalation_pending_{lang}")
     await page.click(".banner.p1 button[data-action=ack]")
+    await expect(page.locator("p.escalation")).to_have_count(0)
     await expect(page.locator(".banner")).to_have_count(0)
     await page.click("li.incident.p1")
     checklist = page.locator("ol.procedure")

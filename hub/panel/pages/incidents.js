@@ -104,6 +104,7 @@ class IncidentsPage extends HTMLElement {
         <dt>${t("time")}</dt><dd>${fmtTime(i.created_at)}</dd>
       </dl>
       ${i.data?.instructions ? html`<p class="instructions">${i.data.instructions}</p>` : ""}
+      ${escalation(i)}
       <p class="error" role="alert">${this.error}</p>
       ${procedure(i, open && STAFF.includes(role))}
       ${open ? html`<div class="actions">
@@ -207,6 +208,17 @@ function row(i, selected) {
     <span class="what"><strong>${category(i.category)}</strong> ${incidentMessage(i)}</span>
     <span class="status s-${i.status}">${t(i.status)}</span>
     <time>${fmtTime(i.created_at)}</time></li>`;
+}
+
+// What the hub does next unless someone acknowledges (the incident's escalation plan).
+function escalation(i) {
+  const plan = i.data?.escalation || [];
+  if (!plan.length || i.status !== "raised" || i.test) return "";
+  const done = new Set(i.timeline.filter((s) => s.action === "escalated").map((s) => s.data?.step));
+  const next = plan.filter((p) => !done.has(p.step));
+  if (!next.length) return "";
+  return html`<p class="escalation">${t("escalates_unless_ack")}: ${next.map((p) =>
+    html`<span class="esc-step" data-step="${p.step}">${t(`esc_${p.kind}`)} <time>${fmtTime(i.created_at + p.after)}</time></span>`)}</p>`;
 }
 
 // The incident's checklist (issue 15): ticked items with who and when, the rest with a button.
