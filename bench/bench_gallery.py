@@ -24,8 +24,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from hub.faces.models import FacePhoto, Person
-from hub.faces.store import GalleryStore
+from hub.recognition.models import FacePhoto, Person
+from hub.recognition.store import GalleryStore
 from hub.recorder.db import Database
 from hub.recorder.migrate import upgrade_heads_blocking
 

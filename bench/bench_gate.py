@@ -94,8 +94,8 @@ def frame_at(walkers: list[Walker], t: float) -> tuple[U8, int]:
 async def run(cameras: int, seconds: float, fps: float, workers: int,
               people: dict[str, list[U8]], gallery: list[Path]) -> None:
     """One run with `cameras` cameras; prints a line of figures."""
-    from hub.faces.service import FaceService
     from hub.recognition import FaceRejected
+    from hub.recognition.service import FaceService
     from hub.testing.harness import make_hub
 
     with tempfile.TemporaryDirectory() as tmp:

@@ -26,8 +26,8 @@ from typing import Any, Literal
 import cv2
 import numpy as np
 
-from hub.faces.fetch import default_models_dir
-from hub.faces.index import FaceIndex
+from hub.recognition.fetch import default_models_dir
+from hub.recognition.index import FaceIndex
 from plugins.recognition.onnx_face.models import default_model_set
 from plugins.recognition.onnx_face.pipeline import FacePipeline, QualityGates
 from plugins.recognition.onnx_face.worker import WorkerPool, analyze_in_worker

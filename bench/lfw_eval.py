@@ -16,7 +16,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from hub.faces.fetch import default_models_dir
+from hub.recognition.fetch import default_models_dir
 from plugins.recognition.onnx_face.geometry import five_points_from_68
 from plugins.recognition.onnx_face.models import default_model_set
 from plugins.recognition.onnx_face.pipeline import FacePipeline, QualityGates

@@ -36,7 +36,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from hub.faces.fetch import default_models_dir
+from hub.recognition.fetch import default_models_dir
 from plugins.recognition.onnx_face.config import OnnxFaceConfig
 from plugins.recognition.onnx_face.pipeline import FacePipeline
 
@@ -255,7 +255,7 @@ def report(size: int, gal: F32, mated: dict[str, npt.NDArray[np.generic]],
 
 def curve(gal: F32, probes: list[F32], searches: list[int], args: argparse.Namespace) -> None:
     """Print false alarms per search vs gallery size at the fixed and the sized threshold."""
-    from hub.faces.thresholds import threshold_for
+    from hub.recognition.thresholds import threshold_for
     from plugins.recognition.onnx_face.const import FAR_PER_COMPARISON
 
     rng = np.random.default_rng(1)

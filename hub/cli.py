@@ -19,7 +19,7 @@ from .plugins import PluginRegistry
 __all__ = ["main"]
 
 # Modules with `register(subparsers)` adding their own subcommands (owned by each component).
-EXTRA_COMMANDS: list[str] = ["hub.auth.cli", "hub.discovery.cli", "hub.faces.cli",
+EXTRA_COMMANDS: list[str] = ["hub.auth.cli", "hub.discovery.cli", "hub.recognition.cli",
                              "hub.recorder.cli", "hub.uplinks.cli"]
 
 

@@ -15,10 +15,10 @@ if TYPE_CHECKING:
     from .automation.component import AutomationComponent
     from .automation.schedule import Schedules
     from .discovery.scanner import DiscoveryService
-    from .faces.service import FaceService
     from .http.routing import RouteRegistry
     from .http.server import HttpComponent
     from .liveview import LiveViewComponent
+    from .recognition.service import FaceService
     from .recorder.component import Recorder
     from .recorder.db import Database
     from .uplinks.manager import UplinkManager

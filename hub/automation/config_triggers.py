@@ -193,7 +193,7 @@ class TimePatternTrigger(_Trigger):
 class FaceTrigger(_Trigger):
     """Fires on face_recognized (or face_unknown), filtered by person, group, list, camera, gate.
 
-    `person` matches the event's person_id or name (hub/faces/const.py FaceRecognizedData).
+    `person` matches the event's person_id or name (hub/recognition/const.py FaceRecognizedData).
     """
 
     platform: Literal["face"] = Field(validation_alias=_PLATFORM)

@@ -24,7 +24,7 @@ _LOGGER = logging.getLogger(__name__)
 
 __all__ = ["setup"]
 
-EVENT_FACE_UNKNOWN = "face_unknown"  # hub.faces.const; not imported: faces may not be set up
+EVENT_FACE_UNKNOWN = "face_unknown"  # hub.recognition.const; not imported: faces may not be set up
 
 
 async def setup(hub: Hub, config: UnknownFacesConfig | None) -> None:

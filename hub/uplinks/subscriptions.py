@@ -1,7 +1,7 @@
 """Items about no incident: face captures, device status and bus events, appended durably.
 
-The recognition side fires `face_captured` (hub/faces/capture.py, payload
-`hub.faces.const.FaceCapturedData`: snapshot ids, never image bytes); an entity's
+The recognition side fires `face_captured` (hub/recognition/capture.py, payload
+`hub.recognition.const.FaceCapturedData`: snapshot ids, never image bytes); an entity's
 availability change is a device status; "event:<type>" takes any bus event. Each
 becomes one outbox item per subscribed uplink that wants it, written before its sender
 sees it.
@@ -16,8 +16,8 @@ from collections.abc import Awaitable, Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from ..bus import Event
-from ..faces.const import EVENT_FACE_CAPTURED, FaceCapturedData
 from ..incidents import OutboxItem
+from ..recognition.const import EVENT_FACE_CAPTURED, FaceCapturedData
 from ..states import EVENT_STATE_CHANGED, STATE_UNAVAILABLE
 from .base import (
     EVENT_PREFIX,

@@ -58,7 +58,7 @@ incidents:
     assert [(i["id"], i["zh"]) for i in metal.data["procedure"]] == [
         ("step_1", None), ("locker", "将物品存入储物柜")]
     assert "procedure" not in (await h.hub.incidents.raise_incident("tamper")).data
-    from hub.faces.config import RecognitionConfig
+    from hub.recognition.config import RecognitionConfig
 
     h.hub.config.sections["recognition"] = RecognitionConfig.model_validate(
         {"categories": {"wanted": {"procedure": ["Keep the gate closed", "Call 110"]}}})

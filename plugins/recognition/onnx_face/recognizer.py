@@ -12,8 +12,6 @@ from typing import ClassVar, Literal
 import numpy as np
 
 from hub.entity import DeviceConfig
-from hub.faces.fetch import default_models_dir
-from hub.faces.index import FaceIndex
 from hub.recognition import (
     Candidate,
     DetectedFace,
@@ -27,6 +25,8 @@ from hub.recognition import (
     RejectReason,
     pick_enrolment_face,
 )
+from hub.recognition.fetch import default_models_dir
+from hub.recognition.index import FaceIndex
 
 from .config import OnnxFaceConfig
 from .const import DEFAULT_THRESHOLDS, DOMAIN, FAR_PER_COMPARISON

@@ -13,9 +13,9 @@ import datetime as dt
 import logging
 from typing import TYPE_CHECKING, Any
 
-from hub.faces.config import RecognitionConfig
 from hub.hubkey import RECOGNITION
 from hub.incidents.messages import localized_message
+from hub.recognition.config import RecognitionConfig
 
 from .config import PoliceCategory
 from .const import CATEGORY_POLICE_HIT, SOURCE

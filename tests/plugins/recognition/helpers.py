@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from hub.faces.fetch import MODEL_FILES, default_models_dir
+from hub.recognition.fetch import MODEL_FILES, default_models_dir
 from tests.prerequisites import FACES, missing, require_faces
 
 __all__ = ["FACES", "person_photos", "require_faces", "require_models"]

@@ -1,7 +1,7 @@
 """A hub in its own process for the kill -9 test: `python -m ... DATA_DIR URL [N]`.
 
 Starts a hub (recorder on SQLite in DATA_DIR) with the gat1400 uplink pointed at URL;
-with N, stores N captures and fires `face_captured` for each, as hub/faces does; then
+with N, stores N captures and fires `face_captured` for each, as hub/recognition does; then
 runs until killed. Prints "ready" once the captures are fired.
 """
 

@@ -12,7 +12,7 @@ import datetime as dt
 
 import pytest
 
-from hub.faces.retention import run_retention
+from hub.recognition.retention import run_retention
 from hub.testing.harness import wait_for
 
 from ...recognition.helpers import person_photos, require_faces, require_models

@@ -85,7 +85,7 @@ async def http_url(harness: Any) -> str:
 
 async def capture(hub: Any, camera: str = "camera.gate", match: dict[str, Any] | None = None,
                   when: float | None = None) -> dict[str, Any]:
-    """Store a crop and a scene and return a face_captured payload, as hub/faces fires it."""
+    """Store a crop and a scene and return a face_captured payload, as hub/recognition fires it."""
     crop = await hub.snapshots.save(jpeg(112, 128, 3), camera, kind="face_crop")
     scene = await hub.snapshots.save(jpeg(640, 480, 4), camera, kind="face_capture")
     return {"capture_id": "c" * 32, "camera": camera, "gate": "main_entrance",

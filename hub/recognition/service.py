@@ -15,7 +15,6 @@ import numpy as np
 from ..camera import Camera, Frame
 from ..exceptions import ServiceValidationError
 from ..incidents.messages import localized_message
-from ..recognition import Image, RecognizedFace, Recognizer
 from .access import FaceAccess
 from .capture import fire_captured
 from .config import RecognitionConfig, WatchCamera
@@ -32,6 +31,7 @@ from .const import (
 from .gallery import Gallery
 from .matcher import Cooldown, Decision, Matcher, UnknownTracker
 from .offpost import OffPostWatcher
+from .recognizer import Image, RecognizedFace, Recognizer
 from .thresholds import SizedThresholds
 from .tracker import FaceTrack, FaceTracker
 

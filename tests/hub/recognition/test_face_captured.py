@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 
 from hub.bus import Event
-from hub.faces.retention import run_retention
-from hub.faces.service import FaceService
+from hub.recognition.retention import run_retention
+from hub.recognition.service import FaceService
 
 from ...plugins.recognition.helpers import person_photos
 

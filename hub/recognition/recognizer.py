@@ -1,8 +1,8 @@
 """The recognizer kind: what the hub asks of any face recognizer, local or remote (issue 6).
 
 A recognizer finds faces in an image, judges their quality, and matches them against its
-gallery of subjects. The hub keeps the people, lists and photos (hub/faces); a recognizer
-only knows opaque subject ids and face ids.
+gallery of subjects. The hub keeps the people, lists and photos (the rest of
+hub/recognition); a recognizer only knows opaque subject ids and face ids.
 """
 
 from __future__ import annotations
@@ -16,10 +16,10 @@ from typing import TYPE_CHECKING, ClassVar, Literal
 import numpy as np
 import numpy.typing as npt
 
-from .entity import DeviceConfig, Entity, Platform
+from ..entity import DeviceConfig, Entity, Platform
 
 if TYPE_CHECKING:
-    from .hub import Hub
+    from ..hub import Hub
 
 __all__ = [
     "Candidate",
@@ -139,7 +139,7 @@ class RecognizerConfig(DeviceConfig):
 class Recognizer(Platform):
     """Base of every recognizer platform; subclasses set `platform` and `config_model`.
 
-    Configured in the `recognition:` section (not under `devices:`); hub/faces builds one.
+    Configured in the `recognition:` section (not under `devices:`); hub/recognition builds one.
     """
 
     platform: ClassVar[str] = ""
@@ -149,10 +149,10 @@ class Recognizer(Platform):
     #: Default thresholds per list, measured for this platform (docs/recognition.md).
     default_thresholds: ClassVar[dict[str, float]] = {}
     #: Measured (false-match rate per comparison, score) points; with them each list's
-    #: threshold follows its size and `false_alarm_rate` (hub/faces/thresholds.py).
+    #: threshold follows its size and `false_alarm_rate` (hub/recognition/thresholds.py).
     far_curve: tuple[tuple[float, float], ...] | None = None
     #: True when `sightings`, `embed_faces` and `search` are implemented: camera streams
-    #: are then tracked and only the best frames of a track are embedded (hub/faces/tracker).
+    #: are then tracked and only the best frames of a track are embedded (hub/recognition/tracker).
     supports_tracking: ClassVar[bool] = False
 
     def __init__(self, config: RecognizerConfig, hub: Hub | None = None) -> None:

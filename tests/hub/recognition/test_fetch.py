@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from hub.faces.fetch import MODEL_FILES, ModelFetchError, fetch_models, models_present
+from hub.recognition.fetch import MODEL_FILES, ModelFetchError, fetch_models, models_present
 
 
 def _fake_npm(bin_dir: Path, script: str) -> None:

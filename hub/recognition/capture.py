@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING, Any
 import cv2
 import numpy as np
 
-from ..recognition import Image, RecognizedFace
 from .const import EVENT_FACE_CAPTURED, SNAPSHOT_KIND_UNKNOWN, FaceCapturedData
 from .matcher import Decision
+from .recognizer import Image, RecognizedFace
 
 if TYPE_CHECKING:
     from ..hub import Hub

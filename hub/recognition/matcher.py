@@ -9,7 +9,7 @@ from typing import Literal
 import numpy as np
 import numpy.typing as npt
 
-from ..recognition import RecognizedFace
+from .recognizer import RecognizedFace
 from .store import PersonInfo
 from .thresholds import SizedThresholds
 
@@ -28,7 +28,7 @@ class Decision:
 class Matcher:
     """Applies per-list (and per-category) thresholds to a face's candidates.
 
-    Per-list thresholds follow the lists' sizes (hub/faces/thresholds.py) unless fixed.
+    Per-list thresholds follow the lists' sizes (hub/recognition/thresholds.py) unless fixed.
 
     The best candidate wins if it passes its own list's threshold. Otherwise a watch-list
     candidate that passes the (lower) watch threshold still counts: missing a wanted person

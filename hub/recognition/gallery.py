@@ -13,7 +13,7 @@ from typing import Any
 import cv2
 import numpy as np
 
-from ..recognition import FaceRejected, GalleryEntry, Recognizer, RejectReason
+from .recognizer import FaceRejected, GalleryEntry, Recognizer, RejectReason
 from .store import GalleryStore, PersonInfo, PhotoInfo
 
 _LOGGER = logging.getLogger(__name__)

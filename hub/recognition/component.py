@@ -13,10 +13,10 @@ from ..config.located import location_of
 from ..datadir import private_sqlite_file_blocking
 from ..exceptions import ConfigError
 from ..hubkey import RECOGNITION, RECOGNITION_ERROR, RECORDER, SCHEDULES
-from ..recognition import Recognizer, RecognizerConfig
 from ..recorder import Database
 from .config import RecognitionConfig
 from .gallery import Gallery
+from .recognizer import Recognizer, RecognizerConfig
 from .retention import run_retention
 from .service import FaceService
 from .store import GalleryStore

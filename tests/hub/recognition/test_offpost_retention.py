@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
-from hub.faces.retention import run_retention
-from hub.faces.service import FaceService
 from hub.incidents import IncidentStatus
+from hub.recognition.retention import run_retention
+from hub.recognition.service import FaceService
 from hub.testing.harness import wait_for
 
 from ...plugins.recognition.helpers import person_photos
@@ -125,7 +125,7 @@ async def test_retention_deletes_old_unknown_captures_and_logs_them(hub_factory,
     known = await hub.snapshots.save(b"\xff\xd8cap", "camera.gate", kind="face_capture")
     for snap in (old, kept, known):
         await asyncio.to_thread(_age, hub.snapshots.root / f"{snap}.json", days=8)
-    with caplog.at_level(logging.INFO, logger="hub.faces.retention"):
+    with caplog.at_level(logging.INFO, logger="hub.recognition.retention"):
         result = await run_retention(hub, service.gallery, days=7)
     assert result["unknown_captures"] == 1
     assert await hub.snapshots.read(old) is None
@@ -142,7 +142,7 @@ async def test_expired_watch_list_entries_are_removed(hub_factory, models_dir, f
     gone = await service.gallery.create_person("Norah Jones", "watch", "at_risk",
                                                expires_at=past)
     await service.gallery.enroll(gone.id, await _read(person_photos(faces, "Norah_Jones")[0]))
-    with caplog.at_level(logging.INFO, logger="hub.faces.retention"):
+    with caplog.at_level(logging.INFO, logger="hub.recognition.retention"):
         result = await run_retention(harness.hub, service.gallery, days=7)
     assert result["expired_persons"] == 1 and gone.id in caplog.text
     assert service.gallery.people() == []

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from hub.faces.index import FaceIndex
+from hub.recognition.index import FaceIndex
 
 
 def _vec(seed: int, dim: int = 8) -> np.ndarray:

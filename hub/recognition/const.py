@@ -22,7 +22,7 @@ __all__ = [
 DOMAIN: Final = "recognition"
 EVENT_FACE_RECOGNIZED: Final = "face_recognized"
 EVENT_FACE_UNKNOWN: Final = "face_unknown"
-#: Each reported face with crop and scene snapshots (hub/faces/capture.py), for uplinks.
+#: Each reported face with crop and scene snapshots (hub/recognition/capture.py), for uplinks.
 EVENT_FACE_CAPTURED: Final = "face_captured"
 CATEGORY_WATCHLIST_MATCH: Final = "watchlist_match"
 CATEGORY_GUARD_OFF_POST: Final = "guard_off_post"

@@ -10,8 +10,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..recognition import FaceRejected
 from .gallery import Gallery
+from .recognizer import FaceRejected
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from hub.faces.service import FaceService
+from hub.recognition.service import FaceService
 from hub.testing.harness import wait_for
 
 from ...plugins.recognition.helpers import person_photos

@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from hub.faces.store import GalleryStore, PersonInfo, PhotoInfo
+from hub.recognition.store import GalleryStore, PersonInfo, PhotoInfo
 
 
 async def test_refresh_reads_again_only_when_people_or_photos_changed(

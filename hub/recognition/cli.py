@@ -13,13 +13,13 @@ from typing import Any, TextIO
 from ..config import load_config, validate_config
 from ..exceptions import ConfigError
 from ..plugins import PluginRegistry
-from ..recognition import FaceRejected
 from ..recorder import Database
 from .component import build_recognizer, migrated_database_blocking
 from .config import RecognitionConfig
 from .enroll import EnrolReport, enrol_folder
 from .fetch import ModelFetchError, default_models_dir, fetch_models
 from .gallery import Gallery
+from .recognizer import FaceRejected
 from .store import GalleryStore
 
 __all__ = ["DEMO_FACES", "ProgressBar", "demo_plan", "register"]

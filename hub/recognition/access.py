@@ -6,7 +6,7 @@ import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 from ..bus import Context
-from ..recognition import FaceRejected
+from .recognizer import FaceRejected
 from .store import PersonInfo
 
 if TYPE_CHECKING:

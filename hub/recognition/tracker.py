@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from ..recognition import DetectedFace, Image
+from .recognizer import DetectedFace, Image
 
 __all__ = ["FaceTrack", "FaceTracker", "Sighting", "face_quality"]
 

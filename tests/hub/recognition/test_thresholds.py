@@ -13,8 +13,8 @@ import math
 import numpy as np
 import pytest
 
-from hub.faces.config import RecognitionConfig
-from hub.faces.thresholds import SizedThresholds, threshold_for
+from hub.recognition.config import RecognitionConfig
+from hub.recognition.thresholds import SizedThresholds, threshold_for
 
 DIM = 64
 

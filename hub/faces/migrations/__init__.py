@@ -1,1 +1,0 @@
-MODELS = "hub.faces.models"
