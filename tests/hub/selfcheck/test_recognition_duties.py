@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from hub import Context
-from hub.faces.service import FaceService
+from hub.recognition.service import FaceService
 from hub.testing import wait_for
 from tests.hub.http.helpers import register_test_devices
 from tests.plugins.recognition.helpers import person_photos
