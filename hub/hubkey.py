@@ -15,18 +15,20 @@ if TYPE_CHECKING:
     from .automation.component import AutomationComponent
     from .automation.schedule import Schedules
     from .discovery.scanner import DiscoveryService
+    from .duty.log import DutyLog
     from .http.routing import RouteRegistry
     from .http.server import HttpComponent
     from .liveview import LiveViewComponent
     from .recognition.service import FaceService
     from .recorder.component import Recorder
     from .recorder.db import Database
+    from .selfcheck.component import SelfCheck
     from .uplinks.manager import UplinkManager
     from .visitors.log import VisitorLog
 
-__all__ = ["AUTH_DATABASE", "AUTOMATION", "DISCOVERY", "HTTP", "HTTP_ROUTES", "LIVE_VIEW",
-           "RECOGNITION", "RECOGNITION_ERROR", "RECORDER", "SCHEDULES", "UPLINKS", "VISITORS",
-           "Components", "HubKey"]
+__all__ = ["AUTH_DATABASE", "AUTOMATION", "DISCOVERY", "DUTY", "HTTP", "HTTP_ROUTES",
+           "LIVE_VIEW", "RECOGNITION", "RECOGNITION_ERROR", "RECORDER", "SCHEDULES",
+           "SELF_CHECK", "UPLINKS", "VISITORS", "Components", "HubKey"]
 
 _T = TypeVar("_T")
 
@@ -76,6 +78,8 @@ AUTOMATION: HubKey[AutomationComponent] = HubKey("automation")
 DISCOVERY: HubKey[DiscoveryService] = HubKey("discovery")
 LIVE_VIEW: HubKey[LiveViewComponent] = HubKey("live_view")
 UPLINKS: HubKey[UplinkManager] = HubKey("uplinks")
+DUTY: HubKey[DutyLog] = HubKey("duty")
+SELF_CHECK: HubKey[SelfCheck] = HubKey("self_check")
 #: why face recognition is not running (its setup failed), for the API and the panel
 RECOGNITION_ERROR: HubKey[str] = HubKey("recognition_error")
 #: the panel's routes, registered by any component (hub/http/routing.py)

@@ -9,6 +9,7 @@ from aiohttp import web
 from ..auth.database import component_database
 from ..auth.roles import STAFF
 from ..http.routing import Route, register_routes
+from ..hubkey import DUTY
 from ..services import ServiceCall
 from .config import DutyConfig
 from .log import DutyLog, EndData, SignOffData, StartData
@@ -24,7 +25,7 @@ async def setup(hub: Hub, config: DutyConfig | None) -> None:
     http = hub.config.sections.get("http")
     url = (config.database_url if config else None) or getattr(http, "database_url", None)
     log = DutyLog(hub, await component_database(hub, url))
-    hub.components["duty"] = log
+    hub.components[DUTY] = log
     await log.show()
 
     async def start(call: ServiceCall) -> dict[str, Any]:

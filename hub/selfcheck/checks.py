@@ -16,6 +16,7 @@ import wave
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
+from ..alarm_tests.component import ALARM_TESTS
 from ..entity import Entity
 from ..exceptions import HubError
 from ..hubkey import RECOGNITION
@@ -93,7 +94,7 @@ def _one_key_alarm(hub: Hub, gate: str, config: SelfCheckConfig) -> DutyReport:
     report = DutyReport("one_key_alarm")
     # The panic-test schedule (hub/alarm_tests) knows each input's last test; without it the
     # test incidents still in memory are looked at.
-    tests = hub.components.get("alarm_tests")
+    tests = hub.components.get(ALARM_TESTS)
     scheduled = {row["entity_id"]: row for row in tests.status()} if tests is not None else {}
     for alarm in _at(hub, gate, "alarm"):
         if getattr(alarm, "category", None) != "panic":

@@ -21,6 +21,7 @@ from ..auth.roles import STAFF
 from ..automation.clock import next_time_of_day
 from ..exceptions import HubError
 from ..http.routing import Route, register_routes
+from ..hubkey import SCHEDULES, SELF_CHECK
 from ..incidents import CategoryConfig, Priority
 from ..services import ServiceCall
 from .checks import DUTIES, DutyReport, check_gate
@@ -149,8 +150,8 @@ class SelfCheck:
 
 
 def _time_zone(hub: Hub) -> dt.tzinfo:
-    tz = getattr(hub.components.get("schedules"), "tz", None)
-    return tz if isinstance(tz, dt.tzinfo) else dt.UTC
+    schedules = hub.components.get(SCHEDULES)
+    return schedules.tz if schedules is not None else dt.UTC
 
 
 async def setup(hub: Hub, config: SelfCheckConfig | None) -> None:
@@ -160,7 +161,7 @@ async def setup(hub: Hub, config: SelfCheckConfig | None) -> None:
     hub.config.incidents.categories.setdefault(CATEGORY_DUTY_DOWN, CategoryConfig(
         priority=Priority.HIGH, title="A duty at the gate is down"))
     check = SelfCheck(hub, config)
-    hub.components[DOMAIN] = check
+    hub.components[SELF_CHECK] = check
 
     async def run(_call: ServiceCall) -> dict[str, Any]:
         return await check.run()
