@@ -1,7 +1,7 @@
 """Burst bench (issue 10, "How well"): 1,000 incidents at ~200/s with 200 WebSocket clients open.
 
     .venv/bin/python bench/bench_burst.py [--incidents 1000] [--rate 200] [--clients 200]
-        [--probe-interval 0.01] [--idle 3]
+        [--probe-interval 0.01] [--idle 3] [--no-recorder]
 
 A real hub in its own process, started as `campus-hub run` starts one (every installed
 plugin, the recorder on SQLite in a temporary data folder, the HTTP server, one webhook
@@ -15,7 +15,8 @@ Prints `/api/health` latency while idle (clients open) and during the burst (fro
 raise until every client and the receiver has every incident), and what was lost:
 incidents acknowledged (200), stored (`/api/incidents`), seen by each client, received
 by the webhook receiver; the hub's CPU and RSS. Issue 10's goal: p99 under 50 ms, nothing
-lost.
+lost. `--no-recorder` runs the hub without its database (to see the recorder's share);
+BURST_PROFILE=<file> writes a cProfile of the hub's event loop thread.
 """
 
 from __future__ import annotations
@@ -51,7 +52,7 @@ async def _run_hub(data_dir: str, receiver: str) -> None:
 
     raw = {
         "hub": {"data_dir": data_dir},
-        "recorder": {},
+        "recorder": {"enabled": not os.environ.get("BURST_NO_RECORDER")},
         "http": {"port": 0},
         "uplinks": [{"type": "webhook", "name": "police", "url": receiver, "secret": SECRET}],
     }
@@ -373,7 +374,11 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=200, help="WebSocket clients open")
     parser.add_argument("--probe-interval", type=float, default=0.01)
     parser.add_argument("--idle", type=float, default=3.0, help="seconds probed before")
-    asyncio.run(_main(parser.parse_args()))
+    parser.add_argument("--no-recorder", action="store_true", help="the hub without database")
+    args = parser.parse_args()
+    if args.no_recorder:
+        os.environ["BURST_NO_RECORDER"] = "1"  # read by the hub process
+    asyncio.run(_main(args))
 
 
 if __name__ == "__main__":

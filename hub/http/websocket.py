@@ -107,8 +107,7 @@ class _Connection:
         while not closing and (data := await self.queue.get()) is not None:
             if self.ws.closed:
                 return
-            if self.coalesce:
-                await asyncio.sleep(0)  # let the rest of this burst queue up behind it
+            if self.coalesce and not self.queue.empty():
                 batch = [data]
                 while not self.queue.empty() and len(batch) < _BATCH:
                     item = self.queue.get_nowait()
