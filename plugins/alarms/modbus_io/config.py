@@ -11,7 +11,7 @@ from hub import DeviceConfig
 from .connection import ModbusConnectionConfig
 from .const import DEFAULT_COUNTER_INTERVAL, DEFAULT_SCAN_INTERVAL
 
-__all__ = ["InputConfig", "ModbusIOConfig", "RegisterConfig"]
+__all__ = ["InputConfig", "ModbusIOConfig", "OutputConfig", "RegisterConfig"]
 
 
 class InputConfig(BaseModel):
@@ -43,6 +43,16 @@ class RegisterConfig(BaseModel):
     unit: str | None = None
 
 
+class OutputConfig(BaseModel):
+    """A relay output (a coil) driving a siren or a strobe: a switch entity."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str
+    object_id: str | None = None
+    address: int = Field(ge=0, le=65535)
+
+
 class ModbusIOConfig(ModbusConnectionConfig, DeviceConfig):
     """An IO module, alarm panel or metal detector on Modbus."""
 
@@ -54,6 +64,8 @@ class ModbusIOConfig(ModbusConnectionConfig, DeviceConfig):
     inputs: list[InputConfig] = Field(min_length=1)
     register_table: Literal["input_registers", "holding_registers"] = "input_registers"
     registers: list[RegisterConfig] = []
+    #: relay outputs (coils) shown as switches: a siren the escalation can sound
+    outputs: list[OutputConfig] = []
     counter_interval: float = Field(default=DEFAULT_COUNTER_INTERVAL, ge=0.1, le=3600)
 
     @model_validator(mode="after")

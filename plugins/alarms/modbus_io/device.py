@@ -36,6 +36,7 @@ from .api import ModbusClient, ModbusError, ModbusResponseError
 from .config import InputConfig, ModbusIOConfig, RegisterConfig
 from .const import DOMAIN
 from .poller import PollLoop
+from .relay import ModbusRelay
 
 if TYPE_CHECKING:
     from hub import Hub
@@ -66,7 +67,7 @@ class ModbusIODevice(Platform, Device):
         """Return the AlarmInput and Sensor entities of one device, sharing one poller."""
         assert isinstance(config, ModbusIOConfig)
         device = ModbusIODevice(hub, config)
-        return [*device.inputs, *device.counters]
+        return [*device.inputs, *device.counters, *device.relays]
 
     @classmethod
     def entity_ids(cls, config: DeviceConfig) -> list[str]:
@@ -74,7 +75,8 @@ class ModbusIODevice(Platform, Device):
         assert isinstance(config, ModbusIOConfig)
         inputs = [f"alarm.{item.object_id or slugify(item.name)}" for item in config.inputs]
         return [*inputs, *(f"sensor.{config.slug}_{slugify(item.name)}"
-                           for item in config.registers)]
+                           for item in config.registers),
+                *(f"switch.{item.object_id or slugify(item.name)}" for item in config.outputs)]
 
     def __init__(self, hub: Hub, config: ModbusIOConfig) -> None:
         Device.__init__(self, hub, config)
@@ -85,6 +87,7 @@ class ModbusIODevice(Platform, Device):
         self.client = ModbusClient(config.settings(timeout))
         self.inputs = [self.add(ModbusAlarmInput(self, item)) for item in config.inputs]
         self.counters = [self.add(ModbusCounter(self, item)) for item in config.registers]
+        self.relays = [self.add(ModbusRelay(self, item)) for item in config.outputs]
         self.values: dict[int, int] = {}
         self._first = min(item.address for item in config.inputs)
         self._count = max(item.address for item in config.inputs) - self._first + 1

@@ -1,7 +1,8 @@
 """Escalation: steps at their times while nobody acknowledges; all stop at acknowledgement.
 
 The clock is driven (hub.testing.FakeClock); the gate speaker is the simulated IP speaker,
-the duty channel the WeCom robot double, the police the reference webhook receiver.
+the siren the relay of the simulated Modbus IO module, the duty channel the WeCom robot
+double, the police the reference webhook receiver.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from hub.escalation.component import ESCALATION
 from hub.exceptions import ConfigError
 from hub.incidents import Priority
 from hub.testing import FakeClock, HubHarness, wait_for, wait_for_state
+from simulators.modbus import IOModuleSimulator
 from simulators.speaker import SpeakerSimulator
 from tests.hub.escalation.conftest import gate_yaml
 from tests.hub.uplinks.receiver import FaultyReceiver, webhook_entry
@@ -38,17 +40,18 @@ async def started(hub_factory: HubFactory, yaml: str) -> tuple[HubHarness, FakeC
     h.hub.clock = clock
     await h.hub.start()
     await wait_for_state(h.hub, "speaker.gate_speaker", "idle")
+    await wait_for_state(h.hub, "alarm.panic_1", "idle")
     return h, clock
 
 
 async def test_default_panic_escalation_runs_at_its_times_and_stops_at_ack(
-    hub_factory: HubFactory, siren_plugin: list[tuple[str, str]], speaker: SpeakerSimulator,
+    hub_factory: HubFactory, io_module: IOModuleSimulator, speaker: SpeakerSimulator,
     robot: tuple[WeComDouble, str],
 ) -> None:
     """Unacknowledged panic: nothing before 60 s; at 60 s siren, announcement and the duty
     list; acknowledged at 90 s: the 120 s steps never run and the siren still goes off."""
     double, url = robot
-    h, clock = await started(hub_factory, gate_yaml(speaker.url, url))
+    h, clock = await started(hub_factory, gate_yaml(speaker.url, url, io_module.port))
     incident = await h.hub.incidents.raise_incident("panic", source="alarm.panic_1",
                                                     gate="north")
     await clock.advance(59)
@@ -56,7 +59,7 @@ async def test_default_panic_escalation_runs_at_its_times_and_stops_at_ack(
     await clock.advance(1)
     await wait_for(lambda: len(escalated(incident)) == 3)
     assert escalated(incident) == [(1, "siren"), (2, "broadcast"), (3, "notify")]
-    assert siren_plugin == [("switch.gate_siren", "on")]
+    assert io_module.relay and h.hub.states.get("switch.gate_siren").state == "on"
     assert speaker.played[0].kind == "audio"
     await wait_for(lambda: double.received)
     content = double.received[0]["markdown"]["content"]
@@ -69,12 +72,12 @@ async def test_default_panic_escalation_runs_at_its_times_and_stops_at_ack(
     assert incident.id not in h.hub.components[ESCALATION].active
     await clock.advance(120)
     assert [k for _i, k in escalated(incident)] == ["siren", "broadcast", "notify"]
-    await wait_for(lambda: ("switch.gate_siren", "off") in siren_plugin)  # after its 30 s
+    await wait_for(lambda: not io_module.relay)  # after its 30 s
     assert len(double.received) == 1 and len(speaker.played) == 2  # one broadcast, repeat 2
 
 
 async def test_custom_script_priority_and_forward_to_police(
-    hub_factory: HubFactory, siren_plugin: list[tuple[str, str]], speaker: SpeakerSimulator,
+    hub_factory: HubFactory, io_module: IOModuleSimulator, speaker: SpeakerSimulator,
     robot: tuple[WeComDouble, str], police: FaultyReceiver,
 ) -> None:
     """An intrusion (not sent to the police by its filter) is forwarded by its escalation,
@@ -90,7 +93,7 @@ incidents:
         - delay: {seconds: 40}
         - forward: city_police
 """)
-    h, clock = await started(hub_factory, gate_yaml(speaker.url, url, extra))
+    h, clock = await started(hub_factory, gate_yaml(speaker.url, url, io_module.port, extra))
     incident = await h.hub.incidents.raise_incident("intrusion", source="camera.fence")
     assert incident.priority == Priority.HIGH
     await clock.advance(20)
@@ -107,13 +110,13 @@ incidents:
 
 
 async def test_pending_steps_recomputed_after_a_restart(
-    hub_factory: HubFactory, siren_plugin: list[tuple[str, str]], speaker: SpeakerSimulator,
+    hub_factory: HubFactory, io_module: IOModuleSimulator, speaker: SpeakerSimulator,
     robot: tuple[WeComDouble, str], tmp_path: Path,
 ) -> None:
     """A hub stopped after the 60 s steps resumes the stored panic: the 60 s steps are not
     repeated, the 120 s steps run at 120 s after the incident was raised."""
     double, url = robot
-    yaml = gate_yaml(speaker.url, url)
+    yaml = gate_yaml(speaker.url, url, io_module.port)
     h, clock = await started(hub_factory, yaml)
     incident = await h.hub.incidents.raise_incident("panic", source="alarm.panic_1",
                                                     gate="north")
