@@ -59,7 +59,8 @@ async def test_default_panic_escalation_runs_at_its_times_and_stops_at_ack(
     await clock.advance(1)
     await wait_for(lambda: len(escalated(incident)) == 3)
     assert escalated(incident) == [(1, "siren"), (2, "broadcast"), (3, "notify")]
-    assert io_module.relay and h.hub.states.get("switch.gate_siren").state == "on"
+    siren = h.hub.states.get("switch.gate_siren")
+    assert io_module.relay and siren is not None and siren.state == "on"
     assert speaker.played[0].kind == "audio"
     await wait_for(lambda: double.received)
     content = double.received[0]["markdown"]["content"]
