@@ -198,6 +198,22 @@ def top_scores(probes: F32, gallery: F32) -> F32:
     return best
 
 
+def far_table(probes: F32, gallery: F32, rates: tuple[float, ...]) -> list[tuple[float, float]]:
+    """Threshold at each false-match rate per comparison, over every probe x gallery pair."""
+    kept = []
+    for i in range(0, len(gallery), 10_000):
+        block = probes @ gallery[i : i + 10_000].T
+        kept.append(block[block > 0.2])
+    high = np.sort(np.concatenate(kept))[::-1]
+    total = len(probes) * len(gallery)
+    out = []
+    for rate in rates:
+        k = int(rate * total)
+        if k >= 1 and k <= len(high):
+            out.append((rate, float(high[k - 1])))
+    return out
+
+
 def rate_at(top: F32, threshold: float, searches: int) -> float:
     """Return the share of `searches` whose top score reaches the threshold."""
     return float((top >= threshold).sum() / searches)
@@ -245,18 +261,36 @@ def report(size: int, gal: F32, mated: dict[str, npt.NDArray[np.generic]],
     t = args.watch
     print(f"at watch {t:.3f}: false alarms {rate_at(n_top, t, n_all) * 100:.2f} % per search, "
           f"miss {miss(t) * 100:.2f} %")
+    rt = args.rule_threshold
+    print(f"at the shipped rule ({len(gal)} people, target {args.target * 100:g} %: {rt:.3f}): "
+          f"false alarms {rate_at(n_top, rt, n_all) * 100:.2f} % per search, "
+          f"miss {miss(rt) * 100:.2f} %")
     for rate in (0.01, 0.001):
         tr = threshold_for_rate(n_top, rate, n_all)
         print(f"at {rate * 100:g} % false alarms per search (threshold {tr:.3f}): "
               f"miss {miss(tr) * 100:.2f} %")
+    tr = threshold_for_rate(n_top, 0.01, n_all)
+    every = np.asarray(mated["size"], np.float32)
+    found_all = np.full(m_all, -2.0, np.float32)
+    found_all[m_ok] = m_found
+    bins = [(0, 32), (32, 40), (40, 48), (48, 56), (56, 80), (80, 1000)]
+    parts = []
+    for lo, hi in bins:
+        sel = (every >= lo) & (every < hi) & m_ok
+        if sel.sum() >= 20:
+            parts.append(f"{lo}-{hi} px: {(found_all[sel] < tr).mean() * 100:.1f} % "
+                         f"of {int(sel.sum())}")
+    print("miss at 1 % false alarms by detected face size (usable faces): " + "; ".join(parts))
     return {"n_top": n_top, "n_emb": n_emb, "m_found": m_found,
             "m_all": np.array([m_all], np.float32)}
 
 
 def curve(gal: F32, probes: list[F32], searches: list[int], args: argparse.Namespace) -> None:
     """Print false alarms per search vs gallery size at the fixed and the sized threshold."""
-    from hub.recognition.thresholds import threshold_for
-    from plugins.recognition.onnx_face.const import FAR_PER_COMPARISON
+    from hub.recognition.thresholds import SizedThresholds
+    from plugins.recognition.onnx_face.const import DEFAULT_THRESHOLDS, FAR_PER_COMPARISON
+
+    rule = SizedThresholds({}, {"watch": args.target}, FAR_PER_COMPARISON, DEFAULT_THRESHOLDS)
 
     rng = np.random.default_rng(1)
     synth = FaceLike(gal)
@@ -268,10 +302,21 @@ def curve(gal: F32, probes: list[F32], searches: list[int], args: argparse.Names
         print(f"check: {len(gal)} real vs {len(gal)} synthetic people at {args.watch}: "
               f"{real_rate * 100:.2f} % vs {fake_rate * 100:.2f} %")
     extra = synth.sample(100_000 - len(gal))
+    both = np.concatenate(probes)
+    rates = (1e-2, 1e-3, 1e-4, 1e-5, 1e-6, 1e-7, 1e-8)
+    real = dict(far_table(both, gal, rates))
+    fake = dict(far_table(both, np.concatenate([fake_1680, extra]), rates))
+    print("false-match rate per comparison -> threshold: real gallery "
+          f"({len(both) * len(gal):,} pairs) | synthetic 100,000 ({len(both) * 100_000:,})")
+    for rate in rates:
+        r = f"{real[rate]:.3f}" if rate in real else "-"
+        f = f"{fake[rate]:.3f}" if rate in fake else "-"
+        print(f"{rate:>8g} | {r:>6} | {f:>6}")
     print(f"{'people':>8} | {'fixed ' + str(args.watch):>12} | sized threshold (target "
           f"{args.target * 100:g} %) | rate")
     for n_people in (10, 100, 1_000, len(gal), 10_000, 100_000):
-        thr = threshold_for(FAR_PER_COMPARISON, args.target, n_people)
+        rule.resize({"watch": n_people})
+        thr = rule["watch"]
         fixed, sized = [], []
         draws = 20 if n_people < len(gal) else 1
         for _ in range(draws):
@@ -317,6 +362,12 @@ def main() -> None:
     base = float(np.median(np.asarray(enrol["size"])[enrol["status"] == 0]))
     print(f"median face box of the 250x250 photos: {base:.0f} px")
     mated_ids = np.array([i for _, i in sp.mated])
+    from hub.recognition.thresholds import SizedThresholds
+    from plugins.recognition.onnx_face.const import DEFAULT_THRESHOLDS, FAR_PER_COMPARISON
+
+    rule = SizedThresholds({}, {"watch": args.target}, FAR_PER_COMPARISON, DEFAULT_THRESHOLDS)
+    rule.resize({"watch": len(gal)})
+    args.rule_threshold = rule["watch"]
     probes, searches = [], []
     for size in (int(s) for s in args.sizes.split(",")):
         scale = size / base

@@ -130,9 +130,13 @@ class OnnxFaceRecognizer(Recognizer):
         except ValueError as err:
             raise FaceRejected(RejectReason.UNREADABLE, str(err)) from None
         face = pick_enrolment_face(faces)
-        if face.size < self.config.min_enrol_face_size:
+        cfg = self.config
+        if face.size < cfg.min_enrol_face_size:
             raise FaceRejected(RejectReason.TOO_SMALL, f"face is {face.size:.0f} px, enrolment "
-                               f"needs {self.config.min_enrol_face_size}")
+                               f"needs {cfg.min_enrol_face_size}")
+        yaw, pitch = face.pose[:2] if face.pose else (0.0, 0.0)
+        if abs(yaw) > cfg.enrol_max_yaw or abs(pitch) > cfg.enrol_max_pitch:
+            raise FaceRejected(RejectReason.BAD_POSE, f"yaw {yaw:.0f}, pitch {pitch:.0f}")
         assert face.embedding is not None
         face_id = os.urandom(12).hex()
         # Off the loop: at coarse_from faces an add also learns the coarse subspace.

@@ -14,9 +14,9 @@ import cv2
 import numpy as np
 import pytest
 
-from hub.recognition import DetectedFace, RejectReason
 from hub.recognition.service import FaceService
 from hub.recognition.tracker import FaceTracker, face_quality
+from hub.recognition import DetectedFace, FaceRejected, RejectReason
 
 from ...plugins.recognition.helpers import person_photos
 
@@ -138,3 +138,18 @@ async def test_a_person_who_comes_back_is_a_new_track(tracked, faces):
         await service.process_stream(frame, "camera.gate", None, ts)
         ts += 0.1
     assert len(harness.of_type("face_recognized")) == 2
+
+
+async def test_a_tilted_face_is_matched_but_not_enrolled(tracked, faces):
+    """A face tilted past the enrolment limit (pitch 41 > 40) is still matched at the gate
+    (pose gates are off for matching) but refused as an enrolment photo."""
+    _harness, service = tracked
+    folder = faces / "known" / "Bill_McBride"
+    person = await service.gallery.create_person("Bill McBride", "allow", "staff")
+    await service.gallery.enroll(person.id, await asyncio.to_thread(
+        (folder / "Bill_McBride_0001.jpg").read_bytes))
+    tilted = await asyncio.to_thread((folder / "Bill_McBride_0002.jpg").read_bytes)
+    decisions = await service.process(tilted, "camera.gate")
+    assert [d.person.name for d in decisions if d.person] == ["Bill McBride"]
+    with pytest.raises(FaceRejected, match="bad_pose"):
+        await service.gallery.enroll(person.id, tilted)
