@@ -35,6 +35,8 @@ def parse_args(argv: list[str] | None = None) -> SimulatorConfig:
     p.add_argument("--no-ptz", action="store_true")
     p.add_argument("--no-media2", action="store_true")
     p.add_argument("--faces", type=Path, help="folder of face images to cycle through")
+    p.add_argument("--face-motion", choices=["still", "walk"], default="still",
+                   help="walk: faces cross the picture like people walking past")  # fmt: skip
     p.add_argument("--fps", type=float, default=5.0)
     p.add_argument("--rtsp", action="store_true", help="serve H.264 over RTSP via GStreamer")
     p.add_argument("--rtsp-port", type=int, default=0)
@@ -58,7 +60,7 @@ def parse_args(argv: list[str] | None = None) -> SimulatorConfig:
         username=a.username, password=a.password, serial=a.serial, mac=a.mac,
         manufacturer=a.manufacturer, model=a.model, open_operations=OPEN_SETS[a.open],
         snapshot_auth=a.snapshot_auth, ptz=not a.no_ptz, media2=not a.no_media2,
-        faces_dir=a.faces, fps=a.fps, rtsp=a.rtsp, rtsp_port=a.rtsp_port,
+        faces_dir=a.faces, face_motion=a.face_motion, fps=a.fps, rtsp=a.rtsp, rtsp_port=a.rtsp_port,
         rtsp_codec=a.rtsp_codec,
         discovery=a.discovery, discovery_port=a.discovery_port, multicast=a.multicast,
         zeroconf=a.zeroconf, missing_operations=frozenset(a.missing),

@@ -58,6 +58,9 @@ class SimulatorConfig:
     fps: float = 5.0
     faces_dir: Path | None = None
     face_seconds: float = 3.0
+    #: "walk": each face crosses the picture in face_seconds (a person walking past the
+    #: gate, smaller, for tracking); "still": it stays in the middle.
+    face_motion: Literal["still", "walk"] = "still"
     rtsp: bool = False
     rtsp_port: int = 0
     rtsp_source: Literal["scene", "pattern"] = "scene"

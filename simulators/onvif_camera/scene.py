@@ -27,10 +27,12 @@ class Scene:
     """Draws frames; `render_blocking` belongs in an executor."""
 
     def __init__(
-        self, name: str, width: int, height: int, faces: list[Path], face_seconds: float
+        self, name: str, width: int, height: int, faces: list[Path], face_seconds: float,
+        face_motion: str = "still",
     ) -> None:
         self.name, self.width, self.height = name, width, height
         self.faces, self.face_seconds = faces, face_seconds
+        self.face_motion = face_motion
         self.frame_number = 0
         self._face_cache: dict[Path, Image | None] = {}
         self._background = self._draw_background()
@@ -69,6 +71,11 @@ class Scene:
         if face is not None:
             side = min(self.height * 2 // 3, self.width // 2)
             top, left = (self.height - side) // 2, (self.width - side) // 2
+            if self.face_motion == "walk":  # left to right across the picture, smaller
+                side = min(self.height // 2, self.width // 4)
+                top = self.height // 6
+                progress = (now % self.face_seconds) / self.face_seconds
+                left = int(progress * (self.width - side))
             img[top : top + side, left : left + side] = cv2.resize(face, (side, side))
         x = int((now * 40) % self.width)
         cv2.circle(img, (x, self.height - 20), 8, (255, 255, 255), -1)

@@ -68,7 +68,8 @@ class CameraSimulator:
         """Start every enabled part; the ports chosen are kept across cut/restore."""
         c = self.config
         faces = await asyncio.to_thread(list_faces_blocking, c.faces_dir)
-        self.cache = FrameCache(Scene(c.name, c.width, c.height, faces, c.face_seconds), c.fps)
+        self.cache = FrameCache(Scene(c.name, c.width, c.height, faces, c.face_seconds,
+                                         c.face_motion), c.fps)
         self.http = CameraHttp(self.ctx, self.cache)
         await self.come_up()
         if c.control_port is not None:
