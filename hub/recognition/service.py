@@ -98,7 +98,8 @@ class FaceService:
                 continue
             try:
                 async for frame in _frames(camera, cam.fps):
-                    await self.process_stream(frame.image, cam.entity_id, cam.gate, frame.ts)
+                    await self.process_stream(frame.image, cam.entity_id, cam.gate, frame.ts,
+                                              cam.fps)
                     delay = 1.0
             except asyncio.CancelledError:
                 raise
@@ -130,7 +131,7 @@ class FaceService:
         return decisions
 
     async def process_stream(self, image: Image, camera: str, gate: str | None = None,
-                             ts: float | None = None) -> list[Decision]:
+                             ts: float | None = None, fps: float | None = None) -> list[Decision]:
         """Process one frame of a camera stream: tracked (one decision per person) if the
         recognizer supports it and tracking is on, else frame by frame like `process`."""
         if not (self.config.tracking.enabled and self.recognizer.supports_tracking):
@@ -149,8 +150,10 @@ class FaceService:
         tracker = self.trackers.get(camera)
         if tracker is None:
             t = self.config.tracking
+            # A slow camera (the guard room's 1 fps) needs a longer gap to follow a face.
+            gap = max(t.max_gap, 2.5 / fps) if fps else t.max_gap
             tracker = self.trackers[camera] = FaceTracker(
-                decide_after=t.decide_after, best_k=t.best_k, max_gap=t.max_gap)
+                decide_after=t.decide_after, best_k=t.best_k, max_gap=gap)
         decisions = []
         for track in tracker.update(faces, image, now):
             decision = await self._decide_track(track, camera, gate, now)

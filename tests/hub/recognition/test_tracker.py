@@ -140,6 +140,16 @@ async def test_a_person_who_comes_back_is_a_new_track(tracked, faces):
     assert len(harness.of_type("face_recognized")) == 2
 
 
+async def test_a_one_fps_camera_still_follows_a_face(tracked, faces):
+    """On a 1 fps camera (the guard room's) frames are 1 s apart, longer than max_gap: the
+    gap follows the frame rate, so a face seen in 4 frames is still one decision."""
+    harness, service = tracked
+    frames = _frames([_read(person_photos(faces, "Dick_Cheney")[3])], [150], 1) * 4
+    for i, frame in enumerate(frames):
+        await service.process_stream(frame, "camera.guard_room", None, 50.0 + i, fps=1.0)
+    assert len(harness.of_type("face_recognized")) == 1
+
+
 async def test_a_tilted_face_is_matched_but_not_enrolled(tracked, faces):
     """A face tilted past the enrolment limit (pitch 41 > 40) is still matched at the gate
     (pose gates are off for matching) but refused as an enrolment photo."""
