@@ -14,9 +14,9 @@ import cv2
 import numpy as np
 import pytest
 
+from hub.recognition import DetectedFace, FaceRejected, RejectReason
 from hub.recognition.service import FaceService
 from hub.recognition.tracker import FaceTracker, face_quality
-from hub.recognition import DetectedFace, FaceRejected, RejectReason
 
 from ...plugins.recognition.helpers import person_photos
 
