@@ -19,7 +19,7 @@ from hub import (
 from plugins.cameras.rtsp.api import FrameGrabber
 from plugins.cameras.rtsp.config import with_credentials, without_credentials
 
-from .api import CameraEvent, OnvifAuthError, OnvifClient, OnvifError, OnvifUnavailable
+from .api import CameraEvent, OnvifError
 from .config import OnvifCameraConfig
 from .const import (
     ATTR_INPUTS,
@@ -32,6 +32,8 @@ from .const import (
     PLATFORM,
     CameraEventData,
 )
+from .device import OnvifDevice
+from .models import DeviceInfo
 from .relay import OnvifRelay
 
 if TYPE_CHECKING:
@@ -57,13 +59,9 @@ class OnvifCamera(Camera):
         super().__init__(hub, config)
         assert isinstance(config, OnvifCameraConfig)
         self.cfg = config
-        self.client = OnvifClient(
-            config.host, config.port, config.username, config.password.get_secret_value(),
-            hub.client_session, timeout=config.timeout, snapshot_auth=config.snapshot_auth,
-            use_media2=config.use_media2,
-        )  # fmt: skip
-        self.connected = False
-        self._failing = False
+        #: the box: one client and connection for this camera and its relays (device.py)
+        self.device = OnvifDevice(hub, config, self)
+        self.client = self.device.client
         self.profile_token: str | None = None
         self._stream_uri: str | None = None
         self._snapshot_uri: str | None = None
@@ -71,117 +69,45 @@ class OnvifCamera(Camera):
         self.tamper = False
         self.inputs: dict[str, bool] = {}
         self._grabber: FrameGrabber | None = None
-        self._task: asyncio.Task[None] | None = None
         self._lock = asyncio.Lock()
-        self.relays: dict[str, OnvifRelay] = {}
+
+    @property
+    def connected(self) -> bool:
+        """Return whether the camera answers now."""
+        return self.device.connected
+
+    @property
+    def relays(self) -> dict[str, OnvifRelay]:
+        """The switch entities of the camera's relay outputs, by token."""
+        return self.device.relays
 
     # -- lifecycle ------------------------------------------------------------------------------
     async def setup(self) -> None:
-        """Try to connect once now, then keep connected and pull events in the background."""
-        await self._connect()
-        self._task = self.hub.create_task(self._run(), f"{self.entity_id} onvif")
+        """Try to connect once now, then the device keeps connected and pulls the events."""
+        await self.device.connect()
+        self.device.attach()
 
-    async def _connect(self) -> bool:
-        try:
-            info = await self.client.connect()
-            profile = self.client.profile(self.cfg.profile)
-            self.profile_token = profile.token
-            self._stream_uri = await self.client.stream_uri(profile.token)
-            self._snapshot_uri = await self.client.snapshot_uri(profile.token)
-            if self.cfg.events and self.client.has_events:
-                await self.client.subscribe(self.cfg.subscription_seconds)
-        except OnvifError as err:
-            self._lost(err)
-            return False
+    async def on_connected(self, info: DeviceInfo) -> None:
+        """The camera answered: read its profile, stream and snapshot URIs, subscribe."""
+        profile = self.client.profile(self.cfg.profile)
+        self.profile_token = profile.token
+        self._stream_uri = await self.client.stream_uri(profile.token)
+        self._snapshot_uri = await self.client.snapshot_uri(profile.token)
+        if self.cfg.events and self.client.has_events:
+            await self.client.subscribe(self.cfg.subscription_seconds)
         self.unique_id = info.serial or info.mac
         self.supports_ptz = self.client.has_ptz and profile.ptz
         self.state = CameraState.STREAMING if self._stream_uri else CameraState.IDLE
-        self.connected, self._failing = True, False
-        self.set_available(True)
-        self.write_state()
-        await self._add_relays()
-        for relay in self.relays.values():
-            relay.set_available(True)
-        return True
-
-    async def _add_relays(self) -> None:
-        """Add a switch entity for each relay output the camera has (once, when first seen)."""
-        try:
-            outputs = await self.client.relay_outputs()
-        except OnvifError as err:
-            _LOGGER.warning("%s: cannot list relay outputs: %s", self.name, err)
-            return
-        for output in outputs:
-            if output.token not in self.relays:
-                relay = OnvifRelay(self, output)
-                self.relays[output.token] = relay
-                self.hub.add_entity(relay)
-
-    def _lost(self, err: OnvifError) -> None:
-        """Log once per outage (error level), mark unavailable."""
-        if not self._failing:
-            hint = " (check username and password)" if isinstance(err, OnvifAuthError) else ""
-            _LOGGER.error("%s: %s%s", self.name, err, hint)
-        else:
-            _LOGGER.debug("%s: still failing: %s", self.name, err)
-        self._failing = True
-        self.connected = False
-        for relay in self.relays.values():
-            relay.set_available(False, f"camera unavailable: {err}")
-        self.set_available(False, str(err))
-        self.write_state()  # set_available only writes on a change; the reason may be new
-
-    async def _run(self) -> None:
-        backoff, retried = 1.0, False
-        while True:
-            if not self.connected:
-                await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, self.cfg.reconnect_max_seconds)
-                await self._connect()
-                continue
-            backoff = 1.0
-            try:
-                await self._poll_once()
-                retried = False
-            except OnvifUnavailable as err:
-                # One dropped keep-alive connection (seen under load) is not an outage.
-                if retried:
-                    self._lost(err)
-                retried = not retried
-                _LOGGER.debug("%s: %s; retrying once", self.name, err)
-            except OnvifError as err:
-                self._lost(err)
-
-    async def _poll_once(self) -> None:
-        if not (self.cfg.events and self.client.has_events):
-            await asyncio.sleep(self.cfg.scan_interval)
-            await self.client.ping()
-            return
-        loop = asyncio.get_running_loop()
-        remaining = self.client.subscription_expires - loop.time()
-        if remaining < self.cfg.subscription_seconds * 0.2:
-            await self.client.renew(self.cfg.subscription_seconds)
-        for event in await self.client.pull(self.cfg.pull_timeout):
-            await self._handle(event)
 
     async def shutdown(self) -> None:
-        """Stop the background task, unsubscribe, release the transports."""
-        if self._task is not None:
-            self._task.cancel()
-            await asyncio.wait([self._task])
+        """Stop the stream grabber; the device stops its connection after its last entity."""
         if self._grabber is not None:
             await self._grabber.stop()
-        if self.connected:
-            await self.client.unsubscribe()
-        await self.client.close()
+        await self.device.detach()
 
     # -- events ---------------------------------------------------------------------------------
-    async def _handle(self, event: CameraEvent) -> None:
-        if event.kind == "relay":
-            relay = self.relays.get(event.source)
-            if relay is not None:
-                relay.reported(event.value)
-            return
+    async def handle(self, event: CameraEvent) -> None:
+        """One motion, tamper or digital-input event of the camera (relays: the device's)."""
         if event.kind == "motion":
             changed, self.motion = self.motion != event.value, event.value
         elif event.kind == "tamper":

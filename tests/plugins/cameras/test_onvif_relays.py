@@ -77,3 +77,29 @@ async def test_relay_events_give_the_real_state(hub_factory: HubFactory) -> None
         assert state.attributes["assumed_state"] is False
         sim.trigger("relay", False, "AlarmOut_1")
         await wait_for_state(h.hub, SIREN, "off")
+
+
+async def test_camera_and_relays_are_one_device(hub_factory: HubFactory) -> None:
+    """The camera and its relays are one `hub.Device` (issue 11's device layer): one client,
+    one connection; when the box stops answering, all of them are unavailable with the same
+    reason, and they come back together."""
+    from hub import Device
+    from plugins.cameras.onvif.camera import OnvifCamera
+
+    sim = CameraSimulator(open_operations=OPEN_NONE, control_port=None, relay_outputs=2)
+    async with sim:
+        h = await hub_factory(onvif_yaml(sim))
+        await wait_for_state(h.hub, SIREN, "off")
+        camera = h.hub.entities["camera.gate"]
+        assert isinstance(camera, OnvifCamera) and isinstance(camera.device, Device)
+        ids = [e.entity_id for e in camera.device.entities]
+        assert ids == ["camera.gate", SIREN, DOOR]
+        assert all(relay.camera.client is camera.client for relay in camera.relays.values())
+        await sim.go_down()
+        await wait_for_state(h.hub, DOOR, "unavailable", timeout=10)
+        reasons = {state_of(h, e).attributes.get("unavailable_reason") for e in ids}
+        assert [state_of(h, e).state for e in ids] == ["unavailable"] * 3
+        assert len(reasons) == 1 and None not in reasons, reasons
+        await sim.come_up()
+        await wait_for_state(h.hub, "camera.gate", "streaming", timeout=10)
+        assert [state_of(h, e).state for e in ids[1:]] == ["off", "off"]
