@@ -22,6 +22,7 @@ from .recognizer import (
     Recognizer,
     RecognizerConfig,
     RejectReason,
+    TrackingRecognizer,
     pick_enrolment_face,
 )
 
@@ -37,6 +38,7 @@ __all__ = [
     "Recognizer",
     "RecognizerConfig",
     "RejectReason",
+    "TrackingRecognizer",
     "default_models_dir",
     "fetch_models",
     "pick_enrolment_face",

@@ -33,6 +33,7 @@ __all__ = [
     "Recognizer",
     "RecognizerConfig",
     "RejectReason",
+    "TrackingRecognizer",
     "pick_enrolment_face",
 ]
 
@@ -151,9 +152,6 @@ class Recognizer(Platform):
     #: Measured (false-match rate per comparison, score) points; with them each list's
     #: threshold follows its size and `false_alarm_rate` (hub/recognition/thresholds.py).
     far_curve: tuple[tuple[float, float], ...] | None = None
-    #: True when `sightings`, `embed_faces` and `search` are implemented: camera streams
-    #: are then tracked and only the best frames of a track are embedded (hub/recognition/tracker).
-    supports_tracking: ClassVar[bool] = False
 
     def __init__(self, config: RecognizerConfig, hub: Hub | None = None) -> None:
         self.config = config
@@ -178,18 +176,6 @@ class Recognizer(Platform):
     @abstractmethod
     async def recognize(self, image: Image, top_k: int = 3) -> list[RecognizedFace]:
         """Detect faces and return, for each usable one, its best gallery candidates."""
-
-    async def sightings(self, image: Image) -> list[DetectedFace]:
-        """Find and judge faces without embedding them (usable ones keep `aligned`)."""
-        raise NotImplementedError(f"{self.platform} does not support tracking")
-
-    async def embed_faces(self, faces: Sequence[DetectedFace]) -> list[Embedding]:
-        """Return L2-normalised embeddings of faces from `sightings`, in order."""
-        raise NotImplementedError(f"{self.platform} does not support tracking")
-
-    async def search(self, embedding: Embedding, top_k: int = 3) -> tuple[Candidate, ...]:
-        """Return the gallery's best candidates for one embedding, best first."""
-        raise NotImplementedError(f"{self.platform} does not support tracking")
 
     @abstractmethod
     async def add_face(self, subject: str, image: Image) -> Enrolment:
@@ -233,3 +219,20 @@ def _detail(face: DetectedFace) -> str:
     if face.rejected == RejectReason.BAD_POSE and face.pose is not None:
         return "yaw {:.0f}, pitch {:.0f}".format(*face.pose[:2])
     return ""
+
+
+class TrackingRecognizer(Recognizer):
+    """A recognizer whose camera streams are tracked: only a track's best frames are embedded
+    and searched once (hub/recognition/tracker.py); plain `Recognizer`s go frame by frame."""
+
+    @abstractmethod
+    async def sightings(self, image: Image) -> list[DetectedFace]:
+        """Find and judge faces without embedding them (usable ones keep `aligned`)."""
+
+    @abstractmethod
+    async def embed_faces(self, faces: Sequence[DetectedFace]) -> list[Embedding]:
+        """Return L2-normalised embeddings of faces from `sightings`, in order."""
+
+    @abstractmethod
+    async def search(self, embedding: Embedding, top_k: int = 3) -> tuple[Candidate, ...]:
+        """Return the gallery's best candidates for one embedding, best first."""

@@ -31,7 +31,7 @@ from .const import (
 from .gallery import Gallery
 from .matcher import Cooldown, Decision, Matcher, UnknownTracker
 from .offpost import OffPostWatcher
-from .recognizer import Image, RecognizedFace, Recognizer
+from .recognizer import Image, RecognizedFace, Recognizer, TrackingRecognizer
 from .thresholds import SizedThresholds
 from .tracker import FaceTrack, FaceTracker
 
@@ -134,12 +134,13 @@ class FaceService:
                              ts: float | None = None, fps: float | None = None) -> list[Decision]:
         """Process one frame of a camera stream: tracked (one decision per person) if the
         recognizer supports it and tracking is on, else frame by frame like `process`."""
-        if not (self.config.tracking.enabled and self.recognizer.supports_tracking):
+        recognizer = self.recognizer
+        if not (self.config.tracking.enabled and isinstance(recognizer, TrackingRecognizer)):
             return await self.process(image, camera, gate, ts)
         now = time.time() if ts is None else ts
         try:
             async with asyncio.timeout(self.recognizer.config.timeout):
-                faces = await self.recognizer.sightings(image)
+                faces = await recognizer.sightings(image)
         except Exception as exc:  # one bad frame must not stop the watcher
             self.frames_failed += 1
             _LOGGER.debug("%s: face detection failed: %s", camera, exc)
@@ -156,21 +157,21 @@ class FaceService:
                 decide_after=t.decide_after, best_k=t.best_k, max_gap=gap)
         decisions = []
         for track in tracker.update(faces, image, now):
-            decision = await self._decide_track(track, camera, gate, now)
+            decision = await self._decide_track(recognizer, track, camera, gate, now)
             if decision is not None:
                 decisions.append(decision)
         return decisions
 
-    async def _decide_track(self, track: FaceTrack, camera: str, gate: str | None,
-                            now: float) -> Decision | None:
+    async def _decide_track(self, recognizer: TrackingRecognizer, track: FaceTrack, camera: str,
+                            gate: str | None, now: float) -> Decision | None:
         """Embed a track's best sightings, fuse them, search once and report once."""
         best = track.best_sightings()
         try:
             async with asyncio.timeout(self.recognizer.config.timeout):
-                vectors = await self.recognizer.embed_faces([s.face for s in best])
+                vectors = await recognizer.embed_faces([s.face for s in best])
                 fused = np.sum(np.stack(vectors), axis=0).astype(np.float32)
                 fused /= max(float(np.linalg.norm(fused)), 1e-12)
-                candidates = await self.recognizer.search(fused, top_k=3)
+                candidates = await recognizer.search(fused, top_k=3)
         except Exception as exc:
             self.frames_failed += 1
             _LOGGER.debug("%s: track %d could not be decided: %s", camera, track.id, exc)

@@ -21,8 +21,8 @@ from hub.recognition import (
     GalleryEntry,
     Image,
     RecognizedFace,
-    Recognizer,
     RejectReason,
+    TrackingRecognizer,
     pick_enrolment_face,
 )
 from hub.recognition.fetch import default_models_dir
@@ -37,14 +37,13 @@ _LOGGER = logging.getLogger(__name__)
 __all__ = ["OnnxFaceRecognizer"]
 
 
-class OnnxFaceRecognizer(Recognizer):
+class OnnxFaceRecognizer(TrackingRecognizer):
     """Detects, judges and embeds faces locally; matches by cosine similarity."""
 
     platform: ClassVar[str] = DOMAIN
     config_model: ClassVar[type[DeviceConfig]] = OnnxFaceConfig
     score_kind: ClassVar[Literal["cosine", "probability"]] = "cosine"
     default_thresholds: ClassVar[dict[str, float]] = dict(DEFAULT_THRESHOLDS)
-    supports_tracking: ClassVar[bool] = True
 
     config: OnnxFaceConfig
 
