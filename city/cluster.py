@@ -28,6 +28,23 @@ __all__ = ["BrokerNode", "RabbitCluster", "rabbitmq_available"]
 RABBIT_BIN = Path(os.environ.get("CAMPUS_HUB_RABBIT_BIN", "/usr/lib/rabbitmq/bin"))
 PLUGINS = "rabbitmq_mqtt,rabbitmq_management"
 
+_SERVER_UNAVAILABLE = 3  # MQTT 3.1.1 CONNACK return code
+
+
+def _mqtt_string(text: str) -> bytes:
+    data = text.encode()
+    return len(data).to_bytes(2, "big") + data
+
+
+def _connect_packet(client_id: str, username: str, password: str) -> bytes:
+    """An MQTT 3.1.1 CONNECT (clean session, user name and password, keep-alive 10 s)."""
+    body = (_mqtt_string("MQTT") + bytes([4, 0xC2]) + (10).to_bytes(2, "big")
+            + _mqtt_string(client_id) + _mqtt_string(username) + _mqtt_string(password))
+    return bytes([0x10, len(body)]) + body
+
+
+_READY_PROBE = _connect_packet("city-ready-probe", "city-ready-probe", "-")
+
 
 def rabbitmq_available() -> bool:
     """Return whether Debian's rabbitmq-server is installed."""
@@ -160,11 +177,17 @@ class RabbitCluster:
 
     @staticmethod
     def _mqtt_ready(node: BrokerNode) -> bool:
+        """True once the node's MQTT plugin answers a login (a refusal of this made-up user
+        counts); an open port alone is not enough: the plugin answers "server unavailable"
+        (CONNACK 3) until its client-id registry has formed."""
         try:
-            with socket.create_connection(("127.0.0.1", node.mqtt_port), timeout=1):
-                return True
+            with socket.create_connection(("127.0.0.1", node.mqtt_port), timeout=2) as sock:
+                sock.settimeout(2)
+                sock.sendall(_READY_PROBE)
+                connack = sock.recv(4)
         except OSError:
             return False
+        return len(connack) == 4 and connack[0] == 0x20 and connack[3] != _SERVER_UNAVAILABLE
 
     # -- the management API ------------------------------------------------------------
     def api(self, node: BrokerNode | None, method: str, path: str,
