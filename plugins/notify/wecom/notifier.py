@@ -5,9 +5,8 @@ from __future__ import annotations
 import ssl
 from typing import TYPE_CHECKING, Any
 
-import aiohttp
-
-from hub import Notification, Notifier, NotifyConfig, NotifyRejected, NotifyRetry
+from hub import Notification, Notifier, NotifyConfig
+from hub.notify.robot import post_to_robot
 
 from .api import (
     AUTH_ERRCODES,
@@ -60,29 +59,10 @@ class WeComNotifier(Notifier):
     async def send(self, notification: Notification) -> str:
         """POST the message; errcode 0 is sent, busy and rate limits are retried."""
         base = str(self._config.base_url).rstrip("/")
-        params = {"key": self._config.key.get_secret_value()}
-        try:
-            async with self.hub.client_session.post(
-                    base + SEND_PATH, params=params, json=self.payload(notification),
-                    ssl=self._ssl) as response:
-                status = response.status
-                answer = await response.json(content_type=None) if status == 200 else None
-        except aiohttp.ClientError as exc:
-            raise NotifyRetry(f"{type(exc).__name__}: {exc}") from None
-        except ValueError:
-            raise NotifyRetry("the answer is not JSON") from None
-        if status != 200:
-            if status >= 500 or status == 429:
-                raise NotifyRetry(f"HTTP {status}")
-            raise NotifyRejected(f"HTTP {status}")
-        if not isinstance(answer, dict):
-            raise NotifyRetry("the answer is not a JSON object")
-        errcode, errmsg = answer.get("errcode"), str(answer.get("errmsg", ""))[:200]
-        if errcode == 0:
-            return "errcode 0"
-        if errcode in RETRY_ERRCODES:
-            raise NotifyRetry(f"errcode {errcode}: {errmsg}")
-        raise NotifyRejected(f"errcode {errcode}: {errmsg}", auth=errcode in AUTH_ERRCODES)
+        return await post_to_robot(
+            self.hub.client_session, base + SEND_PATH, self.payload(notification),
+            params={"key": self._config.key.get_secret_value()}, ssl_context=self._ssl,
+            retry_errcodes=RETRY_ERRCODES, auth_errcodes=AUTH_ERRCODES)
 
     def describe(self) -> dict[str, Any]:
         """Where it sends (the key never)."""
