@@ -21,14 +21,23 @@ from .exceptions import (
     SetupRetry,
     UplinkRejected,
     UplinkRetry,
+    UplinkUnavailable,
 )
 from .gate import Gate, GateState
 from .hookspecs import hookimpl
 from .hub import Hub
 from .incidents import CategoryConfig, Incident, IncidentStatus, Priority, localized_message
 from .kinds import DeviceKind
-from .notify import Notification, Notifier, NotifyConfig, NotifyRejected, NotifyRetry
+from .notify import (
+    Notification,
+    Notifier,
+    NotifyConfig,
+    NotifyRateConfig,
+    NotifyRejected,
+    NotifyRetry,
+)
 from .sensor import Sensor
+from .services import ServiceCall
 from .speaker import Speaker
 from .states import State, StateMachine
 from .switch import Switch, SwitchState
@@ -72,12 +81,14 @@ __all__ = [
     "Notification",
     "Notifier",
     "NotifyConfig",
+    "NotifyRateConfig",
     "NotifyRejected",
     "NotifyRetry",
     "Platform",
     "PluginError",
     "Priority",
     "Sensor",
+    "ServiceCall",
     "ServiceError",
     "ServiceNotFound",
     "ServiceSpec",
@@ -93,6 +104,7 @@ __all__ = [
     "UplinkItem",
     "UplinkRejected",
     "UplinkRetry",
+    "UplinkUnavailable",
     "__version__",
     "hookimpl",
     "localized_message",

@@ -19,11 +19,14 @@ import uuid
 from collections import deque
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from .entity import DeviceConfig, Entity
 from .entity_services import EntityService
 from .incidents.messages import localized_message
+
+if TYPE_CHECKING:
+    from .hub import Hub
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -70,7 +73,7 @@ class AlarmInput(Entity):
     supervised: ClassVar[bool] = True
     config_model: ClassVar[type[DeviceConfig]] = AlarmConfig
 
-    def __init__(self, hub: Any, config: DeviceConfig, object_id: str | None = None,
+    def __init__(self, hub: Hub, config: DeviceConfig, object_id: str | None = None,
                  name: str | None = None, category: str | None = None) -> None:
         super().__init__(hub, config, object_id, name)
         alarm = config if isinstance(config, AlarmConfig) else AlarmConfig(
@@ -144,13 +147,13 @@ class AlarmInput(Entity):
                 continue
             self._presses.popleft()
             delay = _RETRY_FIRST
-            if press.journaled:
-                await self._journal_done(press.id)
             if self.raise_error is not None:
                 _LOGGER.info("%s: alarm presses are recorded again", self.name)
                 self.raise_error = None
             self.active_incident = incident_id
-            self.write_state()
+            self.write_state()  # the guard sees the press stored before the journal is told
+            if press.journaled:
+                await self._journal_done(press.id)
 
     async def _journal_waiting(self) -> None:
         """Write every waiting press not on disk yet to the press journal."""
@@ -212,7 +215,7 @@ class AlarmInput(Entity):
         self.write_state()
 
 
-async def replay_journal(hub: Any) -> None:
+async def replay_journal(hub: Hub) -> None:
     """Record the presses an earlier run could not store (hub start, after the devices)."""
     pending = await hub.run_blocking(hub.press_journal.pending_blocking)
     if not pending:
@@ -227,7 +230,7 @@ async def replay_journal(hub: Any) -> None:
             hub.create_task(_record_orphan(hub, press), name="journaled press")
 
 
-async def _record_orphan(hub: Any, press: dict[str, Any]) -> None:
+async def _record_orphan(hub: Hub, press: dict[str, Any]) -> None:
     """A journaled press of an input no longer configured: raise its incident as it was."""
     try:
         await hub.incidents.raise_incident(

@@ -48,9 +48,11 @@ class SnapshotData(EntityServiceData):
 
 
 class PtzData(EntityServiceData):
-    """Data of camera.ptz: a continuous move, a relative move, go to or store a preset."""
+    """Data of camera.ptz: a continuous move, a relative move, go to, store or remove a
+    preset."""
 
-    move: Literal["continuous", "relative", "stop", "preset", "set_preset"] = "continuous"
+    move: Literal["continuous", "relative", "stop", "preset", "set_preset",
+                  "remove_preset"] = "continuous"
     pan: float = Field(default=0, ge=-1, le=1)
     tilt: float = Field(default=0, ge=-1, le=1)
     zoom: float = Field(default=0, ge=-1, le=1)

@@ -8,10 +8,8 @@ import importlib
 import logging
 import os
 import sys
-from pathlib import Path
 from typing import Any
 
-from .config import load_config
 from .config.references import check_references
 from .exceptions import ConfigError, HubError
 from .plugins import PluginRegistry
@@ -94,9 +92,7 @@ def _load_plugins() -> PluginRegistry:
 def _check(args: argparse.Namespace) -> int:
     registry = _load_plugins()
     try:
-        config = load_config(args.path, registry.config_models(),
-                             uplinks=registry.uplink_models(),
-                             notifiers=registry.notify_models())
+        config = registry.load_config(args.path)
         problems = check_references(config, registry.platforms)
     except ConfigError as exc:
         problems = exc.problems
@@ -145,9 +141,7 @@ def _run(args: argparse.Namespace) -> int:
 
     registry = _load_plugins()
     try:
-        config = load_config(Path(args.config), registry.config_models(),
-                             uplinks=registry.uplink_models(),
-                             notifiers=registry.notify_models())
+        config = registry.load_config(args.config)
     except ConfigError as exc:
         for problem in exc.problems:
             print(problem, file=sys.stderr)
@@ -166,8 +160,3 @@ def _run(args: argparse.Namespace) -> int:
         logging.getLogger("hub").error("Campus Hub did not start: %s", exc)
         return 1
     return 0
-
-
-def run_async(coro: Any) -> Any:
-    """Run a coroutine from a CLI command."""
-    return asyncio.run(coro)

@@ -33,6 +33,8 @@ class Device(ABC):
 
     #: When True (the default) the device holds a device_offline incident while it is down.
     supervised: ClassVar[bool] = True
+    #: Seconds before run() is started again after it raised (doubling up to 60 s).
+    restart_delay: ClassVar[float] = 1.0
 
     def __init__(self, hub: Hub, config: DeviceConfig) -> None:
         self.hub = hub
@@ -67,7 +69,29 @@ class Device(ABC):
         """An entity is set up: start the connection with the first one."""
         self._users += 1
         if self._task is None:
-            self._task = self.hub.create_task(self.run(), name=f"device {self.name}")
+            self._task = self.hub.create_task(self._keep_running(), name=f"device {self.name}")
+
+    async def _keep_running(self) -> None:
+        """Run run(); when it raises (a plugin bug, an unexpected answer) the device is shown
+        unavailable with the error, logged once per outage, closed and started again."""
+        delay = self.restart_delay
+        logged = False
+        while True:
+            try:
+                await self.run()
+                return
+            except Exception as exc:
+                if not logged or self.available:  # a new outage: one log line, fast retry
+                    _LOGGER.exception("%s: connection loop failed; restarting", self.name)
+                    delay = self.restart_delay
+                logged = True
+                self.set_available(False, f"device error: {type(exc).__name__}: {exc}")
+            try:
+                await self.close()
+            except Exception:
+                _LOGGER.debug("%s: close after a failure failed", self.name, exc_info=True)
+            await asyncio.sleep(delay)
+            delay = min(60.0, delay * 2)
 
     async def detach(self) -> None:
         """An entity shuts down: stop and close the connection after the last one."""

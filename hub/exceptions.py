@@ -37,6 +37,7 @@ __all__ = [
     "UplinkError",
     "UplinkRejected",
     "UplinkRetry",
+    "UplinkUnavailable",
 ]
 
 
@@ -111,6 +112,12 @@ class UplinkError(HubError):
 
 class UplinkRetry(UplinkError):
     """A transient delivery failure: the outbox retries with backoff and probes the uplink."""
+
+
+class UplinkUnavailable(UplinkRetry):
+    """The uplink's own link is down (not connected): the item waits without using up one of
+    its attempts, so a long outage never turns the backlog into dead letters; the uplink calls
+    the manager's wake() when the link is back."""
 
 
 class UplinkRejected(UplinkError):

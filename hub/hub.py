@@ -43,6 +43,31 @@ EVENT_AUDIT_LOGGED = "audit_logged"
 _BACKOFF_MAX = 60.0
 
 
+_STOP_GRACE = 5.0  # s a task may take to end after its cancellation before it is named
+
+
+async def _cancel_and_wait(tasks: list[asyncio.Task[Any]]) -> None:
+    """Cancel tasks and wait until they end; name (with its stack) and cancel again any
+    task still running after _STOP_GRACE, then each second: on Python 3.11 a cancellation
+    can be lost inside asyncio.wait_for, and a lost one used to hang hub.stop() for good."""
+    for task in tasks:
+        task.cancel()
+    _done, pending = await asyncio.wait(tasks, timeout=_STOP_GRACE) if tasks else ((), set())
+    while pending:
+        for task in pending:
+            _LOGGER.warning("Task %s did not end when cancelled; cancelling again:\n%s",
+                            task.get_name(), _stack(task))
+            task.cancel()
+        _done, pending = await asyncio.wait(pending, timeout=1.0)
+    await asyncio.gather(*tasks, return_exceptions=True)
+
+
+def _stack(task: asyncio.Task[Any]) -> str:
+    """Return where a task waits, without reading source files (no blocking I/O)."""
+    return "".join(f"  {f.f_code.co_filename}:{f.f_lineno} in {f.f_code.co_name}\n"
+                   for f in task.get_stack(limit=8))
+
+
 def _audit_event(action: str, target: str | None, details: dict[str, Any] | None,
                  context: Context | None) -> Event:
     user = context.user_id if context and context.user_id else "hub"
@@ -241,9 +266,7 @@ class Hub:
         self.bus.fire(EVENT_HUB_STOPPING, {})
         await asyncio.gather(*(self._shutdown_entity(e) for e in self.entities.values()))
         await self._call_lifecycle_hook("shutdown")
-        for task in list(self._tasks):
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await _cancel_and_wait(list(self._tasks))
         for callback in reversed(self._stop_callbacks):
             try:
                 result = callback()

@@ -16,8 +16,9 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from importlib.metadata import EntryPoint, entry_points
+from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pluggy
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
@@ -31,6 +32,9 @@ from .notify.base import Notifier, NotifyConfig
 from .uplinks.base import Uplink, check_subscription
 from .uplinks.config import UplinkConfig
 from .version import HUB_VERSION
+
+if TYPE_CHECKING:
+    from .config import HubConfig
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -99,7 +103,7 @@ class PluginRegistry:
             self.pm.enable_tracing()
 
     @property
-    def hook(self) -> Any:
+    def hook(self) -> pluggy.HookRelay:
         """Return the pluggy hook relay."""
         return self.pm.hook
 
@@ -308,6 +312,13 @@ class PluginRegistry:
     def notify_models(self) -> dict[str, type[NotifyConfig]]:
         """Return each notify platform's config model by platform name."""
         return {name: cls.config_model for name, cls in self.notifiers.items()}
+
+    def load_config(self, path: str | Path) -> HubConfig:
+        """Read and validate a site file against these plugins' models (ConfigError)."""
+        from .config import load_config  # the YAML loader only when a file is read
+
+        return load_config(path, self.config_models(), uplinks=self.uplink_models(),
+                           notifiers=self.notify_models())
 
 
 def _check_notifier(cls: type[Notifier], known: dict[str, type[Notifier]]) -> None:

@@ -34,7 +34,7 @@ from .site import (
     write_address_book_blocking,
 )
 
-__all__ = ["main", "run_site"]
+__all__ = ["main", "one_device_argv", "run_one", "run_site"]
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -57,13 +57,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     common.add_argument("--url", default=argparse.SUPPRESS)
     sub = parser.add_subparsers(dest="command", required=True)
-    add = sub.add_parser
 
     def add_parser(name: str, **kwargs: Any) -> argparse.ArgumentParser:
-        return add(name, parents=[common], **kwargs)
+        return sub.add_parser(name, parents=[common], **kwargs)
 
-    sub.add_parser = add_parser  # type: ignore[method-assign]
-    run = sub.add_parser("run", help="start the simulated school gate")
+    run = add_parser("run", help="start the simulated school gate")
     run.add_argument(
         "--base-port",
         type=int,
@@ -78,33 +76,33 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--faces", type=Path, default=None,
                      help="folder of face photos the gate camera shows (e.g. data/faces)")
     run.add_argument("--log-level", default="INFO")
-    press = sub.add_parser("press", help="press an input (panic_1, ...)")
+    press = add_parser("press", help="press an input (panic_1, ...)")
     press.add_argument("input")
     press.add_argument("--hold", type=float, default=1.0, help="release after S seconds (0: keep)")
-    sub.add_parser("release", help="release an input").add_argument("input")
-    wire = sub.add_parser("wire", help="cut the wire of an input")
+    add_parser("release", help="release an input").add_argument("input")
+    wire = add_parser("wire", help="cut the wire of an input")
     wire.add_argument("input")
     wire.add_argument("--repair", action="store_true")
-    walk = sub.add_parser("walk", help="walk a person through the metal detector")
+    walk = add_parser("walk", help="walk a person through the metal detector")
     walk.add_argument("--metal", action="store_true")
     walk.add_argument("--zone", type=int, default=None)
     walk.add_argument("--detector", default="metal_1")
-    sub.add_parser("cut", help="take a device off the network").add_argument("device")
-    sub.add_parser("restore", help="bring a device back").add_argument("device")
-    fault = sub.add_parser("fault", help="wire fault: none, mute, exception, busy")
+    add_parser("cut", help="take a device off the network").add_argument("device")
+    add_parser("restore", help="bring a device back").add_argument("device")
+    fault = add_parser("fault", help="wire fault: none, mute, exception, busy")
     fault.add_argument("device")
     fault.add_argument("mode")
-    barrier = sub.add_parser("barrier", help="local barrier button or fault")
+    barrier = add_parser("barrier", help="local barrier button or fault")
     barrier.add_argument("device")
     barrier.add_argument("action", help="open close stop hold_open release reset jam block clear")
-    locker = sub.add_parser("locker", help="at a locker: close, open, item, empty")
+    locker = add_parser("locker", help="at a locker: close, open, item, empty")
     locker.add_argument("device", help="locker bank, e.g. lockers_1")
     locker.add_argument("door", type=int)
     locker.add_argument("action", help="close open item empty")
-    sub.add_parser("status", help="print every device's state").add_argument(
+    add_parser("status", help="print every device's state").add_argument(
         "device", nargs="?", default=None
     )
-    sub.add_parser("site", help="print the address book")
+    add_parser("site", help="print the address book")
     return parser
 
 
@@ -144,6 +142,27 @@ def main(argv: Sequence[str] | None = None) -> int:
         answer = answer.get(args.device, {"error": f"unknown device {args.device!r}"})
     print(json.dumps(answer, indent=2))
     return 0 if not (isinstance(answer, dict) and "error" in answer) else 1
+
+
+def one_device_argv(argv: Sequence[str]) -> list[str]:
+    """`NAME [--port P] [more]` -> main()'s argv running that one device of the site alone.
+
+    Its address book is var/sim/NAME.json, so several lone devices can run side by side.
+    """
+    name, *rest = argv
+    args = ["run", "--only", name, "--cameras", "0", "--base-port", "0"]
+    if "--port" in rest:
+        index = rest.index("--port")
+        args += ["--port", f"{name}={rest[index + 1]}"]
+        del rest[index : index + 2]
+    return ["--site-file", f"var/sim/{name}.json", *args, *rest]
+
+
+def run_one(argv: Sequence[str], usage: str) -> int | str:
+    """`python -m simulators.<kind> NAME ...`: the exit status, or `usage` without a name."""
+    if not argv or argv[0].startswith("-"):
+        return usage
+    return main(one_device_argv(argv))
 
 
 def _ports(items: list[str]) -> dict[str, int]:

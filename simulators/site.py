@@ -204,6 +204,11 @@ class Site:
             self._timers.add(task)
             task.add_done_callback(self._timers.discard)
 
+    async def tap(self, name: str, hold: float) -> None:
+        """Press an input and let go, each held >= `hold` s and until two scans read it."""
+        module, address = self._io(name)
+        await module.tap(address, hold)
+
     async def _release_later(self, name: str, hold: float) -> None:
         await asyncio.sleep(hold)
         self.release(name)

@@ -2,20 +2,38 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
 
+from simulators.speaker import SpeakerSimulator
 from tests.prerequisites import require_faces
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture
-def faces_dir() -> Path:
+def faces() -> Path:
     """The LFW subset in data/faces."""
     return require_faces()
+
+
+@pytest.fixture
+def models_dir() -> Path:
+    """The default face-model files (a skip naming the fix, or a failure under CI, without them)."""
+    from tests.plugins.recognition.helpers import require_models
+
+    return require_models()
+
+
+@pytest.fixture
+async def speaker() -> AsyncIterator[SpeakerSimulator]:
+    """The simulated IP speaker on 127.0.0.1 (bearer token `tok`)."""
+    sim = SpeakerSimulator(token="tok")
+    await sim.start()
+    yield sim
+    await sim.stop()
 
 
 @pytest.fixture(autouse=True)

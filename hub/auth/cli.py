@@ -145,7 +145,6 @@ def _run(args: argparse.Namespace, action: Action) -> int:
 
 async def _with_store(path: Path, args: argparse.Namespace, action: Action) -> int:
     from ..components import COMPONENTS, resolve
-    from ..config import load_config
     from ..exceptions import ConfigError
     from ..hub import Hub
     from ..plugins import PluginRegistry
@@ -153,9 +152,7 @@ async def _with_store(path: Path, args: argparse.Namespace, action: Action) -> i
     registry = PluginRegistry()
     registry.load_entry_points()
     try:
-        config = await asyncio.to_thread(load_config, path, registry.config_models(),
-                                           uplinks=registry.uplink_models(),
-                                           notifiers=registry.notify_models())
+        config = await asyncio.to_thread(registry.load_config, path)
     except ConfigError as exc:
         print("\n".join(exc.problems), file=sys.stderr)
         return 1

@@ -9,7 +9,6 @@ from typing import Annotated, Any
 from pydantic import (
     AfterValidator,
     BeforeValidator,
-    ConfigDict,
     Discriminator,
     Field,
     PlainValidator,
@@ -18,7 +17,14 @@ from pydantic import (
     model_validator,
 )
 
-from .config_common import Data, DurationOrTemplate, StepModel, TemplateValue, unknown_kind
+from .config_common import (
+    Data,
+    DurationOrTemplate,
+    StepModel,
+    TemplateValue,
+    UnknownStep,
+    unknown_kind,
+)
 from .config_conditions import Condition, Conditions
 from .config_triggers import Trigger
 from .errors import checked, invalid
@@ -236,14 +242,9 @@ def _pick(value: Any) -> str | None:
     return None
 
 
-class _UnknownAction(_Action):
-    model_config = ConfigDict(extra="allow")
-
+class _UnknownAction(_Action, UnknownStep):
+    needs = "each action needs one of: " + ", ".join(ACTION_KINDS)
     kind: Annotated[Any, PlainValidator(unknown_kind("action", ACTION_KINDS))] = None
-
-    @model_validator(mode="after")
-    def _refuse(self) -> _UnknownAction:
-        raise invalid("each action needs one of: " + ", ".join(ACTION_KINDS))
 
 
 Action = Annotated[

@@ -4,9 +4,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar, Self
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, PlainValidator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    PlainValidator,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
 from ..incidents import Priority
@@ -26,8 +33,10 @@ __all__ = [
     "StepModel",
     "TemplateValue",
     "TimeOfDay",
+    "UnknownStep",
     "Weekdays",
     "tagged",
+    "unknown_kind",
 ]
 
 _ENTITY_ID = re.compile(r"^[a-z0-9_]+\.[a-z0-9_]+$")
@@ -37,6 +46,22 @@ class StepModel(BaseModel):
     """Base of every trigger, condition and action model: unknown keys are errors."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
+
+
+class UnknownStep(StepModel):
+    """The catch-all member of a step union: refused, `needs` saying what a step needs.
+
+    A subclass lists its kind's base first (`class _UnknownAction(_Action, UnknownStep)`), so
+    that this `extra="allow"` wins and the refusal, not a list of unexpected keys, is the error.
+    Its kind field, validated by `unknown_kind`, names an unknown kind before that.
+    """
+
+    model_config = ConfigDict(extra="allow")
+    needs: ClassVar[str]
+
+    @model_validator(mode="after")
+    def _refuse(self) -> Self:
+        raise invalid(self.needs)
 
 
 def _as_list(value: Any) -> Any:

@@ -6,7 +6,6 @@ from typing import Annotated, Any, Literal
 
 from pydantic import (
     BeforeValidator,
-    ConfigDict,
     Discriminator,
     Field,
     PlainValidator,
@@ -21,6 +20,7 @@ from .config_common import (
     StepModel,
     TemplateValue,
     TimeOfDay,
+    UnknownStep,
     Weekdays,
     tagged,
     unknown_kind,
@@ -133,14 +133,9 @@ _KINDS: dict[str, type[_Condition]] = {
 CONDITION_KINDS = list(_KINDS)
 
 
-class _UnknownCondition(_Condition):
-    model_config = ConfigDict(extra="allow")
-
+class _UnknownCondition(_Condition, UnknownStep):
+    needs = "each condition needs a condition: " + ", ".join(CONDITION_KINDS)
     condition: Annotated[Any, PlainValidator(unknown_kind("condition", CONDITION_KINDS))] = None
-
-    @model_validator(mode="after")
-    def _refuse(self) -> _UnknownCondition:
-        raise invalid("each condition needs a condition: " + ", ".join(CONDITION_KINDS))
 
 
 def _template_shorthand(value: Any) -> Any:

@@ -8,7 +8,6 @@ from typing import Annotated, Any, Literal
 from pydantic import (
     AliasChoices,
     BeforeValidator,
-    ConfigDict,
     Discriminator,
     Field,
     PlainValidator,
@@ -26,6 +25,7 @@ from .config_common import (
     StateValues,
     StepModel,
     TimeOfDay,
+    UnknownStep,
     tagged,
     unknown_kind,
 )
@@ -222,16 +222,11 @@ _TRIGGERS: dict[str, type[_Trigger]] = {
 TRIGGER_PLATFORMS = list(_TRIGGERS)
 
 
-class _UnknownTrigger(_Trigger):
-    model_config = ConfigDict(extra="allow")
-
+class _UnknownTrigger(_Trigger, UnknownStep):
+    needs = "each trigger needs a platform: " + ", ".join(TRIGGER_PLATFORMS)
     platform: Annotated[Any, PlainValidator(unknown_kind("trigger platform",
                                                          TRIGGER_PLATFORMS))] = Field(
         default=None, validation_alias=_PLATFORM)
-
-    @model_validator(mode="after")
-    def _refuse(self) -> _UnknownTrigger:
-        raise invalid("each trigger needs a platform: " + ", ".join(TRIGGER_PLATFORMS))
 
 
 Trigger = Annotated[

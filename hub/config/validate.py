@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
@@ -20,6 +21,10 @@ from .models import CoreConfig, HubConfig
 
 __all__ = ["CORE_SECTIONS", "check_config", "load_config", "validate_config"]
 
+_NamedT = TypeVar("_NamedT", UplinkConfig, NotifyConfig)
+
+#: Field names holding credentials (secret, password, token, api_key, ...).
+_SECRET_WORDS = ("secret", "password", "passwd", "token", "key")
 CORE_SECTIONS = ("hub", "incidents", "devices")
 _POLICE_HINT = ("write each police.webhooks/sia/mqtt entry as an uplinks: entry with "
                 "type: webhook, sia or mqtt (same fields), move police.retry into each "
@@ -29,7 +34,8 @@ _POLICE_HINT = ("write each police.webhooks/sia/mqtt entry as an uplinks: entry 
 
 class _Problems:
     def __init__(self, raw: Any, fallback: str) -> None:
-        self.raw, self.fallback, self.items = raw, fallback, []  # type: ignore[var-annotated]
+        self.raw, self.fallback = raw, fallback
+        self.items: list[str] = []
 
     def add(self, loc: tuple[str | int, ...], message: str, hint: str = "") -> None:
         where = location_of(self.raw, loc)
@@ -43,7 +49,8 @@ class _Problems:
             loc = (*prefix, *(p for p in err["loc"] if not _is_union_tag(p)))
             got = err.get("input")
             msg = err["msg"]
-            if err["type"] not in ("missing", "extra_forbidden") and _short(got):
+            if (err["type"] not in ("missing", "extra_forbidden") and _short(got)
+                    and not _secret_field(loc)):
                 msg += f" (got {got!r})"
             if err["type"] == "extra_forbidden":
                 msg = "unknown option"
@@ -52,6 +59,12 @@ class _Problems:
 
 def _is_union_tag(part: object) -> bool:
     return isinstance(part, str) and ("[" in part or part.startswith("function-"))
+
+
+def _secret_field(loc: tuple[str | int, ...]) -> bool:
+    """Whether a field holds a secret: its value is never echoed, even when refused."""
+    name = next((p for p in reversed(loc) if isinstance(p, str)), "").lower()
+    return any(word in name for word in _SECRET_WORDS)
 
 
 def _short(value: Any) -> bool:
@@ -87,9 +100,9 @@ def validate_config(raw: Any, platforms: Mapping[str, type[DeviceConfig]],
             problems.add((key,), "the police: section is now the uplinks: list (issue 11)",
                          _POLICE_HINT)
         elif key == "uplinks":
-            config.sections[key] = _uplinks(problems, value, uplinks or {})
+            config.sections[key] = _named_entries(problems, value, _UPLINKS, uplinks or {})
         elif key == "notify":
-            config.sections[key] = _notify(problems, value, notifiers or {})
+            config.sections[key] = _named_entries(problems, value, _NOTIFY, notifiers or {})
         elif key in components:
             model = resolve(components[key].model)
             config.sections[key] = _model(problems, (key,), model, value)
@@ -154,74 +167,58 @@ def _devices(problems: _Problems, value: Any,
     return devices
 
 
-def _uplinks(problems: _Problems, value: Any,
-             types: Mapping[str, type[UplinkConfig]]) -> list[UplinkConfig]:
+@dataclass(frozen=True, slots=True)
+class _NamedSection:
+    """The words of one list section whose entries have a plugin-given type and a name."""
+
+    section: str  # "uplinks"
+    key: str  # the field that picks the plugin: "type"
+    entry: str  # "uplink", in "each uplink needs a 'type'"
+    noun: str  # "uplink", in "uplink name 'x' is used by ..."
+    plural: str  # "uplinks", in "must be a list of uplinks"
+    kind: str  # "uplink type", in "unknown uplink type 'x'"
+
+
+_UPLINKS = _NamedSection("uplinks", "type", "uplink", "uplink", "uplinks", "uplink type")
+_NOTIFY = _NamedSection("notify", "platform", "notify channel", "channel", "channels",
+                        "notify platform")
+
+
+def _named_entries(problems: _Problems, value: Any, words: _NamedSection,
+                   types: Mapping[str, type[_NamedT]]) -> list[_NamedT]:
+    """Validate each entry by its plugin's model; names are unique within the section."""
     if value is None:
         return []
     if not isinstance(value, list):
-        problems.add(("uplinks",), "must be a list of uplinks", "each entry has a type and a name")
+        problems.add((words.section,), f"must be a list of {words.plural}",
+                     f"each entry has a {words.key} and a name")
         return []
-    found: list[UplinkConfig] = []
+    found: list[_NamedT] = []
     seen: dict[str, int] = {}
     for index, item in enumerate(value):
-        loc: tuple[str | int, ...] = ("uplinks", index)
-        if not isinstance(item, dict) or "type" not in item:
-            problems.add(loc, "each uplink needs a 'type'")
+        loc: tuple[str | int, ...] = (words.section, index)
+        if not isinstance(item, dict) or words.key not in item:
+            problems.add(loc, f"each {words.entry} needs a '{words.key}'")
             continue
-        name = str(item["type"])
+        name = str(item[words.key])
         model = types.get(name)
         if model is None:
             known = ", ".join(sorted(types)) or "none loaded"
-            problems.add((*loc, "type"), f"unknown uplink type '{name}'",
-                         f"uplink types from the loaded plugins: {known}")
+            problems.add((*loc, words.key), f"unknown {words.kind} '{name}'",
+                         f"{words.kind}s from the loaded plugins: {known}")
             continue
         try:
-            uplink = model.model_validate(item)
+            entry = model.model_validate(item)
         except ValidationError as exc:
-            problems.add_validation(loc, exc, f"uplink type {name}")
+            problems.add_validation(loc, exc, f"{words.kind} {name}")
             continue
-        if uplink.name in seen:
-            problems.add((*loc, "name"), f"uplink name '{uplink.name}' is used by "
-                         f"uplinks[{seen[uplink.name]}]", "give each uplink its own name")
+        if entry.name in seen:
+            problems.add((*loc, "name"), f"{words.noun} name '{entry.name}' is used by "
+                         f"{words.section}[{seen[entry.name]}]",
+                         f"give each {words.noun} its own name")
             continue
-        seen[uplink.name] = index
-        found.append(uplink)
-    return found
-
-
-def _notify(problems: _Problems, value: Any,
-            types: Mapping[str, type[NotifyConfig]]) -> list[NotifyConfig]:
-    if value is None:
-        return []
-    if not isinstance(value, list):
-        problems.add(("notify",), "must be a list of channels",
-                     "each entry has a platform and a name")
-        return []
-    found: list[NotifyConfig] = []
-    seen: dict[str, int] = {}
-    for index, item in enumerate(value):
-        loc: tuple[str | int, ...] = ("notify", index)
-        if not isinstance(item, dict) or "platform" not in item:
-            problems.add(loc, "each notify channel needs a 'platform'")
-            continue
-        name = str(item["platform"])
-        model = types.get(name)
-        if model is None:
-            known = ", ".join(sorted(types)) or "none loaded"
-            problems.add((*loc, "platform"), f"unknown notify platform '{name}'",
-                         f"notify platforms from the loaded plugins: {known}")
-            continue
-        try:
-            channel = model.model_validate(item)
-        except ValidationError as exc:
-            problems.add_validation(loc, exc, f"notify platform {name}")
-            continue
-        if channel.name in seen:
-            problems.add((*loc, "name"), f"channel name '{channel.name}' is used by "
-                         f"notify[{seen[channel.name]}]", "give each channel its own name")
-            continue
-        seen[channel.name] = index
-        found.append(channel)
+        seen[entry.name] = index
+        found.append(entry)
     return found
 
 

@@ -49,11 +49,7 @@ def register(sub: Any) -> None:
 def _settings(args: argparse.Namespace, registry: PluginRegistry) -> DiscoveryConfig:
     base: dict[str, Any] = {}
     if args.config is not None:
-        from ..config import load_config
-
-        config = load_config(args.config, registry.config_models(),
-                             uplinks=registry.uplink_models(),
-                             notifiers=registry.notify_models())
+        config = registry.load_config(args.config)
         section = config.sections.get("discovery")
         if isinstance(section, DiscoveryConfig):
             base = section.model_dump()

@@ -147,7 +147,7 @@ async def _gzip_middleware(
     response = await handler(request)
     # JSON lists (incidents, states) shrink ~10x; images and the panel's own files are skipped.
     if (isinstance(response, web.Response) and response.content_type == "application/json"
-            and response.body is not None and len(response.body) > _GZIP_MIN  # type: ignore[arg-type]
+            and isinstance(response.body, bytes) and len(response.body) > _GZIP_MIN
             and "gzip" in request.headers.get("Accept-Encoding", "")):
         response.enable_compression(web.ContentCoding.gzip)
     return response

@@ -163,7 +163,9 @@ class _Connection:
         if kind == "subscribe_events":
             return self._subscribe(msg_id, msg.get("event_type"))
         if kind == "unsubscribe_events":
-            remove = self.subscriptions.pop(msg.get("subscription"), None)  # type: ignore[arg-type]
+            subscription = msg.get("subscription")
+            remove = (self.subscriptions.pop(subscription, None)
+                      if isinstance(subscription, int) else None)
             if remove is None:
                 raise ApiError(404, "not_found", "subscription: unknown subscription")
             remove()

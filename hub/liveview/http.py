@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import html
-import importlib
-import logging
 import time
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
@@ -26,7 +24,6 @@ if TYPE_CHECKING:
     from ..camera import Camera
     from . import LiveViewComponent
 
-_LOGGER = logging.getLogger(__name__)
 
 __all__ = ["LIVE_PATH", "make_app", "register_http", "route_specs"]
 
@@ -75,7 +72,9 @@ class LiveViewRoutes:
         camera = self.hub.entities.get(grant.camera or "")
         if camera is None or not hasattr(camera, "snapshot_bytes"):
             raise web.HTTPNotFound(text="no camera for this link\n", headers=_PRIVATE)
-        return camera  # type: ignore[return-value]
+        if TYPE_CHECKING:
+            assert isinstance(camera, Camera)
+        return camera
 
     async def info(self, request: web.Request) -> web.StreamResponse:
         """Return the incident summary, the camera and the snapshot links as JSON."""
@@ -186,12 +185,7 @@ def register_http(component: LiveViewComponent) -> bool:
     """Add the routes to the panel's server when the `http:` section is set."""
     if "http" not in component.hub.config.sections:
         return False
-    try:
-        # Imported by name: the panel (hub/http) is an optional neighbour of this component.
-        routing: Any = importlib.import_module("hub.http.routing")
-    except ImportError:
-        _LOGGER.debug("hub.http is not available; live-view routes are not served")
-        return False
+    from ..http import routing  # the panel's API, loaded only when it runs
     routing.register_routes(component.hub, [
         routing.Route(method, path, handler, roles=None, public=True, summary=summary,
                       tags=("live_view",))

@@ -11,7 +11,6 @@ from typing import Any
 
 from sqlalchemy import func, insert, inspect, select, text
 
-from ..config import load_config
 from ..exceptions import ConfigError
 from ..plugins import PluginRegistry
 from .component import default_url
@@ -53,8 +52,7 @@ def database_url(config_path: str) -> str:
     """Return the recorder's database URL for a configuration file (ConfigError if invalid)."""
     registry = PluginRegistry()
     registry.load_entry_points()
-    config = load_config(config_path, registry.config_models(), uplinks=registry.uplink_models(),
-                         notifiers=registry.notify_models())
+    config = registry.load_config(config_path)
     section = config.sections.get("recorder") or RecorderConfig()
     return section.db_url or default_url(config.data_dir)
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import itertools
 import logging
 import time
 from collections import deque
@@ -22,7 +21,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy.engine import Connection, Dialect
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 from ..bus import Event
@@ -32,8 +31,16 @@ from ..states import EVENT_STATE_CHANGED, State
 from .config import RecorderConfig
 from .db import Database
 from .entity_keys import EntityKeys
-from .pgcopy import copy_rows
-from .rowsql import param_marks
+from .history_sql import (
+    AUDIT,
+    EVENTS,
+    STATES,
+    TABLES,
+    Row,
+    insert_one_blocking,
+    insert_rows,
+    row_label,
+)
 from .write_scheduler import SqlWriter
 
 _LOGGER = logging.getLogger(__name__)
@@ -46,20 +53,10 @@ CHUNK = 10_000
 _RETRY_MAX = 30.0
 # The database is away (or busy): the rows go back to the queue and are written later.
 _TRANSIENT = (OperationalError, InterfaceError, OSError, TimeoutError)
-_EVENTS, _STATES, _AUDIT = 0, 1, 2
-_TABLES = ("events", "states", "audit_log")
-_COLUMNS = (
-    ("event_type", "time_fired", "data", "user_id", "origin"),
-    ("metadata_id", "state", "attributes", "last_changed", "last_updated", "user_id"),
-    ("time", "user", "action", "target", "details", "origin"),
-)
-_SQLITE_ROWS = 100
 # Rows per insert block; between blocks a waiting incident save may cut the batch short.
 _BLOCK = 100
-_SQL: dict[tuple[str, int, int], str] = {}
 _encode = dumps_fast
-_Row = tuple[Any, ...]
-_Item = tuple[int, _Row]
+_Item = tuple[int, Row]
 
 
 @dataclass(slots=True)
@@ -124,11 +121,11 @@ class HistoryWriter:
                 if self._committed and id(event) in self._committed:
                     self._committed.discard(id(event))
                     return
-                item = (_AUDIT, _audit_row(event))
+                item = (AUDIT, _audit_row(event))
             else:
                 context = event.context
                 item = (
-                    _EVENTS,
+                    EVENTS,
                     (kind, event.time_fired, _encode(event.data), context.user_id, context.origin),
                 )
         except (TypeError, ValueError) as exc:
@@ -148,14 +145,14 @@ class HistoryWriter:
         The event is fired after this returns; the listener then skips it (no second row).
         """
         row = _audit_row(event)
-        await self._sql.run(functools.partial(_insert_one_blocking, _AUDIT, row), urgent=True)
+        await self._sql.run(functools.partial(insert_one_blocking, AUDIT, row), urgent=True)
         self.stats.audit += 1
         self._committed.add(id(event))
 
     def _state_item(self, event: Event) -> _Item:
         new: State | None = event.data["new_state"]
         if new is None:
-            return (_STATES, self._removed_row(event))
+            return (STATES, self._removed_row(event))
         # Attributes rarely change while states do: reuse the last encoding. The state
         # machine keeps the same dict while they are unchanged, so identity decides first.
         attributes = new.attributes
@@ -164,7 +161,7 @@ class HistoryWriter:
         if cached is None or (cached[0] is not attributes and cached[0] != attributes):
             cached = self._attributes[entity_id] = (attributes, _encode(attributes))
         return (
-            _STATES,
+            STATES,
             (
                 entity_id,
                 new.state,
@@ -175,7 +172,7 @@ class HistoryWriter:
             ),
         )
 
-    def _removed_row(self, event: Event) -> _Row:
+    def _removed_row(self, event: Event) -> Row:
         entity_id = event.data["entity_id"]
         self._attributes.pop(entity_id, None)
         return (entity_id, None, "{}", event.time_fired, event.time_fired, event.context.user_id)
@@ -268,9 +265,9 @@ class HistoryWriter:
             self._keys.forget()  # states_meta rows of the failed transaction are gone
             raise
         stats = self.stats
-        stats.events += counts[_EVENTS]
-        stats.states += counts[_STATES]
-        stats.audit += counts[_AUDIT]
+        stats.events += counts[EVENTS]
+        stats.states += counts[STATES]
+        stats.audit += counts[AUDIT]
         return written
 
     async def _isolate(self, batch: list[_Item], exc: BaseException) -> None:
@@ -303,8 +300,8 @@ class HistoryWriter:
         table, row = item
         reason = exc.orig if isinstance(exc, DBAPIError) and exc.orig is not None else exc
         self.stats.failed_rows += 1
-        _LOGGER.error("Recorder skipped a row of %s it cannot store (%s): %s: %s", _TABLES[table],
-                      _row_label(table, row), type(reason).__name__, reason)
+        _LOGGER.error("Recorder skipped a row of %s it cannot store (%s): %s: %s", TABLES[table],
+                      row_label(table, row), type(reason).__name__, reason)
 
     def _write_blocking(self, batch: list[_Item], conn: Connection,
                         yield_urgent: bool = True) -> tuple[int, list[int]]:
@@ -317,20 +314,20 @@ class HistoryWriter:
         written = 0
         stats = self.stats
         counts = [0, 0, 0]
-        keys = self._keys.resolve(conn, {row[0] for table, row in batch if table == _STATES})
+        keys = self._keys.resolve(conn, {row[0] for table, row in batch if table == STATES})
         # SQLite has one writer: blocks let a waiting incident save in. PostgreSQL saves
         # incidents on their own connection, so the whole batch goes in one COPY per table.
         size = _BLOCK if conn.dialect.name == "sqlite" else len(batch)
         while written < len(batch):
             block = batch[written : written + size]
-            tables: tuple[list[_Row], list[_Row], list[_Row]] = ([], [], [])
+            tables: tuple[list[Row], list[Row], list[Row]] = ([], [], [])
             for table, row in block:
-                if table == _STATES:
+                if table == STATES:
                     row = (keys[row[0]], *row[1:])
                 tables[table].append(row)
             for table, rows in enumerate(tables):
                 if rows:
-                    _insert(conn, table, rows)
+                    insert_rows(conn, table, rows)
             written += len(block)
             for table, rows in enumerate(tables):
                 counts[table] += len(rows)
@@ -343,13 +340,7 @@ class HistoryWriter:
         return written, counts
 
 
-def _row_label(table: int, row: _Row) -> str:
-    """Name a row in a log line without its content: event type, entity or audit action."""
-    label = row[2] if table == _AUDIT else row[0]
-    return str(label).encode("utf-8", "backslashreplace").decode("ascii", "replace")
-
-
-def _audit_row(event: Event) -> _Row:
+def _audit_row(event: Event) -> Row:
     data = event.data
     return (
         event.time_fired,
@@ -359,38 +350,3 @@ def _audit_row(event: Event) -> _Row:
         _encode(data.get("details") or {}),
         event.context.origin,
     )
-
-
-def _insert_one_blocking(table: int, row: _Row, conn: Connection) -> None:
-    """Insert one row with a plain INSERT (an urgent job: no COPY for a single row)."""
-    conn.exec_driver_sql(_insert_sql(conn.dialect, table, 1), row)
-
-
-def _insert(conn: Connection, table: int, rows: list[_Row]) -> None:
-    """Insert rows straight through the driver: tuples with JSON already encoded."""
-    dialect = conn.dialect
-    if dialect.name != "sqlite":  # PostgreSQL (asyncpg, the only other driver allowed)
-        copy_rows(conn, _TABLES[table], _COLUMNS[table], rows)
-        return
-    # SQLite: many rows per statement. executemany would step once per row, taking the
-    # GIL back each time; against a busy event loop each take can wait a switch interval.
-    for start in range(0, len(rows), _SQLITE_ROWS):
-        part = rows[start : start + _SQLITE_ROWS]
-        params = tuple(itertools.chain.from_iterable(part))
-        conn.exec_driver_sql(_insert_sql(dialect, table, len(part)), params)
-
-
-def _insert_sql(dialect: Dialect, table: int, rows: int) -> str:
-    key = (dialect.name, table, rows)
-    sql = _SQL.get(key)
-    if sql is None:
-        columns = _COLUMNS[table]
-        marks = param_marks(dialect, len(columns))  # SQLite's ?: the same for every row
-        quote = dialect.identifier_preparer.quote
-        values = ", ".join(["(" + ", ".join(marks) + ")"] * rows)
-        names = ", ".join(quote(c) for c in columns)
-        sql = f"INSERT INTO {quote(_TABLES[table])} ({names}) VALUES {values}"
-        if len(_SQL) > 64:
-            _SQL.clear()
-        _SQL[key] = sql
-    return sql

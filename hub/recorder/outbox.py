@@ -65,10 +65,11 @@ class Outbox:
         async with self.db.session() as session:
             return [_queued(row) for row in (await session.scalars(stmt)).all()]
 
-    async def _mark(self, uplink: str, keys: Sequence[str], **values: Any) -> None:
+    async def _mark(self, uplink: str, keys: Sequence[str], count: bool = True,
+                    **values: Any) -> None:
         stmt = (update(OutboxRow)
                 .where(OutboxRow.uplink == uplink, OutboxRow.idempotency_key.in_(list(keys)))
-                .values(attempts=OutboxRow.attempts + 1, **values))
+                .values(attempts=OutboxRow.attempts + (1 if count else 0), **values))
         await self._writer.run(lambda conn: conn.execute(stmt), urgent=True)
 
     async def mark_delivered(self, uplink: str, keys: Sequence[str]) -> None:
@@ -78,9 +79,9 @@ class Outbox:
                              delivered_at=time.time(), last_error=None)
 
     async def mark_failed(self, uplink: str, key: str, error: str,
-                          next_attempt_at: float) -> None:
-        """Count a failed attempt and when to try again."""
-        await self._mark(uplink, [key], last_error=error[:_ERROR_LIMIT],
+                          next_attempt_at: float, counted: bool = True) -> None:
+        """Count a failed attempt (unless the link was down) and when to try again."""
+        await self._mark(uplink, [key], counted, last_error=error[:_ERROR_LIMIT],
                          next_attempt_at=next_attempt_at)
 
     async def mark_dead(self, uplink: str, key: str, error: str) -> None:

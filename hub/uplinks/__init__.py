@@ -4,7 +4,7 @@ A plugin provides uplink types through `register_uplinks`; school IT configures 
 under `uplinks:`; the outbox delivers what each subscribes to.
 """
 
-from ..exceptions import UplinkError, UplinkRejected, UplinkRetry
+from ..exceptions import UplinkError, UplinkRejected, UplinkRetry, UplinkUnavailable
 from .base import (
     SUBSCRIPTION_DEVICE_STATUS,
     SUBSCRIPTION_FACE_CAPTURE,
@@ -35,5 +35,6 @@ __all__ = [
     "UplinkManager",
     "UplinkRejected",
     "UplinkRetry",
+    "UplinkUnavailable",
     "check_subscription",
 ]

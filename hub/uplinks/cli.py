@@ -58,7 +58,6 @@ def rows(configured: list[tuple[str, str]], summary: dict[str, dict[str, Any]]
 
 
 def _uplinks(args: argparse.Namespace) -> int:
-    from ..config import load_config
     from ..plugins import PluginRegistry
     from ..recorder.component import default_url
     from ..recorder.config import RecorderConfig
@@ -68,9 +67,7 @@ def _uplinks(args: argparse.Namespace) -> int:
     registry = PluginRegistry()
     registry.load_entry_points()
     try:
-        config = load_config(args.config, registry.config_models(),
-                             uplinks=registry.uplink_models(),
-                             notifiers=registry.notify_models())
+        config = registry.load_config(args.config)
     except ConfigError as exc:
         for problem in exc.problems:
             print(problem, file=sys.stderr)

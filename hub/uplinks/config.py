@@ -50,6 +50,8 @@ class UplinkConfig(BaseModel):
     name: str = Field(min_length=1, max_length=64, pattern=NAME_PATTERN)
     #: incident filter: these categories only (None: those whose category says `forward`)
     categories: list[str] | None = None
+    #: incident filter: these categories as well (e.g. what a receiver's reports count)
+    also_categories: list[str] = Field(default_factory=list)
     #: incident filter: this priority or more urgent (1 is the most urgent)
     min_priority: PriorityValue = Priority.LOW
     include_tests: bool = True

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
-import logging
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
@@ -15,7 +13,6 @@ from ..jsonutil import dumps
 if TYPE_CHECKING:
     from .manager import UplinkManager
 
-_LOGGER = logging.getLogger(__name__)
 
 __all__ = ["register_http", "route_specs"]
 
@@ -85,12 +82,7 @@ def register_http(manager: UplinkManager) -> bool:
     """Add the routes to the panel's API when the `http:` section is set; return whether it was."""
     if "http" not in manager.hub.config.sections:
         return False
-    try:
-        # Imported by name: the panel (hub/http) is an optional neighbour of this component.
-        routing: Any = importlib.import_module("hub.http.routing")
-    except ImportError:
-        _LOGGER.debug("hub.http is not available; uplink routes are not served")
-        return False
+    from ..http import routing  # the panel's API, loaded only when it runs
 
     def context_of(request: web.Request) -> Context:
         return Context(user_id=routing.current_user(request).name, origin="http")

@@ -46,6 +46,7 @@ class UplinkManager:
         self._fresh: list[tuple[float, OutboxItem]] = []
         self._removers: list[Any] = []
         self._live: asyncio.Task[None] | None = None
+        self._status_failing: set[str] = set()  # uplinks whose status() raised: logged once
         for config in configs:
             self.uplinks[config.name] = types[config.type](hub, config)
 
@@ -139,15 +140,18 @@ class UplinkManager:
     # ------------------------------------------------------------------ operations
 
     async def forward(self, incident_id: str, uplinks: list[str], note: str = "",
-                      context: Context | None = None) -> None:
-        """Send an incident (and its later revisions) to uplinks its filters skip."""
+                      context: Context | None = None, *,
+                      data: dict[str, Any] | None = None) -> None:
+        """Send an incident (and its later revisions) to uplinks its filters skip; `data`
+        is added to the `forward` step (escalation notes its step there)."""
         unknown = sorted(set(uplinks) - set(self.uplinks))
         if unknown:
             raise ServiceValidationError(
                 f"uplinks: unknown {', '.join(unknown)}; configured: "
                 f"{', '.join(self.uplinks) or 'none'}", [("uplinks", "unknown name")])
         await self.hub.incidents.add_step(incident_id, ACTION_FORWARD, note=note,
-                                          data={"uplinks": uplinks}, context=context)
+                                          data={**(data or {}), "uplinks": uplinks},
+                                          context=context)
 
     async def requeue(self, item_id: int, context: Context | None = None) -> QueuedItem | None:
         """Put a dead letter back in its uplink's queue."""
@@ -181,21 +185,25 @@ class UplinkManager:
 
     def own_statuses(self) -> dict[str, dict[str, Any]]:
         """Each uplink's own status() (registration, sessions, ...) by name."""
-        out: dict[str, dict[str, Any]] = {}
-        for name, uplink in self.uplinks.items():
-            try:
-                out[name] = {"type": uplink.type, **uplink.status()}
-            except Exception as exc:  # a plugin bug must not hide the other uplinks
-                out[name] = {"type": uplink.type, "state": "error",
-                             "last_error": f"status(): {exc}"}
-        return out
+        return {name: {"type": uplink.type, **self._own_status(uplink)}
+                for name, uplink in self.uplinks.items()}
 
-    def _status_of(self, uplink: Uplink, stored: dict[str, Any]) -> dict[str, Any]:
-        counts: dict[str, int] = stored.get("counts", {})
+    def _own_status(self, uplink: Uplink) -> dict[str, Any]:
+        """The uplink's status(); a plugin bug there shows as state error, logged once."""
         try:
             own = dict(uplink.status())
         except Exception as exc:  # a plugin bug must not hide the other uplinks
-            own = {"state": "error", "last_error": f"status(): {exc}"}
+            if uplink.name not in self._status_failing:
+                self._status_failing.add(uplink.name)
+                _LOGGER.error("Uplink %s (%s): status() failed: %s: %s", uplink.name,
+                              uplink.type, type(exc).__name__, exc)
+            return {"state": "error", "last_error": f"status(): {exc}"}
+        self._status_failing.discard(uplink.name)
+        return own
+
+    def _status_of(self, uplink: Uplink, stored: dict[str, Any]) -> dict[str, Any]:
+        counts: dict[str, int] = stored.get("counts", {})
+        own = self._own_status(uplink)
         sender = self.senders.get(uplink.name)
         stats = sender.stats if sender is not None else None
         paused = sender.paused_until if sender is not None else None

@@ -38,7 +38,9 @@ def matches(hub: Hub, config: UplinkConfig, incident: Incident) -> bool:
     """Return whether the uplink's filter takes the incident (categories, priority, tests)."""
     if incident.test and not config.include_tests:
         return False
-    if config.categories is not None:
+    if incident.category in config.also_categories:
+        pass
+    elif config.categories is not None:
         if incident.category not in config.categories:
             return False
     elif not hub.incidents.config.category(incident.category).forward:

@@ -84,8 +84,9 @@ class OutboxQueue(Protocol):
         """Record deliveries; the items are never sent again."""
 
     async def mark_failed(self, uplink: str, key: str, error: str,
-                          next_attempt_at: float) -> None:
-        """Count a failed attempt and when to try again."""
+                          next_attempt_at: float, counted: bool = True) -> None:
+        """Count a failed attempt (unless `counted` is False: the link was down) and when to
+        try again."""
 
     async def mark_dead(self, uplink: str, key: str, error: str) -> None:
         """Give up on an item (a dead letter) after counting the attempt."""
@@ -136,11 +137,12 @@ class MemoryOutboxQueue:
         self._ids[(item.uplink, item.idempotency_key)] = item_id
         self._items[item_id] = replace(QueuedItem.fresh(item), id=item_id)
 
-    def _update(self, uplink: str, key: str, **changes: Any) -> None:
+    def _update(self, uplink: str, key: str, count: bool = True, **changes: Any) -> None:
         self._sync()
         item_id = self._ids[(uplink, key)]
         item = self._items[item_id]
-        self._items[item_id] = replace(item, attempts=item.attempts + 1, **changes)
+        self._items[item_id] = replace(item, attempts=item.attempts + (1 if count else 0),
+                                       **changes)
 
     async def append(self, items: Sequence[OutboxItem]) -> None:
         """Keep items about no incident step."""
@@ -164,9 +166,9 @@ class MemoryOutboxQueue:
                          last_error=None)
 
     async def mark_failed(self, uplink: str, key: str, error: str,
-                          next_attempt_at: float) -> None:
-        """Count a failed attempt."""
-        self._update(uplink, key, last_error=error, next_attempt_at=next_attempt_at)
+                          next_attempt_at: float, counted: bool = True) -> None:
+        """Count a failed attempt (unless the link was down)."""
+        self._update(uplink, key, counted, last_error=error, next_attempt_at=next_attempt_at)
 
     async def mark_dead(self, uplink: str, key: str, error: str) -> None:
         """Give up on an item."""

@@ -5,11 +5,12 @@ in order; different keys go out concurrently (up to `retry.concurrency`). An ite
 while the hub runs is handed over straight from the commit (`offer`), so the fast path reads
 nothing back from the database; the table is read at start, after a requeue, when more is
 waiting than memory holds, and every `_RELOAD` seconds as a safety net. Deliveries are
-marked in batches and written to the incident timeline by a background writer, off the path
-of the next item. When an uplink fails it is paused with exponential backoff and then probed
-with one item at a time; the probe is the due item with the fewest attempts, so a long outage
-does not use up one item's attempts. The backlog is held to `backlog.max_items` and
-`backlog.max_age` by dropping the oldest items that are not about an incident.
+marked in batches and written to the incident timeline by a background writer
+(`delivery_writer.py`), off the path of the next item. When an uplink fails it is paused
+with exponential backoff and then probed with one item at a time; the probe is the due item
+with the fewest attempts, so a long outage does not use up one item's attempts. The backlog
+is held to `backlog.max_items` and `backlog.max_age` by dropping the oldest items that are
+not about an incident.
 """
 
 from __future__ import annotations
@@ -20,12 +21,11 @@ import contextlib
 import logging
 import random
 import time
-from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from ..exceptions import IncidentError, UplinkRejected, UplinkRetry
+from ..exceptions import UplinkRejected, UplinkRetry, UplinkUnavailable
 from .base import Uplink, UplinkItem
 from .config import RetryConfig
 from .const import (
@@ -36,6 +36,7 @@ from .const import (
     EVENT_ITEM_DELIVERED,
     DeliveryEventData,
 )
+from .delivery_writer import DeliveryWriter
 from .queue import OutboxQueue, QueuedItem
 
 if TYPE_CHECKING:
@@ -49,10 +50,7 @@ _BATCH = 500
 _MEMORY = 2 * _BATCH  # items held in memory; the rest wait in the table
 _RELOAD = 30.0
 _DONE_GRACE = 60.0
-_MARK_WINDOW = 0.05
 _BACKLOG_CHECK = 30.0
-
-Step = tuple[QueuedItem, str, str, dict[str, Any]]
 
 
 def backoff(failures: int, initial: float, maximum: float,
@@ -101,10 +99,7 @@ class Sender:
         self._last_read = 0.0
         self._failures = 0
         self._paused_until = 0.0
-        self._to_mark: list[str] = []
-        self._marks = asyncio.Event()
-        self._steps: deque[Step] = deque()
-        self._step_ready = asyncio.Event()
+        self._writer = DeliveryWriter(hub, uplink.name, queue)
         self._backlog_due = asyncio.Event()
 
     @property
@@ -113,7 +108,11 @@ class Sender:
         return self._paused_until if self._failures else None
 
     def wake(self) -> None:
-        """Look at the queue again (a connection came back, items were added)."""
+        """Look at the queue again now: the uplink's connection came back (no backoff wait)."""
+        self._paused_until = 0.0
+        for chain in self._chains.values():
+            if chain:
+                chain[0] = replace(chain[0], next_attempt_at=0.0)
         self._wake.set()
 
     def offer(self, item: QueuedItem) -> None:
@@ -142,8 +141,7 @@ class Sender:
 
     async def run(self) -> None:
         """Deliver until cancelled."""
-        self._hub.create_task(self._mark_loop(), name=f"uplink {self.name} marks")
-        self._hub.create_task(self._step_loop(), name=f"uplink {self.name} timeline")
+        self._writer.start()
         self._hub.create_task(self._backlog_loop(), name=f"uplink {self.name} backlog")
         try:
             while True:
@@ -220,6 +218,7 @@ class Sender:
     async def _attempt(self, item: QueuedItem) -> QueuedItem | None:
         """Try one item; return it with its next attempt time, or None when it is finished."""
         attempt = item.attempts + 1
+        counted = True  # a try the receiver could answer uses up one of the attempts
         started = time.monotonic()
         try:
             detail = await self.uplink.deliver(UplinkItem(
@@ -227,6 +226,9 @@ class Sender:
                 item.payload, item.attempts, item.created_at, item.incident_id))
         except UplinkRejected as exc:
             error, permanent = str(exc), True
+        except UplinkUnavailable as exc:  # the link is down: the item waits, uncounted
+            error, permanent, counted = str(exc), False, False
+            attempt = item.attempts
         except UplinkRetry as exc:
             error, permanent = str(exc), False
         except Exception as exc:
@@ -238,17 +240,17 @@ class Sender:
         ms = round((time.monotonic() - started) * 1000, 1)
         self.stats.failed += 1
         self.stats.last_error, self.stats.last_error_at = error, time.time()
-        if permanent or attempt >= self._retry.max_attempts:
+        if permanent or (counted and attempt >= self._retry.max_attempts):
             await self._dead(item, attempt, error, ms)
             return None
         self._failures += 1
         delay = backoff(self._failures, self._retry.initial_delay, self._retry.max_delay)
         self._paused_until = time.time() + delay
         await self._queue.mark_failed(self.name, item.idempotency_key, error,
-                                      self._paused_until)
+                                      self._paused_until, counted)
         if self._failures == 1:
             _LOGGER.warning("Uplink %s failed: %s; retrying with backoff", self.name, error)
-        self._record(item, ACTION_FAILED, error, {"attempt": attempt, "ms": ms,
+        self._writer.record(item, ACTION_FAILED, error, {"attempt": attempt, "ms": ms,
                                                   "retry_in": round(delay, 3)})
         return replace(item, attempts=attempt, next_attempt_at=self._paused_until,
                        last_error=error)
@@ -259,8 +261,7 @@ class Sender:
 
     def _delivered(self, item: QueuedItem, attempt: int, detail: str, seconds: float) -> None:
         self._finished(item)
-        self._to_mark.append(item.idempotency_key)
-        self._marks.set()
+        self._writer.mark(item.idempotency_key)
         if self._failures:
             _LOGGER.info("Uplink %s delivers again", self.name)
         self._failures, self._paused_until = 0, 0.0
@@ -268,7 +269,7 @@ class Sender:
         self.stats.last_delivery_at = time.time()
         if item.incident_id is not None:
             self._fire(EVENT_ITEM_DELIVERED, item, attempt, detail)
-        self._record(item, ACTION_DELIVERED, detail,
+        self._writer.record(item, ACTION_DELIVERED, detail,
                      {"attempt": attempt, "ms": round(seconds * 1000, 1)})
 
     async def _dead(self, item: QueuedItem, attempt: int, error: str, ms: float) -> None:
@@ -278,7 +279,7 @@ class Sender:
         _LOGGER.error("Uplink %s: item %s is a dead letter after %d attempts: %s",
                       self.name, item.idempotency_key, attempt, error)
         self._fire(EVENT_ITEM_DEAD_LETTERED, item, attempt, error)
-        self._record(item, ACTION_DEAD, error, {"attempt": attempt, "ms": ms})
+        self._writer.record(item, ACTION_DEAD, error, {"attempt": attempt, "ms": ms})
 
     def _fire(self, event_type: str, item: QueuedItem, attempts: int, detail: str) -> None:
         data: DeliveryEventData = {"uplink": self.name, "kind": item.kind,
@@ -322,74 +323,6 @@ class Sender:
                         self._limits.max_age, len(keys))
         return keys
 
-    # ------------------------------------------------------------------ background writers
-
-    def _record(self, item: QueuedItem, action: str, note: str, data: dict[str, Any]) -> None:
-        if item.incident_id is not None:
-            self._steps.append((item, action, note, data))
-            self._step_ready.set()
-
-    async def _mark_loop(self) -> None:
-        while True:
-            await self._marks.wait()
-            # Gather the marks of a short window into one transaction; a crash inside it
-            # only means those items are sent again (the key de-duplicates them).
-            await asyncio.sleep(_MARK_WINDOW)
-            self._marks.clear()
-            await self._flush_marks()
-
-    async def _flush_marks(self) -> None:
-        keys, self._to_mark = self._to_mark, []
-        if not keys:
-            return
-        try:
-            await self._queue.mark_delivered(self.name, keys)
-        except asyncio.CancelledError:  # the hub stops: flush() marks them
-            self._to_mark[:0] = keys
-            raise
-        except Exception:  # not marked: sent again after a restart, the key de-duplicates
-            _LOGGER.exception("Uplink %s: could not mark %d deliveries", self.name, len(keys))
-
-    async def _step_loop(self) -> None:
-        while True:
-            await self._step_ready.wait()
-            self._step_ready.clear()
-            await self._flush_steps()
-
-    async def _flush_steps(self) -> None:
-        # Steps of different incidents are written concurrently, so the recorder commits
-        # them together (group commit); one incident's steps stay in order.
-        while self._steps:
-            batch = list(self._steps)
-            chains: dict[str | None, list[Step]] = {}
-            for entry in batch:
-                chains.setdefault(entry[0].incident_id, []).append(entry)
-            written: list[Step] = []
-            try:
-                await asyncio.gather(*(self._write_steps(chain, written)
-                                       for chain in chains.values()))
-            finally:  # after the write: a cancelled write is retried by flush()
-                for entry in written:
-                    with contextlib.suppress(ValueError):  # a concurrent flush() took it
-                        self._steps.remove(entry)
-
-    async def _write_steps(self, chain: list[Step], written: list[Step]) -> None:
-        for entry in chain:
-            item, action, note, data = entry
-            step_data = {"uplink": self.name, "idempotency_key": item.idempotency_key,
-                         "revision": item.revision, **data}
-            try:
-                await self._hub.incidents.add_step(
-                    item.incident_id or "", action, note=note, data=step_data,
-                    actor=f"uplink:{self.name}", forward=False)
-            except IncidentError:
-                _LOGGER.warning("Uplink %s: incident %s is gone; step not recorded",
-                                self.name, item.incident_id)
-            except Exception:
-                _LOGGER.exception("Uplink %s: timeline step not recorded", self.name)
-            written.append(entry)
-
     async def flush(self) -> None:
         """Write pending delivery marks and timeline steps now (before the hub stops)."""
-        await self._flush_marks()
-        await self._flush_steps()
+        await self._writer.flush()

@@ -44,9 +44,11 @@ def _count(state: State | None, key: str | None) -> int | None:
     if state is None:
         return None
     value = state.attributes.get(key) if key else state.state
+    if not isinstance(value, str | int | float):
+        return None
     try:
-        return int(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
+        return int(value)
+    except ValueError:
         return None
 
 

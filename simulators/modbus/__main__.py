@@ -6,14 +6,6 @@ device gets the site's HTTP control surface too (press, walk, cut, restore, faul
 
 import sys
 
-from ..cli import main
+from ..cli import run_one
 
-if len(sys.argv) < 2 or sys.argv[1].startswith("-"):
-    sys.exit(__doc__)
-_name, *_rest = sys.argv[1:]
-_args = ["run", "--only", _name, "--cameras", "0", "--base-port", "0"]
-if "--port" in _rest:
-    _index = _rest.index("--port")
-    _args += ["--port", f"{_name}={_rest[_index + 1]}"]
-    del _rest[_index : _index + 2]
-sys.exit(main(["--site-file", f"var/sim/{_name}.json", *_args, *_rest]))
+sys.exit(run_one(sys.argv[1:], __doc__ or ""))

@@ -23,10 +23,11 @@ from __future__ import annotations
 import enum
 import time
 from collections.abc import Callable
+from typing import Unpack
 
 from pymodbus.constants import ExcCodes
 
-from .server import BlockSizes, ModbusDeviceSimulator
+from .server import BlockSizes, Endpoint, ModbusDeviceSimulator
 
 __all__ = ["BarrierLayout", "BarrierSimulator", "Motion"]
 
@@ -82,22 +83,11 @@ class BarrierSimulator(ModbusDeviceSimulator):
         travel_time: float = 2.0,
         auto_close: float | None = 5.0,
         clock: Callable[[], float] = time.monotonic,
-        host: str = "127.0.0.1",
-        port: int = 0,
-        device_id: int = 1,
-        framer: str = "socket",
-        serial_port: str | None = None,
+        **endpoint: Unpack[Endpoint],
     ) -> None:
         holding = 24 if BarrierLayout(layout) is BarrierLayout.HOLDING else 4
         sizes = BlockSizes(coils=16, inputs=16, holding=holding, input_regs=4)
-        super().__init__(
-            host=host,
-            port=port,
-            device_id=device_id,
-            sizes=sizes,
-            framer=framer,
-            serial_port=serial_port,
-        )
+        super().__init__(sizes=sizes, **endpoint)
         self.layout = BarrierLayout(layout)
         if self.layout is BarrierLayout.HOLDING:
             self.unsupported_functions = {1, 2, 5, 15}
@@ -286,13 +276,10 @@ class BarrierSimulator(ModbusDeviceSimulator):
                 self.command(_HOLDING_COMMANDS[value])
         return None
 
-    def snapshot(self) -> dict[str, object]:
-        """Return the barrier's state for the control surface."""
+    def device_state(self) -> dict[str, object]:
+        """Return the barrier's own state for the control surface."""
         return {
-            "kind": self.kind,
             "layout": str(self.layout),
-            "running": self.running,
-            "fault_mode": str(self.fault_mode),
             "motion": str(self.motion),
             "position": round(self.position, 3),
             "hold_open": self.hold_open,

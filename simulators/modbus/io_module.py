@@ -8,12 +8,14 @@ Coil 0 is a relay output (a siren or a strobe), input register 0 counts scans se
 
 from __future__ import annotations
 
+import asyncio
 import enum
 from collections.abc import Sequence
+from typing import Unpack
 
 from pymodbus.constants import ExcCodes
 
-from .server import BlockSizes, ModbusDeviceSimulator
+from .server import BlockSizes, Endpoint, ModbusDeviceSimulator
 
 __all__ = ["IOModuleSimulator", "Wiring"]
 
@@ -33,22 +35,10 @@ class IOModuleSimulator(ModbusDeviceSimulator):
     def __init__(
         self,
         wiring: Sequence[Wiring | str] = ("no",) * 8,
-        *,
-        host: str = "127.0.0.1",
-        port: int = 0,
-        device_id: int = 1,
-        framer: str = "socket",
-        serial_port: str | None = None,
+        **endpoint: Unpack[Endpoint],
     ) -> None:
         sizes = BlockSizes(coils=16, inputs=len(wiring), holding=1, input_regs=2)
-        super().__init__(
-            host=host,
-            port=port,
-            device_id=device_id,
-            sizes=sizes,
-            framer=framer,
-            serial_port=serial_port,
-        )
+        super().__init__(sizes=sizes, **endpoint)
         self.wiring = [Wiring(item) for item in wiring]
         self.pressed = [False] * len(self.wiring)
         self.wire_cut = [False] * len(self.wiring)
@@ -67,6 +57,19 @@ class IOModuleSimulator(ModbusDeviceSimulator):
         """Let the contact on terminal `index` go."""
         self._check(index)
         self.pressed[index] = False
+
+    async def tap(self, index: int, hold: float, reads: int = 2) -> None:
+        """Press terminal `index` and let go, each state held for at least `hold` seconds
+        and until the module has answered `reads` more reads after it (a scan is read only
+        after the one before was handled, so `reads` + 1 requests means `reads` handled)."""
+        for operate in (self.press, self.release):
+            operate(index)
+            start = self.requests
+            await asyncio.sleep(hold)
+            for _ in range(400):  # gives up after 100 x hold: nobody is reading
+                if self.requests > start + reads:
+                    break
+                await asyncio.sleep(hold / 4)
 
     def cut_wire(self, index: int, cut: bool = True) -> None:
         """Cut (or repair) the wire to terminal `index`: the terminal reads 0."""
@@ -99,12 +102,9 @@ class IOModuleSimulator(ModbusDeviceSimulator):
         self.relay = values[0]
         return None
 
-    def snapshot(self) -> dict[str, object]:
-        """Return the module's state for the control surface."""
+    def device_state(self) -> dict[str, object]:
+        """Return the module's own state for the control surface."""
         return {
-            "kind": self.kind,
-            "running": self.running,
-            "fault_mode": str(self.fault_mode),
             "wiring": [str(item) for item in self.wiring],
             "pressed": list(self.pressed),
             "wire_cut": list(self.wire_cut),

@@ -26,10 +26,11 @@ from __future__ import annotations
 
 import asyncio
 import enum
+from typing import Unpack
 
 from pymodbus.constants import ExcCodes
 
-from .server import BlockSizes, ModbusDeviceSimulator
+from .server import BlockSizes, Endpoint, ModbusDeviceSimulator
 
 __all__ = ["ITEM_SENSOR_ADDRESS", "LockerBankSimulator", "RelayLayout"]
 
@@ -60,9 +61,7 @@ class LockerBankSimulator(ModbusDeviceSimulator):
         item_sensor: bool = True,
         relay_delay: float = 0.0,
         relay_base: int = 100,
-        host: str = "127.0.0.1",
-        port: int = 0,
-        device_id: int = 1,
+        **endpoint: Unpack[Endpoint],
     ) -> None:
         if not 1 <= doors <= _MAX_DOORS:
             raise ValueError(f"doors must be 1-{_MAX_DOORS}, got {doors}")
@@ -71,7 +70,7 @@ class LockerBankSimulator(ModbusDeviceSimulator):
         holding = relay_base + doors if self.relays is RelayLayout.HOLDING_PER_DOOR else 1
         sizes = BlockSizes(coils=doors, inputs=ITEM_SENSOR_ADDRESS + _MAX_DOORS, holding=holding,
                            input_regs=1)
-        super().__init__(host=host, port=port, device_id=device_id, sizes=sizes)
+        super().__init__(sizes=sizes, **endpoint)
         self.doors = doors
         if self.relays is not RelayLayout.COILS:
             self.unsupported_functions = {1, 5, 15}  # no coils on this board
@@ -178,12 +177,9 @@ class LockerBankSimulator(ModbusDeviceSimulator):
             self.energised[door - 1] = bool(value)
         return None
 
-    def snapshot(self) -> dict[str, object]:
-        """Return the bank's state for the control surface."""
+    def device_state(self) -> dict[str, object]:
+        """Return the bank's own state for the control surface."""
         return {
-            "kind": self.kind,
-            "running": self.running,
-            "fault_mode": str(self.fault_mode),
             "relays": str(self.relays),
             "inverted_door_sensor": self.inverted_door_sensor,
             "item_sensor": self.item_sensor,

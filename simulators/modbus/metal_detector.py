@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from typing import Unpack
 
 from pymodbus.constants import ExcCodes
 
-from .server import BlockSizes, ModbusDeviceSimulator
+from .server import BlockSizes, Endpoint, ModbusDeviceSimulator
 
 __all__ = ["MetalDetectorSimulator"]
 
@@ -31,21 +32,10 @@ class MetalDetectorSimulator(ModbusDeviceSimulator):
         alarm_hold: float = 1.5,
         transit_time: float = 0.8,
         clock: Callable[[], float] = time.monotonic,
-        host: str = "127.0.0.1",
-        port: int = 0,
-        device_id: int = 1,
-        framer: str = "socket",
-        serial_port: str | None = None,
+        **endpoint: Unpack[Endpoint],
     ) -> None:
         sizes = BlockSizes(coils=16, inputs=16, holding=2, input_regs=6)
-        super().__init__(
-            host=host,
-            port=port,
-            device_id=device_id,
-            sizes=sizes,
-            framer=framer,
-            serial_port=serial_port,
-        )
+        super().__init__(sizes=sizes, **endpoint)
         self.zones = zones
         self.alarm_hold = alarm_hold
         self.transit_time = transit_time
@@ -114,12 +104,9 @@ class MetalDetectorSimulator(ModbusDeviceSimulator):
         self.sensitivity = values[0]
         return None
 
-    def snapshot(self) -> dict[str, object]:
-        """Return the detector's state for the control surface."""
+    def device_state(self) -> dict[str, object]:
+        """Return the detector's own state for the control surface."""
         return {
-            "kind": self.kind,
-            "running": self.running,
-            "fault_mode": str(self.fault_mode),
             "alarm": self.alarm,
             "passes": self.passes,
             "alarms": self.alarms,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import enum
 import logging
-from typing import cast
+from typing import TypedDict, cast
 
 from pymodbus import FramerType
 from pymodbus.constants import ExcCodes
@@ -14,7 +14,7 @@ from pymodbus.simulator import DataType, SimData, SimDevice
 
 _LOGGER = logging.getLogger(__name__)
 
-__all__ = ["BlockSizes", "FaultMode", "ModbusDeviceSimulator"]
+__all__ = ["BlockSizes", "Endpoint", "FaultMode", "ModbusDeviceSimulator"]
 
 # Function code -> block: c coils, d discrete inputs, h holding registers, i input registers.
 _BLOCK_OF_FC = {1: "c", 5: "c", 15: "c", 2: "d", 4: "i", 3: "h", 6: "h", 16: "h", 22: "h", 23: "h"}
@@ -55,6 +55,17 @@ def _pack_bits(bits: list[bool], regs: list[int]) -> None:
             if bit:
                 value |= 1 << bit_index
         regs[reg_index] = value
+
+
+class Endpoint(TypedDict, total=False):
+    """Where a simulator serves and as which unit: the keywords every device takes."""
+
+    host: str
+    port: int
+    device_id: int
+    framer: str
+    serial_port: str | None
+    baudrate: int
 
 
 class ModbusDeviceSimulator:
@@ -120,9 +131,14 @@ class ModbusDeviceSimulator:
         """Apply a holding register write from a client; return an exception code to refuse."""
         return ExcCodes.ILLEGAL_ADDRESS
 
+    def device_state(self) -> dict[str, object]:
+        """Return the model's own state, JSON-ready (what snapshot() adds to the common keys)."""
+        return {}
+
     def snapshot(self) -> dict[str, object]:
         """Return the device's state as a JSON-ready dict (for the control surface)."""
-        return {}
+        return {"kind": self.kind, "running": self.running, "fault_mode": str(self.fault_mode),
+                **self.device_state()}
 
     # -- lifecycle ------------------------------------------------------------------------
 

@@ -68,6 +68,8 @@ class SimulatorConfig:
     rtsp_transports: Literal["any", "tcp", "udp"] = "any"
     #: the RTSP stream's codec (cameras set to H.265 exist: GStreamer x265enc, rtph265pay)
     rtsp_codec: Literal["h264", "h265"] = "h264"
+    #: an audio track (a gate camera's microphone): "pcma" = a 1 kHz tone as G.711 A-law
+    rtsp_audio: Literal["none", "pcma"] = "none"
     discovery: bool = False
     discovery_port: int = 3702
     multicast: bool = False

@@ -42,7 +42,7 @@ class RtspServer:
             SYSTEM_PYTHON, str(SCRIPT), "--port", str(c.rtsp_port), "--width", str(c.width),
             "--height", str(c.height), "--fps", str(max(1, int(c.fps))), "--name", c.name,
             "--source", c.rtsp_source, "--protocols", c.rtsp_transports,
-            "--codec", c.rtsp_codec,
+            "--codec", c.rtsp_codec, "--audio", c.rtsp_audio,
             *_auth_args(c),
             stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
         )  # fmt: skip

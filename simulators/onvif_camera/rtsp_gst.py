@@ -2,13 +2,14 @@
 
 Standalone script: no imports from this package. It serves H.264 (or H.265) at
 rtsp://127.0.0.1:PORT/stream1 from raw BGR frames on stdin (--source scene) or from
-videotestsrc (--source pattern), prints "RTSP <url>" once listening, and exits when
-stdin closes or on SIGTERM.
+videotestsrc (--source pattern), with a G.711 A-law tone track (--audio pcma), prints
+"RTSP <url>" once listening, and exits when stdin closes or on SIGTERM.
 """
 
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 import threading
 from typing import Any
@@ -41,7 +42,38 @@ def _launch(args: argparse.Namespace) -> str:
             "appsrc name=src is-live=true do-timestamp=true format=time "
             f"caps=video/x-raw,format=BGR,{caps} ! videoconvert ! video/x-raw,format=I420"
         )
-    return f"( {src} ! {ENCODE[args.codec].format(gop=args.fps)} )"
+    audio = ""
+    if args.audio == "pcma":  # the camera's microphone: a 1 kHz tone, G.711 A-law, 8 kHz
+        # an appsrc like the video's (audiotestsrc would make the media seekable, and the
+        # appsrc video then fails the PLAY's seek)
+        audio = (" appsrc name=asrc is-live=true do-timestamp=true format=time "
+                 "caps=audio/x-raw,format=S16LE,rate=8000,channels=1,layout=interleaved ! "
+                 "alawenc ! rtppcmapay name=pay1 pt=8")
+    return f"( {src} ! {ENCODE[args.codec].format(gop=args.fps)}{audio} )"
+
+
+#: 20 ms of a 1 kHz sine at 8 kHz, 30 % of full scale (a period is 8 samples: it repeats)
+TONE = b"".join(round(0.3 * 32767 * math.sin(2 * math.pi * n / 8)).to_bytes(2, "little",
+                                                                           signed=True)
+                for n in range(160))
+
+
+class ToneFeed:
+    """The microphone: 20 ms of the tone into every configured audio appsrc, every 20 ms."""
+
+    def __init__(self) -> None:
+        self.sources: list[Any] = []
+
+    def push(self) -> bool:
+        for src in list(self.sources):
+            if src.emit("push-buffer", Gst.Buffer.new_wrapped(TONE)) != Gst.FlowReturn.OK:
+                self.sources.remove(src)
+        return True
+
+    def on_configure(self, _factory: Any, media: Any) -> None:
+        src = media.get_element().get_child_by_name("asrc")
+        if src is not None:
+            self.sources.append(src)
 
 
 class FrameFeed:
@@ -108,6 +140,7 @@ def main() -> int:
     parser.add_argument("--name", default="camera")
     parser.add_argument("--codec", choices=sorted(ENCODE), default="h264")
     parser.add_argument("--source", choices=["scene", "pattern"], default="scene")
+    parser.add_argument("--audio", choices=["none", "pcma"], default="none")
     parser.add_argument("--protocols", choices=["any", "tcp", "udp"], default="any",
                         help="RTP transports the server accepts")
     parser.add_argument("--basic-auth", metavar="USER:PASSWORD",
@@ -133,6 +166,10 @@ def main() -> int:
         factory.connect("media-configure", feed.on_configure)
         GLib.timeout_add(max(1, 1000 // args.fps), feed.push)
         threading.Thread(target=feed.read_stdin, args=(loop,), daemon=True).start()
+    if args.audio != "none":
+        tone = ToneFeed()
+        factory.connect("media-configure", tone.on_configure)
+        GLib.timeout_add(20, tone.push)
     server.get_mount_points().add_factory("/stream1", factory)
     if server.attach(None) == 0:
         print("ERROR cannot attach RTSP server", flush=True)

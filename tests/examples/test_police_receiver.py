@@ -7,7 +7,6 @@ import hashlib
 import hmac
 import importlib.util
 import json
-import socket
 import subprocess
 import sys
 import time
@@ -15,6 +14,8 @@ from pathlib import Path
 
 import aiohttp
 import pytest
+
+from hub.testing.net import free_port, wait_listening
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "examples" / "police_receiver" / "police_receiver.py"
@@ -34,12 +35,6 @@ def _signed(body: bytes, key_header: str | None, stamp: int | None = None) -> di
     return headers
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 async def _start(tmp_path: Path, port: int) -> asyncio.subprocess.Process:
     """Start the receiver's command line on 127.0.0.1 and wait until it answers."""
     (tmp_path / "secret.txt").write_bytes(SECRET)
@@ -47,17 +42,11 @@ async def _start(tmp_path: Path, port: int) -> asyncio.subprocess.Process:
         sys.executable, str(SCRIPT), "--secret-file", str(tmp_path / "secret.txt"),
         "--host", "127.0.0.1", "--port", str(port), "--log", str(tmp_path / "alarms.jsonl"),
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            _reader, writer = await asyncio.open_connection("127.0.0.1", port)
-        except OSError:
-            await asyncio.sleep(0.1)
-            continue
-        writer.close()
+    if await wait_listening(port, timeout=30, give_up=lambda: proc.returncode is not None):
         return proc
-    proc.kill()
-    raise AssertionError("the receiver did not start")
+    if proc.returncode is None:
+        proc.kill()
+    raise AssertionError(f"the receiver did not start (exit status {proc.returncode})")
 
 
 async def _post(url: str, body: bytes, headers: dict[str, str]) -> tuple[int, dict[str, object]]:
@@ -73,7 +62,7 @@ def _stored(tmp_path: Path) -> list[str]:
 @pytest.mark.timeout(90)
 async def test_replay_refused_by_signed_key_across_restart(tmp_path: Path) -> None:
     """A captured message replayed with a new Idempotency-Key, or after a restart, is kept once."""
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}/campus-hub"
     captured = _signed(BODY, "019a4f3c-r1")
     proc = await _start(tmp_path, port)

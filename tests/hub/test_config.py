@@ -125,3 +125,20 @@ def test_unknown_time_zone(tmp_path: Path, models: dict[str, Any]) -> None:
         load_config(path, models)
     expected = ":3: hub.time_zone: Value error, unknown time zone 'Mars/Olympus'"
     assert expected in err.value.problems[0]
+
+
+def test_notify_section_shape_errors(tmp_path: Path, models: dict[str, Any]) -> None:
+    """notify: as a mapping, or an entry without a platform, is named with its line."""
+    path = _write(tmp_path / "site.yaml", "notify:\n  platform: webhook\n")
+    with pytest.raises(ConfigError) as err:
+        load_config(path, models, notifiers={})
+    assert err.value.problems == [f"{path}:1: notify: must be a list of channels. Hint: each "
+                                  "entry has a platform and a name"]
+    path = _write(tmp_path / "site.yaml", "notify:\n  - name: a\n  - platform: pager\n"
+                  "    name: b\n")
+    with pytest.raises(ConfigError) as err:
+        load_config(path, models, notifiers={})
+    assert err.value.problems == [
+        f"{path}:2: notify[0]: each notify channel needs a 'platform'",
+        f"{path}:3: notify[1].platform: unknown notify platform 'pager'. Hint: notify "
+        "platforms from the loaded plugins: none loaded"]

@@ -144,3 +144,75 @@ async def test_one_connection_one_availability_one_offline_incident(
         await hub.stop()
         server.close()
         await server.wait_closed()
+
+
+class Flaky(Platform, Device):
+    """A device whose connection loop raises (a plugin bug) on its first two runs."""
+
+    platform: ClassVar[str] = "flaky"
+    config_model: ClassVar[type[DeviceConfig]] = DeviceConfig
+    restart_delay: ClassVar[float] = 0.02
+    runs = 0
+    closes = 0
+
+    @classmethod
+    def create_entities(cls, hub: Hub, config: DeviceConfig) -> Sequence[Entity]:
+        """One Flaky, one counter entity."""
+        return cls(hub, config).entities
+
+    def __init__(self, hub: Hub, config: DeviceConfig) -> None:
+        Device.__init__(self, hub, config)
+        self.add(FlakyCounter(self))
+
+    async def run(self) -> None:
+        """Answer, then fail unexpectedly twice; the third run keeps going."""
+        Flaky.runs += 1
+        self.set_available(True)
+        if Flaky.runs <= 2:
+            raise KeyError("register 40001")
+        await asyncio.Event().wait()
+
+    async def close(self) -> None:
+        """Count the closes between runs."""
+        Flaky.closes += 1
+
+
+class FlakyCounter(Sensor):
+    """The flaky device's one entity."""
+
+    platform = "flaky"
+
+    def __init__(self, device: Flaky) -> None:
+        super().__init__(device.hub, device.config, f"{device.config.slug}_counter")
+        self.device = device
+
+    async def setup(self) -> None:
+        """Join the device's connection."""
+        self.device.attach()
+
+    async def shutdown(self) -> None:
+        """Leave it."""
+        await self.device.detach()
+
+
+async def test_a_crashing_connection_loop_is_shown_logged_once_and_restarted(
+    register_plugin: Callable[..., Any], hub_factory: Callable[..., Any], caplog: Any
+) -> None:
+    """run() raising leaves no stale state: the entities go unavailable with the error, one
+    ERROR line per outage, the connection is closed and run() starts again."""
+    module = types.ModuleType("flaky_plugin")
+    module.register_platforms = hookimpl(lambda: [Flaky])  # type: ignore[attr-defined]
+    register_plugin(module, "flaky")
+    Flaky.runs = Flaky.closes = 0
+    caplog.set_level("ERROR", logger="hub.device")
+    h = await hub_factory("devices:\n  - {platform: flaky, name: Flaky}\n")
+    counter = h.hub.entities["sensor.flaky_counter"]
+    await wait_for(lambda: Flaky.runs == 3 and counter.available)
+    reasons = [e.data["new_state"].attributes.get("unavailable_reason")
+               for e in h.of_type("state_changed")
+               if e.data["entity_id"] == "sensor.flaky_counter"
+               and e.data["new_state"].state == "unavailable"]
+    assert "device error: KeyError: 'register 40001'" in reasons
+    lines = [r.getMessage() for r in caplog.records if r.name == "hub.device"]
+    assert lines == ["Flaky: connection loop failed; restarting"] * 2  # two outages
+    assert Flaky.closes == 2

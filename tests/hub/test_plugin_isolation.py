@@ -6,7 +6,6 @@ import logging
 import re
 import types
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,10 +16,10 @@ from hub.discovery.scanner import collect_matchers
 from hub.manifest import Manifest
 from hub.plugins import PluginRegistry
 from hub.testing.harness import wait_for, wait_for_state
-from simulators.site import DEMO_BASE_PORT, PORT_OFFSETS, Site, SiteOptions
+from simulators.site import Site, SiteOptions
 from tests.plugins.recognition.helpers import require_models
+from tests.simulators.demo_config import demo_yaml
 
-ROOT = Path(__file__).resolve().parents[2]
 HOOKS = ("register_platforms", "register_services", "register_incident_categories",
          "register_discovery", "register_uplinks", "startup", "shutdown")
 
@@ -119,17 +118,6 @@ def test_manifest_hub_range_and_dependencies_are_checked_at_load() -> None:
     assert registry.failed[-1].hook == "dependencies"
 
 
-def _demo_yaml(site: Site) -> str:
-    """config/demo.yaml, pointed at this test's simulators (ports 0) and a fresh data folder."""
-    text = (ROOT / "config" / "demo.yaml").read_text()
-    for name, offset in PORT_OFFSETS.items():
-        if name in site.address_book()["devices"]:
-            port = site.address_book()["devices"][name]["port"]
-            text = re.sub(rf"\b{DEMO_BASE_PORT + offset}\b", str(port), text)
-    text = text.replace("data_dir: ../var", "data_dir: var").replace("port: 8123", "port: 0")
-    return text
-
-
 @pytest.mark.timeout(180)
 async def test_demo_works_beside_a_plugin_that_raises_in_every_hook(
     register_plugin: Callable[..., Any], plugin_registry: PluginRegistry,
@@ -142,7 +130,7 @@ async def test_demo_works_beside_a_plugin_that_raises_in_every_hook(
     site = Site(SiteOptions(travel_time=0.2, auto_close=0.5, cameras=1))
     await site.start()
     try:
-        h = await hub_factory(_demo_yaml(site))
+        h = await hub_factory(demo_yaml(site))
         hub = h.hub
         assert [f.domain for f in plugin_registry.failed] == ["failing"]
         assert set(plugin_registry.loaded) >= {"modbus_barrier", "modbus_io", "http_speaker",

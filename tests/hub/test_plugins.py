@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import subprocess
 import sys
@@ -12,11 +13,11 @@ from typing import Any
 
 import pytest
 
-from hub import GateState, Platform, hookimpl
+from hub import GateState, Platform, ServiceValidationError, hookimpl
 from hub.exceptions import ManifestError
 from hub.manifest import read_manifest
 from hub.plugins import PluginRegistry
-from hub.testing import wait_for_state
+from hub.testing import wait_for, wait_for_state
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -49,6 +50,31 @@ async def test_example_gate_end_to_end(hub_factory: Callable[..., Any]) -> None:
         if e.data["entity_id"] == "gate.main_entrance"
     ]
     assert seen[-4:] == ["opening", "open", "closing", "closed"]
+
+
+async def test_example_button_and_its_service(hub_factory: Callable[..., Any]) -> None:
+    """acme.press fires acme_button_pressed and raises the button's incident; a gate refuses."""
+    h = await hub_factory("""
+        devices:
+          - {platform: acme_button, name: Panic, gate: north}
+          - {platform: acme_gate, name: Side gate, travel_seconds: 0.02,
+             auto_close_seconds: 0.1}
+        """)
+    await h.hub.services.call("acme", "press", {"entity_id": "alarm.panic"})
+    [pressed] = h.of_type("acme_button_pressed")
+    assert pressed.data == {"entity_id": "alarm.panic"}
+    [raised] = await wait_for(lambda: h.of_type("incident_raised"))
+    assert (raised.data["source"], raised.data["gate"]) == ("alarm.panic", "north")
+    with pytest.raises(ServiceValidationError, match=r"gate\.side_gate is not an ACME button"):
+        await h.hub.services.call("acme", "press", {"entity_id": "gate.side_gate"})
+    await h.hub.services.call("gate", "open", {"entity_id": "gate.side_gate"})
+    await wait_for_state(h.hub, "gate.side_gate", GateState.OPEN)
+    await h.hub.services.call("gate", "close", {"entity_id": "gate.side_gate"})
+    await wait_for_state(h.hub, "gate.side_gate", GateState.CLOSED)
+    await asyncio.sleep(0.15)  # past the auto-close: close cancelled it, nothing moves again
+    seen = [e.data["new_state"].state for e in h.of_type("state_changed")
+            if e.data["entity_id"] == "gate.side_gate"]
+    assert seen[-4:] == ["opening", "open", "closing", "closed"] and seen.count("closing") == 1
 
 
 def test_bad_plugin_is_skipped(register_plugin: Callable[..., Any], plugin_registry: Any) -> None:

@@ -14,7 +14,7 @@ from hub.testing import wait_for
 from hub.uplinks.const import ACTION_DEAD, ACTION_DELIVERED
 from tests.hub.http.helpers import SITE, register_test_devices, start_api
 from tests.hub.uplinks.receiver import FaultyReceiver, running_receiver, webhook_entry
-from tests.plugins.uplinks.gb28181.conftest import PASSWORD, PLATFORM_ID
+from tests.plugins.uplinks.gb28181.conftest import registered_uplink, uplink_yaml
 from tests.plugins.uplinks.gb28181.double import PlatformDouble
 
 from .conftest import login, panel_page, screenshot
@@ -67,18 +67,8 @@ async def test_gb28181_row_shows_registration_and_sessions(
     broadcasts, and the platform's Alarm subscription with its expiry."""
     platform, port = gb_platform
     register_test_devices(register_plugin)
-    api = await start_api(hub_factory, tmp_path, SITE + f"""uplinks:
-  - type: gb28181
-    name: police_video
-    platform_id: '{PLATFORM_ID}'
-    platform_host: 127.0.0.1
-    platform_port: {port}
-    local_port: 0
-    civil_code: '340200'
-    password: {PASSWORD}
-""")
-    uplink = api.hub.components["uplinks"].get("police_video")
-    await wait_for(lambda: uplink.status()["state"] == "registered", timeout=5)
+    api = await start_api(hub_factory, tmp_path, SITE + uplink_yaml(port))
+    uplink = await registered_uplink(api.hub)
     platform.subscribe(uplink.endpoint.local, "Alarm", 600, "sub-panel")
     await platform.response("SUBSCRIBE")
     async with panel_page(browser, api) as page:
@@ -116,6 +106,8 @@ async def test_notify_channels_shown_with_state_never_the_key(
             office = page.locator("table.notify tr[data-name=office]")
             await expect(duty.locator(".state-text")).to_have_text("ok")
             await expect(duty).to_contain_text("notify.duty")
+            await expect(duty.locator(".limit")).to_have_text(" · 20 a minute")  # WeCom's
+            await expect(duty.locator(".digests")).to_have_text("0")
             await expect(office.locator(".state-text")).to_have_text("key or password refused")
             await expect(office.locator(".error")).to_contain_text("errcode 93000")
             content = await page.content()

@@ -7,7 +7,6 @@ alarms; pressed five times more while that incident is open, it records five pre
 
 from __future__ import annotations
 
-import asyncio
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -17,23 +16,17 @@ import pytest
 
 from hub import Context, Incident
 from hub.testing.harness import wait_for, wait_for_state
-from simulators.site import DEMO_BASE_PORT, PORT_OFFSETS, Site, SiteOptions
+from simulators.site import Site, SiteOptions
 from tests.hub.uplinks.receiver import SECRET, FaultyReceiver, start_receiver
+from tests.simulators.demo_config import demo_yaml
 
-ROOT = Path(__file__).resolve().parents[2]
 GUARD = Context(user_id="guard")
 
 
 def _demo_yaml(site: Site, police_url: str) -> str:
     """config/demo.yaml on this test's simulators, without face recognition; the demo's own
     police webhook uplink points at this test's receiver (same secret as the test's)."""
-    text = (ROOT / "config" / "demo.yaml").read_text()
-    for name, offset in PORT_OFFSETS.items():
-        if name in site.address_book()["devices"]:
-            port = site.address_book()["devices"][name]["port"]
-            text = re.sub(rf"\b{DEMO_BASE_PORT + offset}\b", str(port), text)
-    text = text.replace("data_dir: ../var", "data_dir: var").replace("port: 8123", "port: 0")
-    text = re.sub(r"\nrecognition:\n(  .*\n|    .*\n)*", "\n", text)
+    text = re.sub(r"\nrecognition:\n(  .*\n|    .*\n)*", "\n", demo_yaml(site))
     assert "\nrecognition:" not in text and "latch: true" in text
     demo_url = "url: http://127.0.0.1:15040/campus-hub"
     demo_secret = "secret: demo-police-webhook-secret"
@@ -44,9 +37,8 @@ def _demo_yaml(site: Site, police_url: str) -> str:
 
 
 async def _press(site: Site) -> None:
-    """`campus-hub sim press panic_1` with a short hold, then wait for the release."""
-    site.press("panic_1", hold=0.3)
-    await asyncio.sleep(0.7)
+    """A short press of panic_1 (0.3 s and until the hub's scans read it), then released."""
+    await site.tap("panic_1", hold=0.3)
 
 
 def _panics(hub: Any) -> list[Incident]:

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
-from hub import EntityServiceData, Platform, ServiceSpec, ServiceValidationError, hookimpl
-from hub.hub import Hub
-from hub.services import ServiceCall
+from hub import (
+    EntityServiceData,
+    Hub,
+    Platform,
+    ServiceCall,
+    ServiceSpec,
+    ServiceValidationError,
+    hookimpl,
+)
 
 from .button import AcmeButton
 from .const import DOMAIN, EVENT_ACME_BUTTON_PRESSED, SERVICE_PRESS

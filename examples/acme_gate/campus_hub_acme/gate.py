@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from typing import ClassVar
+from collections.abc import Coroutine
+from typing import Any, ClassVar
 
 from hub import DeviceConfig, Gate, GateState
 
@@ -16,12 +17,12 @@ class AcmeGate(Gate):
     platform: ClassVar[str] = "acme_gate"
     config_model: ClassVar[type[DeviceConfig]] = AcmeGateConfig
     config: AcmeGateConfig
+    _motion: asyncio.Task[None] | None = None  # the movement under way, if any
 
     async def setup(self) -> None:
         """The ACME barrier has nothing to connect to; it starts closed."""
         self.unique_id = f"acme-{self.object_id}"
         self.state = GateState.CLOSED
-        self._motion: asyncio.Task[None] | None = None
         self.set_available(True)
         self.write_state()
 
@@ -33,10 +34,10 @@ class AcmeGate(Gate):
         """Close now."""
         self._start(self._move(GateState.CLOSING, GateState.CLOSED))
 
-    def _start(self, coro: object) -> None:
+    def _start(self, coro: Coroutine[Any, Any, None]) -> None:
         if self._motion is not None:
             self._motion.cancel()
-        self._motion = self.hub.create_task(coro, name=f"{self.entity_id} motion")  # type: ignore[arg-type]
+        self._motion = self.hub.create_task(coro, name=f"{self.entity_id} motion")
 
     async def _move(self, moving: GateState, done: GateState) -> None:
         self.state = moving

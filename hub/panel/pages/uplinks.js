@@ -22,11 +22,11 @@ const NOTIFY_OK = new Set(["ok", "idle"]);
 function notifyCard(channels) {
   return html`<section class="card notify"><h2>${t("notify_channels")}</h2>
     <table class="notify"><thead><tr><th>${t("item_name")}</th><th>${t("platform")}</th><th>${t("state")}</th>
-      <th>${t("queued")}</th><th>${t("sent")}</th><th>${t("failed")}</th><th>${t("last_sent")}</th><th>${t("last_error")}</th></tr></thead>
+      <th>${t("queued")}</th><th>${t("sent")}</th><th>${t("digests")}</th><th>${t("failed")}</th><th>${t("last_sent")}</th><th>${t("last_error")}</th></tr></thead>
     <tbody>${channels.map((c) => html`<tr class="${NOTIFY_OK.has(c.state) ? "" : "down"}" data-name="${c.name}">
-      <td>notify.${c.name}</td><td>${c.platform}</td>
+      <td>notify.${c.name}</td><td>${c.platform}${c.rate_limit ? html`<span class="limit"> · ${Math.round(c.rate_limit.messages * 60 / c.rate_limit.per)} ${t("per_min")}</span>` : ""}</td>
       <td><span class="dot ${NOTIFY_OK.has(c.state) ? "ok" : "bad"}"></span><span class="state-text">${t(`notify_${c.state}`)}</span></td>
-      <td class="num">${c.queued}</td><td class="num">${c.sent}</td><td class="num">${c.failed}</td>
+      <td class="num">${c.queued}</td><td class="num">${c.sent}</td><td class="num digests">${c.digests}</td><td class="num">${c.failed}</td>
       <td class="ago">${c.last_sent_at ? ago(c.last_sent_at) : t("never")}</td>
       <td class="error">${c.last_error || "–"}</td></tr>`)}</tbody></table>
     ${channels.length === 0 ? html`<p class="empty">${t("no_notify")}</p>` : ""}</section>`;

@@ -91,9 +91,8 @@ class ModbusIODevice(Platform, Device):
         self.values: dict[int, int] = {}
         self._first = min(item.address for item in config.inputs)
         self._count = max(item.address for item in config.inputs) - self._first + 1
-        self._loop = PollLoop(
-            self._poll, self._on_result, config.scan_interval, config.reconnect_max_delay
-        )
+        self._loop = PollLoop(self._poll, self._on_result, config.scan_interval,
+                              config.reconnect_max_delay, name=config.name)
         self._next_counters = 0.0
         self._read_counters_now = False
         self._config_errors: dict[str, str] = {}  # what was read -> the error, logged once

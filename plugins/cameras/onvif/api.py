@@ -229,25 +229,42 @@ class OnvifClient:
         presets = await self._call(ptz.GetPresets({"ProfileToken": token}), "GetPresets")
         return {str(p.token): str(p.Name or p.token) for p in presets or []}
 
-    async def ptz_goto_preset(self, token: str, preset: str) -> None:
-        """Go to a preset given by token or by name."""
+    async def _preset_token(self, token: str, preset: str) -> str | None:
         presets = await self.ptz_presets(token)
         by_name = {name: tok for tok, name in presets.items()}
-        target = preset if preset in presets else by_name.get(preset)
+        return preset if preset in presets else by_name.get(preset)
+
+    async def ptz_goto_preset(self, token: str, preset: str) -> None:
+        """Go to a preset given by token or by name."""
+        target = await self._preset_token(token, preset)
         if target is None:
-            raise OnvifError(f"{self.name}: no preset {preset!r} (known: {sorted(by_name)})")
+            known = sorted((await self.ptz_presets(token)).values())
+            raise OnvifError(f"{self.name}: no preset {preset!r} (known: {known})")
         ptz = await self._ptz()
         await self._call(
             ptz.GotoPreset({"ProfileToken": token, "PresetToken": target}), "GotoPreset"
         )
 
     async def ptz_set_preset(self, token: str, name: str) -> str:
-        """Store the current position as a named preset; return its token."""
+        """Store the current position as a named preset (overwriting the preset of that
+        name, as cameras refuse a second one); return its token."""
+        existing = await self._preset_token(token, name)
+        request: dict[str, str] = {"ProfileToken": token, "PresetName": name}
+        if existing is not None:
+            request["PresetToken"] = existing
         ptz = await self._ptz()
-        result = await self._call(
-            ptz.SetPreset({"ProfileToken": token, "PresetName": name}), "SetPreset"
-        )
+        result = await self._call(ptz.SetPreset(request), "SetPreset")
         return str(result)
+
+    async def ptz_remove_preset(self, token: str, preset: str) -> None:
+        """Remove a preset given by token or by name."""
+        target = await self._preset_token(token, preset)
+        if target is None:
+            raise OnvifError(f"{self.name}: no preset {preset!r} to remove")
+        ptz = await self._ptz()
+        await self._call(
+            ptz.RemovePreset({"ProfileToken": token, "PresetToken": target}), "RemovePreset"
+        )
 
     # -- relay outputs (DeviceIO) -------------------------------------------------------------
     async def relay_outputs(self) -> list[RelayOutput]:

@@ -181,7 +181,8 @@ class OnvifCamera(Camera):
         preset: str | None = None, seconds: float = 0.5,
     ) -> None:  # fmt: skip
         """Continuous move for `seconds` (0: until stop) then stop, relative move, stop, go
-        to a preset, or store the position as a preset (`set_preset`)."""
+        to a preset, store the position as a preset (`set_preset`) or remove one
+        (`remove_preset`)."""
         self._require_connected()
         if not self.supports_ptz:
             await super().ptz(move, pan, tilt, zoom, preset, seconds)
@@ -218,6 +219,8 @@ class OnvifCamera(Camera):
             raise DeviceError(f"{self.name}: move {move!r} needs `preset`")
         elif move == "set_preset":  # the current position, under this name
             await self.client.ptz_set_preset(token, preset)
+        elif move == "remove_preset":
+            await self.client.ptz_remove_preset(token, preset)
         else:
             await self.client.ptz_goto_preset(token, preset)
 

@@ -126,7 +126,9 @@ class OnvifDevice(Device):
             await self.camera.handle(event)
 
     async def close(self) -> None:
-        """Unsubscribe from events (when connected) and release the transports."""
+        """Unsubscribe from events (when connected) and release the transports; a later
+        run() connects afresh."""
         if self.connected:
+            self.connected = False
             await self.client.unsubscribe()
         await self.client.close()

@@ -255,9 +255,12 @@ class FrameGrabber:
         """Yield the newest frame at most `fps` times a second, each one newer than the last."""
         interval = 1.0 / fps if fps > 0 else 0.0
         seq = 0
+        last: float | None = None
         while True:
-            started = time.monotonic()
+            if last is not None:  # paced from the last frame handed out, not from the ask:
+                # a frame that came late must not be followed by the next one at once
+                await asyncio.sleep(max(0.0, last + interval - time.monotonic()))
             frame = await self.next_frame(seq, timeout)
+            last = time.monotonic()
             seq = frame.seq
             yield frame
-            await asyncio.sleep(max(0.0, interval - (time.monotonic() - started)))

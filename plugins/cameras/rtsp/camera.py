@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from hub import Camera, CameraState, DeviceConfig, DeviceUnavailable, Frame
 
-from .api import FrameGrabber, decode_jpeg_blocking, encode_jpeg_blocking
+from .api import FrameGrabber, GrabbedFrame, decode_jpeg_blocking, encode_jpeg_blocking
 from .config import RtspCameraConfig, without_credentials
 from .const import (
     ATTR_FRAMES_DROPPED,
@@ -143,7 +143,7 @@ class RtspCamera(Camera):
         frame = await self._next_stream_frame(0)
         return await self.hub.run_blocking(encode_jpeg_blocking, frame.image)
 
-    async def _next_stream_frame(self, after: int) -> Any:
+    async def _next_stream_frame(self, after: int) -> GrabbedFrame:
         assert self.grabber is not None
         try:
             return await self.grabber.next_frame(after, self.cfg.timeout)

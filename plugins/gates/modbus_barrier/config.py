@@ -2,21 +2,21 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Literal
 
 from pydantic import ConfigDict, Field, ValidationInfo, model_validator
 
 from hub import DeviceConfig
+from hub.device_profiles import ProfileFields
 from plugins.alarms.modbus_io.connection import ModbusConnectionConfig
 
 from .const import DEFAULT_SCAN_INTERVAL
-from .profile import ProfileError, known_models, load_device_profile_blocking
+from .profile import PROFILES
 
 __all__ = ["ModbusBarrierConfig"]
 
 
-class ModbusBarrierConfig(ModbusConnectionConfig, DeviceConfig):
+class ModbusBarrierConfig(ModbusConnectionConfig, ProfileFields, DeviceConfig):
     """A barrier or turnstile controller and its register map.
 
     `model` names a built-in profile (or one in `profile_dir`); `profile` is a profile file.
@@ -26,29 +26,9 @@ class ModbusBarrierConfig(ModbusConnectionConfig, DeviceConfig):
     model_config = ConfigDict(extra="forbid")
 
     platform: Literal["modbus_barrier"]
-    model: str | None = None
-    profile: str | None = None
-    profile_dir: str | None = None
     scan_interval: float = Field(default=DEFAULT_SCAN_INTERVAL, ge=0.05, le=60)
 
     @model_validator(mode="after")
     def _register_map(self, info: ValidationInfo) -> ModbusBarrierConfig:
-        if (self.model is None) == (self.profile is None):
-            raise ValueError("give `model` (a profile name) or `profile` (a profile file)")
-        config_dir = (info.context or {}).get("config_dir")
-        if isinstance(config_dir, Path):  # validating a site file: read the map it names
-            try:
-                self.profile_model(config_dir)
-            except ProfileError as err:
-                raise ValueError(str(err)) from None
-        elif self.profile is None and self.profile_dir is None and self.model not in known_models():
-            raise ValueError(
-                f"unknown model {self.model!r}; profiles: {', '.join(known_models())}"
-            )
+        PROFILES.check_entry(self, info.context)
         return self
-
-    def profile_model(self, config_dir: Path) -> str:
-        """Load this entry's profile (file I/O) and return its model name."""
-        return load_device_profile_blocking(
-            config_dir, self.model, self.profile, self.profile_dir
-        ).model

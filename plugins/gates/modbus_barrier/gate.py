@@ -12,6 +12,7 @@ from hub import (
     DeviceUnavailable,
     Gate,
     GateState,
+    Hub,
     ServiceValidationError,
     SetupRetry,
 )
@@ -21,7 +22,7 @@ from plugins.alarms.modbus_io.poller import PollLoop
 from .api import BarrierClient, BarrierReading
 from .config import ModbusBarrierConfig
 from .const import DOMAIN
-from .profile import ProfileError, load_device_profile_blocking
+from .profile import PROFILES, ProfileError
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -36,7 +37,7 @@ class ModbusBarrier(Gate):
     config: ModbusBarrierConfig
 
     def __init__(
-        self, hub: Any, config: DeviceConfig, object_id: str | None = None, name: str | None = None
+        self, hub: Hub, config: DeviceConfig, object_id: str | None = None, name: str | None = None
     ) -> None:
         super().__init__(hub, config, object_id, name)
         self._client: BarrierClient | None = None
@@ -63,9 +64,7 @@ class ModbusBarrier(Gate):
         cfg = self.config
         try:
             profile = await self.hub.run_blocking(
-                load_device_profile_blocking, self.hub.config.config_dir, cfg.model, cfg.profile,
-                cfg.profile_dir,
-            )  # fmt: skip
+                PROFILES.load_entry_blocking, self.hub.config.config_dir, cfg)
         except ProfileError as err:
             raise SetupRetry(str(err)) from err
         self._model = profile.model
@@ -84,9 +83,8 @@ class ModbusBarrier(Gate):
             raise SetupRetry(str(err)) from err
         self.set_available(True)
         self.write_state()
-        self._loop = PollLoop(
-            self._poll, self._on_result, cfg.scan_interval, cfg.reconnect_max_delay
-        )
+        self._loop = PollLoop(self._poll, self._on_result, cfg.scan_interval,
+                              cfg.reconnect_max_delay, name=self.name)
         self._task = self.hub.create_task(self._loop.run(), name=f"{DOMAIN} {self.name}")
 
     async def shutdown(self) -> None:

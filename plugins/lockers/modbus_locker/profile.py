@@ -8,28 +8,24 @@ file, no code; `profile:` / `profile_dir:` point at files beside the site config
 
 from __future__ import annotations
 
-import functools
 from pathlib import Path
 from typing import Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from hub.device_profiles import DeviceProfile, ProfileError, ProfileLibrary
 
 __all__ = [
+    "PROFILES",
     "PROFILE_DIR",
     "LockerProfile",
     "ProfileError",
     "RelaySpec",
     "SensorSpec",
     "known_models",
-    "load_device_profile_blocking",
 ]
 
 PROFILE_DIR = Path(__file__).with_name("profiles")
-
-
-class ProfileError(ValueError):
-    """A profile file is missing or wrong; the message names the file and field."""
 
 
 class _Model(BaseModel):
@@ -73,11 +69,9 @@ class _ItemSensor(SensorSpec):
     active: bool = Field(default=True, alias="present_when")
 
 
-class LockerProfile(_Model):
+class LockerProfile(DeviceProfile):
     """A locker controller model's register map."""
 
-    model: str
-    name: str
     doors: int = Field(ge=1, le=64)
     relay: RelaySpec
     door_sensor: _DoorSensor
@@ -86,58 +80,5 @@ class LockerProfile(_Model):
     command_timeout: float = Field(default=1.0, gt=0, le=30)
 
 
-@functools.cache
-def known_models() -> list[str]:
-    """Return the model names shipped in profiles/ (listed once, at import)."""
-    return sorted(path.stem for path in PROFILE_DIR.glob("*.yaml"))
-
-
-known_models()  # list the folder at import time, not later on the event loop
-
-
-def _load_file_blocking(path: Path) -> LockerProfile:
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ProfileError(f"{path}: no such profile file") from None
-    except OSError as err:
-        raise ProfileError(f"{path}: cannot read: {err.strerror}") from err
-    except yaml.YAMLError as err:
-        raise ProfileError(f"{path}: invalid YAML: {err}") from err
-    try:
-        return LockerProfile.model_validate(data)
-    except ValidationError as err:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc']) or '(top)'}: {e['msg']}" for e in err.errors()
-        )
-        raise ProfileError(f"{path}: {problems}") from err
-
-
-def load_device_profile_blocking(
-    config_dir: Path, model: str | None, profile: str | None, profile_dir: str | None
-) -> LockerProfile:
-    """The register map of one device entry (file I/O: run it in an executor).
-
-    `profile` is a file; else `<profile_dir>/<model>.yaml` when it exists, else the built-in
-    profile of `model`. Relative paths start at the site configuration's folder.
-    """
-    if profile is not None:
-        path = Path(profile).expanduser()
-        return _load_file_blocking(path if path.is_absolute() else config_dir / path)
-    assert model is not None  # the config model requires one of them
-    if profile_dir is not None:
-        folder = Path(profile_dir).expanduser()
-        candidate = (folder if folder.is_absolute() else config_dir / folder) / f"{model}.yaml"
-        if candidate.is_file():
-            return _checked(_load_file_blocking(candidate), model, candidate)
-    path = PROFILE_DIR / f"{model}.yaml"
-    if not path.is_file():
-        raise ProfileError(f"no profile for model {model!r} (known: "
-                           f"{', '.join(known_models()) or 'none'})")
-    return _checked(_load_file_blocking(path), model, path)
-
-
-def _checked(profile: LockerProfile, model: str, path: Path) -> LockerProfile:
-    if profile.model != model:
-        raise ProfileError(f"{path}: model: {profile.model!r} does not match the file name")
-    return profile
+PROFILES = ProfileLibrary(LockerProfile, PROFILE_DIR)
+known_models = PROFILES.known_models

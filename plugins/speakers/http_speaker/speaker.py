@@ -11,6 +11,7 @@ from hub import (
     DeviceConfig,
     DeviceError,
     DeviceUnavailable,
+    Hub,
     ServiceValidationError,
     SetupRetry,
     Speaker,
@@ -48,7 +49,7 @@ class HttpSpeaker(Speaker):
     config: HttpSpeakerConfig
 
     def __init__(
-        self, hub: Any, config: DeviceConfig, object_id: str | None = None, name: str | None = None
+        self, hub: Hub, config: DeviceConfig, object_id: str | None = None, name: str | None = None
     ) -> None:
         super().__init__(hub, config, object_id, name)
         self._client: SpeakerClient | None = None

@@ -134,6 +134,16 @@ async def goto_preset(ctx: DeviceContext, req: SoapRequest) -> str:
     return "<tptz:GotoPresetResponse/>"
 
 
+async def remove_preset(ctx: DeviceContext, req: SoapRequest) -> str:
+    """Forget a stored preset."""
+    check_profile(req, "tptz")
+    token = req.find_text("tptz:PresetToken")
+    if token is None or token not in ctx.ptz.presets:
+        raise invalid_arg(f"unknown preset {token!r}")
+    del ctx.ptz.presets[token]
+    return "<tptz:RemovePresetResponse/>"
+
+
 async def get_status(ctx: DeviceContext, req: SoapRequest) -> str:
     """Current position and whether it is moving."""
     check_profile(req, "tptz")
@@ -159,5 +169,6 @@ HANDLERS: dict[str, Handler] = {
     "GetPresets": get_presets,
     "SetPreset": set_preset,
     "GotoPreset": goto_preset,
+    "RemovePreset": remove_preset,
     "GetStatus": get_status,
 }

@@ -41,6 +41,19 @@ async def test_subscribe_and_receive_incident(api: Api) -> None:
     await ws.close()
 
 
+async def test_unsubscribe_of_an_unknown_subscription_is_not_found(api: Api) -> None:
+    """A subscription id that is no integer (a list, a string) answers not_found; the
+    connection keeps working."""
+    ws = await _ws(api, "viewer")
+    for msg_id, subscription in ((1, [1]), (2, "1"), (3, 99)):
+        await ws.send_json({"id": msg_id, "type": "unsubscribe_events",
+                            "subscription": subscription})
+        assert (await _result(ws, msg_id))["error"]["code"] == "not_found"
+    await ws.send_json({"id": 4, "type": "get_states"})
+    assert (await _result(ws, 4))["success"] is True
+    await ws.close()
+
+
 async def test_get_states_and_call_service(api: Api) -> None:
     """A guard gets states and opens a gate; the state_changed events follow."""
     ws = await _ws(api, "guard")

@@ -6,7 +6,6 @@ import asyncio
 import os
 import pwd
 import shutil
-import socket
 import subprocess
 import tempfile
 import uuid
@@ -20,6 +19,7 @@ from hub.recorder.db import Database
 from hub.recorder.migrate import upgrade_heads_blocking
 from hub.recorder.store import DatabaseIncidentStore
 from hub.recorder.write_scheduler import make_writer_blocking
+from hub.testing.net import free_port
 from tests.prerequisites import missing
 
 PG_BIN = Path(os.environ.get("CAMPUS_HUB_PG_BIN", "/usr/lib/postgresql/15/bin"))
@@ -43,12 +43,6 @@ class PostgresServer:
             f"postgresql+asyncpg://{self.user}:unused@{self.host}:{self.port}/{database}"
             "?ssl=disable"
         )
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _run(cmd: list[str], owner: str | None) -> None:
@@ -96,7 +90,7 @@ def postgres_server() -> Iterator[PostgresServer]:
         ],
         owner,
     )
-    port = _free_port()
+    port = free_port()
     options = f"-h 127.0.0.1 -p {port} -k {sockets} -F -c fsync=off"
     _run(
         [

@@ -84,7 +84,6 @@ async def test_failing_job_in_a_group_fails_alone(
     db: Database, store: DatabaseIncidentStore
 ) -> None:
     """A job that breaks a constraint fails its caller only; its group's other saves commit."""
-    commits = _commits(store)
 
     def orphan_step(conn: Connection) -> None:  # no such incident: a foreign key violation
         conn.execute(
@@ -110,8 +109,9 @@ async def test_failing_job_in_a_group_fails_alone(
     assert store.writer.group_stats.split >= 1, "the bad job was never in a group"
     assert await _count(db, IncidentRow) == 20
     assert await _count(db, IncidentStepRow) == 20
-    # The failed group was rolled back and re-run job by job: 20 good commits at least.
-    assert commits[0] >= 20
+    # The failed group was rolled back and its good jobs re-run one by one (the 20 rows
+    # above). How many commits that took depends on how many saves the writer had taken
+    # into that group when it woke (fewer on a loaded machine), so it is not asserted.
 
 
 # PostgreSQL runs history jobs on the pool, beside the urgent connection: SQLite only.

@@ -60,7 +60,8 @@ def test_errors_name_file_line_and_field(register_plugin: Callable[..., Any],
             backlog: {max_items: 0}
         """)
     text = "\n".join(problems)
-    assert "site.yaml:6: uplinks[1].fail: Input should be 'no', 'retry' or 'reject'" in text
+    assert ("site.yaml:6: uplinks[1].fail: Input should be 'no', 'retry', 'reject' or "
+            "'unavailable'") in text
     assert "(uplink type toy)" in text
     assert "site.yaml:7: uplinks[2].type: unknown uplink type 'nosuch'" in text
     assert "uplink types from the loaded plugins:" in text and "toy" in text

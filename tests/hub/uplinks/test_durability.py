@@ -16,8 +16,8 @@ import pytest
 
 # The recorder's database store makes the outbox durable; import it off the event loop.
 import hub.recorder.component  # noqa: F401
+from hub.testing.net import free_port
 from tests.hub.uplinks.receiver import ROOT, SECRET, FaultyReceiver, start_receiver
-from tests.plugins.uplinks.mosquitto import free_port
 
 BURST = 1000
 

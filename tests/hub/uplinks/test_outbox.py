@@ -112,3 +112,47 @@ async def test_incident_items_never_dropped_even_over_the_limit(
     assert await sender.enforce_backlog() == []
     [status] = await h.hub.components["uplinks"].status()
     assert (status["backlog"], status["dropped"]) == (3, 0)
+
+
+async def test_a_failing_status_shows_error_and_logs_once(
+    hub_factory: HubFactory, register_plugin: Any, monkeypatch: Any, caplog: Any
+) -> None:
+    """An uplink whose status() raises reads state error with the reason; one log line."""
+    h, uplink = await _toy(hub_factory, register_plugin)
+    manager = h.hub.components["uplinks"]
+
+    def broken() -> dict[str, Any]:
+        raise KeyError("session")
+
+    monkeypatch.setattr(uplink, "status", broken)
+    caplog.set_level("ERROR", logger="hub.uplinks.manager")
+    for _ in range(3):
+        [status] = await manager.status()
+        assert (status["state"], status["last_error"]) == ("error", "status(): 'session'")
+        assert manager.own_statuses()["views"]["state"] == "error"
+    lines = [r.getMessage() for r in caplog.records if r.name == "hub.uplinks.manager"]
+    assert lines == ["Uplink views (toy): status() failed: KeyError: 'session'"]
+    monkeypatch.undo()
+    [status] = await manager.status()
+    assert status["state"] == "running"
+
+
+async def test_a_link_down_uses_up_no_attempt(hub_factory: HubFactory,
+                                              register_plugin: Any) -> None:
+    """With max_attempts 2, an incident waits through many tries while the uplink's link is
+    down (UplinkUnavailable) and is delivered once it is back: no dead letter."""
+    register_plugin(toy_plugin(), "toy")
+    h = await hub_factory("hub:\n  site: north_school\nuplinks:\n  - type: toy\n"
+                          "    name: views\n    fail: unavailable\n"
+                          "    retry: {initial_delay: 0.01, max_delay: 0.02, max_attempts: 2}\n")
+    manager = h.hub.components["uplinks"]
+    uplink = manager.get("views")
+    assert isinstance(uplink, ToyUplink)
+    incident = await h.hub.incidents.raise_incident("panic", source="alarm.gate")
+    sender = manager.senders["views"]
+    await wait_for(lambda: sender.stats.failed >= 6)
+    uplink.fail = "no"
+    manager.wake("views")
+    await wait_for(lambda: [i for i in uplink.delivered if i.incident_id == incident.id])
+    [status] = await manager.status()
+    assert status["dead"] == 0

@@ -5,14 +5,22 @@ from __future__ import annotations
 import types
 from typing import Any, Literal
 
-from hub import Uplink, UplinkConfig, UplinkItem, UplinkRejected, UplinkRetry, hookimpl
+from hub import (
+    Uplink,
+    UplinkConfig,
+    UplinkItem,
+    UplinkRejected,
+    UplinkRetry,
+    UplinkUnavailable,
+    hookimpl,
+)
 
 
 class ToyConfig(UplinkConfig):
     """A toy uplink's entry: it can be told to fail."""
 
     type: Literal["toy"] = "toy"
-    fail: Literal["no", "retry", "reject"] = "no"
+    fail: Literal["no", "retry", "reject", "unavailable"] = "no"
     skip_kinds: list[str] = []
 
 
@@ -47,6 +55,8 @@ class ToyUplink(Uplink):
         """Keep the item, or fail as configured."""
         if self.fail == "retry":
             raise UplinkRetry("toy receiver is down")
+        if self.fail == "unavailable":
+            raise UplinkUnavailable("toy link is down")
         if self.fail == "reject":
             raise UplinkRejected("toy receiver refuses")
         self.delivered.append(item)

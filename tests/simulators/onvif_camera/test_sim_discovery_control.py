@@ -109,10 +109,10 @@ async def test_command_line_prints_addresses() -> None:
         await proc.wait()
 
 
-def test_faces_folder_cycles(faces_dir: Path) -> None:
+def test_faces_folder_cycles(faces: Path) -> None:
     """With a faces folder the scene shows a different face every face_seconds."""
-    faces = list_faces_blocking(faces_dir / "known")
-    scene = Scene("cam", 320, 240, faces, face_seconds=2.0)
+    known = list_faces_blocking(faces / "known")
+    scene = Scene("cam", 320, 240, known, face_seconds=2.0)
     assert scene.face_at(0.0) != scene.face_at(2.0)
     assert scene.render_blocking(0.0).shape == (240, 320, 3)
 

@@ -9,8 +9,6 @@ from collections.abc import AsyncIterator
 import aiohttp
 import pytest
 
-from simulators.speaker import SpeakerSimulator
-
 
 def make_wav(seconds: float = 0.5, rate: int = 8000) -> bytes:
     """Return a silent mono 16-bit WAV."""
@@ -21,14 +19,6 @@ def make_wav(seconds: float = 0.5, rate: int = 8000) -> bytes:
         wav.setframerate(rate)
         wav.writeframes(b"\0\0" * int(seconds * rate))
     return buffer.getvalue()
-
-
-@pytest.fixture
-async def speaker() -> AsyncIterator[SpeakerSimulator]:
-    sim = SpeakerSimulator(token="tok")
-    await sim.start()
-    yield sim
-    await sim.stop()
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ import select
 import threading
 import time
 import tty
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 
 import pytest
 
@@ -17,14 +17,6 @@ from hub.testing import HubHarness, wait_for, wait_for_state
 from simulators.modbus import IOModuleSimulator, MetalDetectorSimulator
 
 SCAN = 0.1
-
-
-@pytest.fixture
-async def io_module() -> AsyncIterator[IOModuleSimulator]:
-    sim = IOModuleSimulator(["no", "nc", "nc", "no"])
-    await sim.start()
-    yield sim
-    await sim.stop()
 
 
 def io_yaml(port: int, extra: str = "", scan: float = SCAN) -> str:

@@ -12,11 +12,8 @@ import os
 import signal
 import sys
 import time
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
-
-import pytest
 
 from hub.alarm_journal import FILE_NAME
 from hub.testing import wait_for
@@ -25,14 +22,6 @@ from simulators.modbus import IOModuleSimulator
 from .test_presses import panics, press, presses
 
 CHILD = Path(__file__).with_name("press_child.py")
-
-
-@pytest.fixture
-async def io_module() -> AsyncIterator[IOModuleSimulator]:
-    sim = IOModuleSimulator(["no", "nc", "nc", "no"])
-    await sim.start()
-    yield sim
-    await sim.stop()
 
 
 def _journaled(path: Path) -> int:

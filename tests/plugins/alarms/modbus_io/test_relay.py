@@ -13,7 +13,7 @@ from simulators.modbus import IOModuleSimulator
 
 @pytest.fixture
 async def io_module() -> AsyncIterator[IOModuleSimulator]:
-    """The simulated IO module with one input and its relay."""
+    """The simulated IO module with one input and its relay (instead of conftest's four)."""
     sim = IOModuleSimulator(["no"])
     await sim.start()
     yield sim
