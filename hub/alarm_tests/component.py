@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -52,11 +51,11 @@ async def setup(hub: Hub, config: AlarmTestsConfig | None) -> None:
     async def start_window(call: ServiceCall) -> dict[str, Any]:
         targets = check(call.data)
         by = call.context.user_id or "hub"
-        until = tests.start_window(targets, call.data.minutes, by)
+        until = await tests.start_window(targets, call.data.minutes, by)
         return {"until": until, "entity_id": targets or [e.entity_id for e in tests.inputs()]}
 
     async def stop_window(call: ServiceCall) -> dict[str, Any]:
-        tests.stop_window(check(call.data))
+        await tests.stop_window(check(call.data))
         return {"stopped": True}
 
     hub.services.register("alarm_tests", "start_window", start_window, WindowData,
@@ -69,7 +68,7 @@ async def setup(hub: Hub, config: AlarmTestsConfig | None) -> None:
 def _register_http(hub: Hub, tests: AlarmTests) -> None:
     if "http" not in hub.config.sections:
         return
-    routing: Any = importlib.import_module("hub.http.routing")
+    from ..http import routing  # the panel's API, loaded only when it runs
     from ..jsonutil import dumps
 
     def reply(value: Any) -> web.Response:

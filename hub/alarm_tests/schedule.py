@@ -43,7 +43,9 @@ class AlarmTests:
 
     async def start(self) -> None:
         """Read the history; classify presses; record tests."""
-        self.history = await self.hub.run_blocking(load_blocking, self.path)
+        self.history, windows = await self.hub.run_blocking(load_blocking, self.path)
+        now = self.hub.clock.now()
+        self.windows = {k: w for k, w in windows.items() if w["until"] > now}
         self._unlisten = [self.hub.incidents.add_raise_hook(self._classify),
                           self.hub.bus.listen(EVENT_INCIDENT_RAISED, self._raised)]
 
@@ -59,20 +61,23 @@ class AlarmTests:
         return [e for e in self.hub.entities.values() if e.domain == "alarm"
                 and getattr(e, "category", None) in self.config.categories]
 
-    def start_window(self, entity_ids: list[str], minutes: float | None, by: str) -> float:
-        """Declare a test window on inputs (all scheduled ones when empty); return its end."""
+    async def start_window(self, entity_ids: list[str], minutes: float | None, by: str) -> float:
+        """Declare a test window on inputs (all scheduled ones when empty); return its end
+        once it is on disk (a restart keeps it)."""
         until = self.hub.clock.now() + 60 * (minutes or self.config.window_minutes)
         targets = entity_ids or [e.entity_id for e in self.inputs()]
         for entity_id in targets:
             self.windows[entity_id] = {"until": until, "by": by}
         self.hub.audit("alarm_tests.start_window", target=",".join(targets),
                        details={"until": until, "by": by})
+        await self._save()
         return until
 
-    def stop_window(self, entity_ids: list[str]) -> None:
-        """End test windows (all when empty)."""
+    async def stop_window(self, entity_ids: list[str]) -> None:
+        """End test windows (all when empty); return once that is on disk."""
         for entity_id in entity_ids or list(self.windows):
             self.windows.pop(entity_id, None)
+        await self._save()
 
     def window(self, entity_id: str) -> dict[str, Any] | None:
         """Return the open test window of an input, if any."""
@@ -112,7 +117,8 @@ class AlarmTests:
     async def _save(self) -> None:
         async with self._saving:
             try:
-                await self.hub.run_blocking(save_blocking, self.path, self.history)
+                await self.hub.run_blocking(save_blocking, self.path, self.history,
+                                            dict(self.windows))
             except OSError as exc:
                 _LOGGER.error("Cannot write %s: %s", self.path, exc)
 

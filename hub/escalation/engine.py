@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING, Any
 from ..bus import Event
 from ..incidents import EVENT_INCIDENT_RAISED, EVENT_INCIDENT_UPDATED, Incident, IncidentStatus
 from ..incidents.handling import EscalationStep
-from .actions import ACTOR, ActionRunner
+from ..notify.const import EVENT_NOTIFY_FAILED, EVENT_NOTIFY_SENT
+from .actions import ACTION_SIREN_OFF, ACTOR, ActionRunner
 
 if TYPE_CHECKING:
     from ..hub import Hub
@@ -72,7 +73,9 @@ class EscalationEngine:
         self._unlisten = [self.hub.incidents.add_raise_hook(self._announce),
                           bus.listen(EVENT_INCIDENT_RAISED, self._raised),
                           bus.listen(EVENT_INCIDENT_UPDATED, self._updated),
-                          bus.listen("hub_started", self._resume)]
+                          bus.listen("hub_started", self._resume),
+                          bus.listen(EVENT_NOTIFY_SENT, self.runner.delivered),
+                          bus.listen(EVENT_NOTIFY_FAILED, self.runner.delivered)]
 
     def stop(self) -> None:
         """Stop listening; running tasks end with the hub's."""
@@ -109,8 +112,20 @@ class EscalationEngine:
 
     def _resume(self, event: Event) -> None:
         for incident in self.hub.incidents.open_incidents():
+            self._sirens_still_on(incident)
             if incident.status == IncidentStatus.RAISED and not incident.test:
                 self._follow(incident.id, incident.category)
+
+    def _sirens_still_on(self, incident: Incident) -> None:
+        """Switch off, at their time, the sirens a step left on when the hub stopped."""
+        off = {s.data.get("step") for s in incident.timeline if s.action == ACTION_SIREN_OFF}
+        for step in incident.timeline:
+            data = step.data
+            if (step.action == ACTION_ESCALATED and data.get("kind") == "siren"
+                    and data.get("off_at") and data.get("entities")
+                    and data.get("step") not in off):
+                self.runner.siren_off_at(list(data["entities"]), incident.id, data["step"],
+                                         float(data["off_at"]))
 
     def _follow(self, incident_id: str, category: str) -> None:
         if incident_id in self._tasks or not self.config.enabled:
@@ -150,7 +165,7 @@ class EscalationEngine:
                 return
             data["skipped"] = "already at this priority or higher"
         else:
-            data.update(await self.runner.run(incident, item.step))
+            data.update(await self.runner.run(incident, item.step, item.index))
         note = kind + (f": {data['error']}" if data.get("error") else "")
         await self.hub.incidents.add_step(incident.id, ACTION_ESCALATED, note=note, data=data,
                                           actor=ACTOR, forward=False)

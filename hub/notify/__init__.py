@@ -1,25 +1,7 @@
 """Duty notifications: notify channels (`notify.<name>` services) a plugin provides."""
 
-from .base import (
-    Notification,
-    Notifier,
-    NotifyConfig,
-    NotifyError,
-    NotifyRejected,
-    NotifyRetry,
-    NotifyRetryConfig,
-)
+from . import base
+from .base import *  # noqa: F403  (the notify contract, re-exported: base.__all__)
 from .const import DOMAIN, EVENT_NOTIFY_FAILED, EVENT_NOTIFY_SENT
 
-__all__ = [
-    "DOMAIN",
-    "EVENT_NOTIFY_FAILED",
-    "EVENT_NOTIFY_SENT",
-    "Notification",
-    "Notifier",
-    "NotifyConfig",
-    "NotifyError",
-    "NotifyRejected",
-    "NotifyRetry",
-    "NotifyRetryConfig",
-]
+__all__ = [*base.__all__, "DOMAIN", "EVENT_NOTIFY_FAILED", "EVENT_NOTIFY_SENT"]

@@ -26,6 +26,7 @@ __all__ = [
     "Notifier",
     "NotifyConfig",
     "NotifyError",
+    "NotifyRateConfig",
     "NotifyRejected",
     "NotifyRetry",
     "NotifyRetryConfig",
@@ -61,6 +62,22 @@ class NotifyRetryConfig(BaseModel):
     max_delay: float = Field(default=120.0, gt=0, le=3600)
 
 
+class NotifyRateConfig(BaseModel):
+    """A channel's rate limit: at most `messages` per `per` seconds (a sliding window).
+
+    The window's last send waits until no message came for `gather` seconds (at most
+    `gather_max`) and carries everything waiting as one digest; when the window is full,
+    messages wait for its next send, which again carries them all.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    messages: int = Field(ge=1, le=100_000)
+    per: float = Field(default=60.0, gt=0, le=86_400)
+    gather: float = Field(default=0.02, ge=0, le=10)
+    gather_max: float = Field(default=1.0, ge=0, le=60)
+
+
 class NotifyConfig(BaseModel):
     """Fields every `notify:` entry has; a platform subclasses it with `platform: Literal`."""
 
@@ -74,6 +91,10 @@ class NotifyConfig(BaseModel):
     retry: NotifyRetryConfig = Field(default_factory=NotifyRetryConfig)
     #: messages waiting beyond this many are refused (and counted)
     queue_size: int = Field(default=200, ge=1, le=100_000)
+    #: messages in flight at once (each waits for its channel's answer)
+    concurrency: int = Field(default=4, ge=1, le=64)
+    #: the channel's rate limit; unset: the platform's documented one (WeCom, DingTalk)
+    rate_limit: NotifyRateConfig | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +110,8 @@ class Notification:
     incident_id: str | None = None
     priority: int | None = None
     data: dict[str, Any] = field(default_factory=dict)
+    #: the message's id, the same for every attempt and after a restart (set when queued)
+    key: str | None = None
 
     def as_text(self) -> str:
         """Return title and message as plain text."""
@@ -104,6 +127,10 @@ class Notifier(abc.ABC):
 
     platform: ClassVar[str]
     config_model: ClassVar[type[NotifyConfig]]
+    #: the platform's documented rate limit (None: none)
+    default_rate_limit: ClassVar[NotifyRateConfig | None] = None
+    #: the longest message body the platform takes, in UTF-8 bytes (None: no limit)
+    max_bytes: ClassVar[int | None] = None
 
     def __init__(self, hub: Hub, config: NotifyConfig) -> None:
         self.hub = hub
@@ -113,6 +140,11 @@ class Notifier(abc.ABC):
     def name(self) -> str:
         """Return the channel's configured name (`notify.<name>`)."""
         return self.config.name
+
+    @property
+    def rate_limit(self) -> NotifyRateConfig | None:
+        """Return the configured rate limit, else the platform's documented one."""
+        return self.config.rate_limit or self.default_rate_limit
 
     def secrets(self) -> list[str]:
         """Return the secret strings of this channel (masked in every error and log)."""

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import importlib
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ..hubkey import HubKey
 from .base import NotifyConfig
@@ -43,7 +42,7 @@ def _register_http(manager: NotifyManager) -> None:
     """Serve GET /api/notify (admin) when the panel's API runs."""
     if "http" not in manager.hub.config.sections:
         return
-    routing: Any = importlib.import_module("hub.http.routing")
+    from ..http import routing  # the panel's API, loaded only when it runs
     from ..jsonutil import dumps
 
     async def status(request: web.Request) -> web.StreamResponse:

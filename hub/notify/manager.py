@@ -13,6 +13,7 @@ from ..services import ServiceCall
 from .base import Notification, Notifier, NotifyConfig, NotifyError
 from .channel import Channel
 from .const import DOMAIN
+from .outbox import NotifyOutbox
 
 if TYPE_CHECKING:
     from ..hub import Hub
@@ -47,17 +48,29 @@ class NotifyManager:
                  platforms: dict[str, type[Notifier]]) -> None:
         self.hub = hub
         self.channels: dict[str, Channel] = {}
+        #: messages are stored until sent, so a restart does not lose them
+        self.outbox = NotifyOutbox(hub, hub.config.data_dir / "notify")
         for config in configs:
             cls = platforms.get(config.platform)
             if cls is None:  # validated at load; a plugin disabled since then
                 _LOGGER.error("notify.%s: platform %s is not loaded", config.name,
                               config.platform)
                 continue
-            self.channels[config.name] = Channel(hub, cls(hub, config))
+            self.channels[config.name] = Channel(hub, cls(hub, config), self.outbox)
 
     async def start(self) -> None:
-        """Start each channel's sender and register its service."""
+        """Queue the messages stored before a restart; start each channel; register services."""
         for name, channel in self.channels.items():
+            try:
+                stored = await self.outbox.load(name)
+            except OSError as exc:
+                _LOGGER.error("notify.%s: stored messages not read: %s", name, exc)
+                stored = []
+            for record in stored:
+                channel.restore(record)
+            if stored:
+                _LOGGER.warning("notify.%s: %d message(s) from before the restart queued",
+                                name, len(stored))
             try:
                 await channel.notifier.start()
             except Exception as exc:
@@ -100,12 +113,21 @@ class NotifyManager:
             raise NotifyError(f"no notify channel named '{name}'")
         return await channel.submit(notification)
 
-    def submit(self, name: str, notification: Notification) -> asyncio.Future[str]:
-        """Queue a message on channel `name`; the future ends with its outcome."""
+    def submit(self, name: str, notification: Notification,
+               key: str | None = None) -> asyncio.Future[str]:
+        """Queue a message on channel `name`; the future ends with its outcome.
+
+        With a `key`, the message is sent once per key (see `Channel.submit`).
+        """
         channel = self.channels.get(name)
         if channel is None:
             raise NotifyError(f"no notify channel named '{name}'")
-        return channel.submit(notification)
+        return channel.submit(notification, key)
+
+    def already_sent(self, name: str, key: str) -> bool:
+        """Return whether channel `name` sent (or gave up) the message with this key."""
+        channel = self.channels.get(name)
+        return channel is not None and self.outbox.done(name, key)
 
     def status(self) -> list[dict[str, Any]]:
         """Return each channel's state and counters."""

@@ -32,7 +32,6 @@ Level = Literal["ok", "warn", "down"]
 #: The duties in the order the programmes list them.
 DUTIES = ("one_key_alarm", "guard_on_post", "broadcast", "video", "person_warning",
           "visitor_check")
-_DEVICE_TIMEOUT = 10.0
 
 
 @dataclass(slots=True)
@@ -84,7 +83,7 @@ async def check_gate(hub: Hub, gate: str, config: SelfCheckConfig) -> list[DutyR
         _one_key_alarm(hub, gate, config),
         _guard(hub, gate),
         await _broadcast(hub, gate, config),
-        await _video(hub, gate),
+        await _video(hub, gate, config),
         _person_warning(hub, gate),
         _visitor_check(hub, gate),
     ]
@@ -165,7 +164,7 @@ async def _broadcast(hub: Hub, gate: str, config: SelfCheckConfig) -> DutyReport
         if item.level != "ok" or not config.test_tone or play is None:
             continue
         try:
-            async with asyncio.timeout(_DEVICE_TIMEOUT):
+            async with asyncio.timeout(config.device_timeout):
                 await play(await hub.run_blocking(_tone_blocking), label="self-check tone",
                            volume=config.tone_volume)
         except (HubError, TimeoutError, OSError) as err:
@@ -176,7 +175,7 @@ async def _broadcast(hub: Hub, gate: str, config: SelfCheckConfig) -> DutyReport
     return report
 
 
-async def _video(hub: Hub, gate: str) -> DutyReport:
+async def _video(hub: Hub, gate: str, config: SelfCheckConfig) -> DutyReport:
     report = DutyReport("video")
     for camera in _at(hub, gate, "camera"):
         item = _online(camera, "camera online")
@@ -185,7 +184,7 @@ async def _video(hub: Hub, gate: str) -> DutyReport:
         if item.level != "ok" or grab is None:
             continue
         try:
-            async with asyncio.timeout(_DEVICE_TIMEOUT):
+            async with asyncio.timeout(config.device_timeout):
                 frame = await grab()
         except (HubError, TimeoutError, OSError) as err:
             report.items.append(Item("picture", "down", str(err) or "no picture",

@@ -42,6 +42,8 @@ class SelfCheckConfig(BaseModel):
     #: Play a short test tone on each gate speaker (it must answer); false: only its health.
     test_tone: bool = True
     tone_volume: int = Field(default=20, ge=1, le=100)
+    #: How long a speaker (test tone) or camera (picture) may take to answer, seconds.
+    device_timeout: float = Field(default=10.0, gt=0, le=120)
 
     @field_validator("summary_at", "school_start")
     @classmethod

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from yarl import URL
 
-from hub import Notification, Notifier, NotifyConfig
+from hub import Notification, Notifier, NotifyConfig, NotifyRateConfig
 from hub.notify.robot import post_to_robot
 
 from .api import AUTH_ERRCODES, RETRY_ERRCODES, SEND_PATH, markdown_payload, signed_query
@@ -26,6 +26,11 @@ class DingTalkNotifier(Notifier):
 
     platform = "dingtalk"
     config_model = DingTalkConfig
+    #: "每个机器人每分钟最多发送20条" (DingTalk custom robot documentation; above it the
+    #: robot is throttled for 10 minutes)
+    default_rate_limit = NotifyRateConfig(messages=20, per=60)
+    #: no documented body limit; a digest is kept to WeCom's markdown size
+    max_bytes = 4096
 
     def __init__(self, hub: Hub, config: NotifyConfig) -> None:
         super().__init__(hub, config)

@@ -5,9 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AnyHttpUrl, SecretStr, field_validator
+from pydantic import AnyHttpUrl
 
 from hub import NotifyConfig
+from plugins.uplinks.webhook.signing import SigningSecret
 
 __all__ = ["WebhookNotifyConfig"]
 
@@ -17,15 +18,7 @@ class WebhookNotifyConfig(NotifyConfig):
 
     platform: Literal["webhook"] = "webhook"
     url: AnyHttpUrl
-    secret: SecretStr
+    secret: SigningSecret
     headers: dict[str, str] = {}
     verify_tls: bool = True
     ca_file: Path | None = None
-
-    @field_validator("secret")
-    @classmethod
-    def _long_secret(cls, value: SecretStr) -> SecretStr:
-        if len(value.get_secret_value()) < 16:
-            raise ValueError("the secret must have at least 16 characters "
-                             "(for example: openssl rand -hex 32)")
-        return value

@@ -58,7 +58,7 @@ class WebhookNotifier(Notifier):
 
     async def send(self, notification: Notification) -> str:
         """POST the signed document; 2xx is a delivery, 408/425/429/5xx are retried."""
-        message_id = uuid.uuid4().hex
+        message_id = notification.key or uuid.uuid4().hex  # the same for every attempt
         body = dumps(document(self.hub.site, self.name, notification, message_id,
                               time.time())).encode("utf-8")
         headers = {"Content-Type": "application/json", "User-Agent": _USER_AGENT,

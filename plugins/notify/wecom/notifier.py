@@ -5,7 +5,7 @@ from __future__ import annotations
 import ssl
 from typing import TYPE_CHECKING, Any
 
-from hub import Notification, Notifier, NotifyConfig
+from hub import Notification, Notifier, NotifyConfig, NotifyRateConfig
 from hub.notify.robot import post_to_robot
 
 from .api import (
@@ -13,6 +13,7 @@ from .api import (
     MENTION_ALL,
     RETRY_ERRCODES,
     SEND_PATH,
+    TEXT_MAX_BYTES,
     markdown_payload,
     text_payload,
 )
@@ -29,6 +30,10 @@ class WeComNotifier(Notifier):
 
     platform = "wecom"
     config_model = WeComConfig
+    #: "每个机器人发送的消息不能超过20条/分钟" (WeCom group robot documentation)
+    default_rate_limit = NotifyRateConfig(messages=20, per=60)
+    #: text takes 2048 bytes, markdown 4096: a digest is cut to fit the smaller
+    max_bytes = TEXT_MAX_BYTES
 
     def __init__(self, hub: Hub, config: NotifyConfig) -> None:
         super().__init__(hub, config)

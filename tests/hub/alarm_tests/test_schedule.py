@@ -8,19 +8,23 @@ clock is driven (hub.testing.FakeClock).
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator, Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from hub import Context
 from hub.alarm_tests.component import ALARM_TESTS
+from hub.alarm_tests.store import load_blocking
 from hub.escalation.component import ESCALATION
 from hub.exceptions import ServiceValidationError
 from hub.testing import FakeClock, HubHarness, wait_for, wait_for_state
 from plugins.uplinks.sia.config import SiaConfig
 from plugins.uplinks.sia.uplink import sia_code
 from simulators.modbus import IOModuleSimulator
+from tests.hub.restart_child import call_then_kill
 from tests.hub.uplinks.receiver import FaultyReceiver, running_receiver, webhook_entry
 
 HubFactory = Callable[..., Any]
@@ -64,11 +68,8 @@ uplinks:
 
 
 async def press(sim: IOModuleSimulator, index: int) -> None:
-    """Press and release, each held for a few scans."""
-    sim.press(index)
-    await asyncio.sleep(4 * SCAN)
-    sim.release(index)
-    await asyncio.sleep(4 * SCAN)
+    """Press and release, each held for 4 scan periods and until two scans saw it."""
+    await sim.tap(index, hold=4 * SCAN)
 
 
 async def started(hub_factory: HubFactory, yaml: str) -> tuple[HubHarness, FakeClock]:
@@ -143,3 +144,37 @@ async def test_due_tests_follow_the_schedule_and_survive_a_restart(
     h2, _clock = await started(hub_factory, yaml)
     assert states(h2) == {"alarm.panic_1": "never_tested", "alarm.panic_2": "ok"}
     assert h2.hub.components[ALARM_TESTS].report()["inputs"][1]["by_control"] == 1
+
+
+@pytest.mark.timeout(120)
+async def test_a_test_window_survives_a_kill(
+    hub_factory: HubFactory, io_module: IOModuleSimulator, police: FaultyReceiver,
+    tmp_path: Path,
+) -> None:
+    """A guard opens a 10-minute test window; the hub is killed (-9) and restarted: a press
+    in the window is still a test (not a real panic sent to the police as one)."""
+    yaml = site(io_module.port, police.url)
+    config = tmp_path / "site.yaml"
+    await asyncio.to_thread(config.write_text, yaml)
+    await call_then_kill(config, [["alarm_tests", "start_window",
+                                   {"entity_id": ["alarm.panic_1"], "minutes": 10}]])
+    h = await hub_factory(yaml)
+    await wait_for_state(h.hub, "alarm.panic_1", "idle")
+    assert h.hub.components[ALARM_TESTS].status()[0]["window_until"] is not None
+    await press(io_module, 0)
+    [test] = await wait_for(lambda: [i for i in h.hub.incidents.all() if i.category == "panic"])
+    assert test.test and test.classification == "test"
+    await wait_for(lambda: police.messages)
+    assert police.messages[0]["incident"]["test"] is True
+
+
+async def test_a_damaged_window_costs_no_other(tmp_path: Path,
+                                               caplog: pytest.LogCaptureFixture) -> None:
+    """A stored window that cannot be read is logged by input and skipped; the rest load."""
+    path = tmp_path / "alarm_tests.json"
+    await asyncio.to_thread(path.write_text, json.dumps({"version": 1, "inputs": {}, "windows": {
+        "alarm.panic_1": {"until": 2e9, "by": "guard-anna"},
+        "alarm.panic_2": {"until": "soon"}}}))
+    _history, windows = await asyncio.to_thread(load_blocking, path)
+    assert windows == {"alarm.panic_1": {"until": 2e9, "by": "guard-anna"}}
+    assert "windows.alarm.panic_2: expected {until: seconds, by: text}" in caplog.text

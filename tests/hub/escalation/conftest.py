@@ -1,4 +1,5 @@
-"""Escalation tests: the simulated IP speaker, the WeCom robot double, a police receiver."""
+"""Escalation tests: the simulated IO module, the WeCom robot double, a police receiver (the
+speaker simulator is tests/conftest.py's `speaker`)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,6 @@ from collections.abc import AsyncIterator
 import pytest
 
 from simulators.modbus import IOModuleSimulator
-from simulators.speaker import SpeakerSimulator
 from tests.hub.uplinks.receiver import FaultyReceiver, running_receiver
 from tests.plugins.notify.doubles import WeComDouble, serve
 
@@ -18,15 +18,6 @@ WECOM_KEY = "693a91f6-0000-4bc4-97a0-0ec2sifa5aaa"
 async def io_module() -> AsyncIterator[IOModuleSimulator]:
     """The simulated IO module: a panic button and a relay (coil 0) driving the siren."""
     sim = IOModuleSimulator(["no"])
-    await sim.start()
-    yield sim
-    await sim.stop()
-
-
-@pytest.fixture
-async def speaker() -> AsyncIterator[SpeakerSimulator]:
-    """The simulated IP speaker on 127.0.0.1."""
-    sim = SpeakerSimulator(token="tok")
     await sim.start()
     yield sim
     await sim.stop()

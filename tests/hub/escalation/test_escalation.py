@@ -7,6 +7,9 @@ double, the police the reference webhook receiver.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -196,3 +199,121 @@ async def test_watchlist_default_and_test_incidents(hub_factory: HubFactory) -> 
     await clock.advance(600)
     assert not escalated(drill)
     assert drill.id not in h.hub.components[ESCALATION].active
+
+
+def _forget_steps_blocking(db: Path, incident_id: str, actions: tuple[str, ...]) -> int:
+    """Delete these steps of an incident and renumber the rest, as if never stored."""
+    with contextlib.closing(sqlite3.connect(db)) as conn, conn:
+        marks = ",".join("?" * len(actions))
+        gone = conn.execute(f"DELETE FROM incident_steps WHERE incident_id = ? AND action IN "
+                            f"({marks})", (incident_id, *actions)).rowcount
+        rows = conn.execute("SELECT id FROM incident_steps WHERE incident_id = ? ORDER BY seq",
+                            (incident_id,)).fetchall()
+        for seq, (row_id,) in enumerate(rows):
+            conn.execute("UPDATE incident_steps SET seq = ? WHERE id = ?", (seq, row_id))
+    return gone
+
+
+async def test_steps_run_again_after_a_crash_tell_nobody_twice(
+    hub_factory: HubFactory, io_module: IOModuleSimulator, speaker: SpeakerSimulator,
+    robot: tuple[WeComDouble, str], police: FaultyReceiver, tmp_path: Path,
+) -> None:
+    """A hub that dies after running steps but before storing them runs them again: the
+    duty list is not told twice, the police get no second forward, the siren sounds again
+    (deliberately: a repeated siren beats a lost one).
+
+    The crash is made by deleting the stored `escalated` steps (and the notify outcome)
+    from the stopped hub's database: the state a kill between acting and storing leaves.
+    """
+    double, url = robot
+    extra = ("uplinks:\n" + webhook_entry(police.url, categories="[intrusion]") + """\
+incidents:
+  categories:
+    panic:
+      escalation:
+        - delay: 10
+        - forward: city_police
+        - notify: duty_phones
+        - siren: {seconds: 0}
+""")
+    yaml = gate_yaml(speaker.url, url, io_module.port, extra)
+    h, clock = await started(hub_factory, yaml)
+    incident = await h.hub.incidents.raise_incident("panic", source="alarm.panic_1",
+                                                    gate="north")
+    await clock.advance(10)
+    await wait_for(lambda: len(escalated(incident)) == 3 and any(
+        s.action == "escalation_notified" for s in incident.timeline))
+    await wait_for(lambda: police.messages and io_module.relay)
+    forwarded = len(police.messages)
+    await h.hub.stop()
+    io_module.relay = False  # the siren went quiet while the hub was down
+    gone = await asyncio.to_thread(_forget_steps_blocking, tmp_path / "var" / "campus-hub.db",
+                                   incident.id, ("escalated", "escalation_notified"))
+    assert gone == 4
+
+    h2, clock2 = await started(hub_factory, yaml)
+    clock2.offset = clock.offset
+    await clock2.advance(1)  # the steps' time passed while the hub was down
+    stored = await h2.hub.incidents.get(incident.id)
+    await wait_for(lambda: len(escalated(stored)) == 3)
+    await wait_for(lambda: io_module.relay)  # sounded again
+    await asyncio.sleep(0.3)  # anything sent twice would arrive by now
+    assert len(double.received) == 1
+    assert len(police.messages) == forwarded
+    steps = {s.data["kind"]: s.data for s in stored.timeline if s.action == "escalated"}
+    assert steps["notify"]["already_sent"] == ["duty_phones"]
+    assert steps["forward"]["skipped"] == "already forwarded"
+    assert len([s for s in stored.timeline if s.action == "forward"]) == 1
+
+
+async def test_a_siren_left_on_by_a_restart_goes_off_at_its_time(
+    hub_factory: HubFactory, io_module: IOModuleSimulator, speaker: SpeakerSimulator,
+    robot: tuple[WeComDouble, str],
+) -> None:
+    """A siren step of 30 s; the hub stops 10 s into it (the relay stays energised). The
+    restarted hub switches it off at 30 s, not never, and notes it on the timeline."""
+    _double, url = robot
+    extra = """\
+incidents:
+  categories:
+    panic:
+      escalation: [{delay: 5}, {siren: {seconds: 30}}]
+"""
+    yaml = gate_yaml(speaker.url, url, io_module.port, extra)
+    h, clock = await started(hub_factory, yaml)
+    incident = await h.hub.incidents.raise_incident("panic", source="alarm.panic_1",
+                                                    gate="north")
+    await clock.advance(5)
+    await wait_for(lambda: io_module.relay and escalated(incident) == [(1, "siren")])
+    await clock.advance(10)
+    await h.hub.stop()
+    assert io_module.relay  # nobody switched it off
+
+    h2, clock2 = await started(hub_factory, yaml)
+    clock2.offset = clock.offset
+    await clock2.advance(19)
+    assert io_module.relay
+    await clock2.advance(1)
+    await wait_for(lambda: not io_module.relay)
+    stored = await h2.hub.incidents.get(incident.id)
+    await wait_for(lambda: any(s.action == "escalation_siren_off" for s in stored.timeline))
+
+
+async def test_a_police_hit_escalates_like_a_watch_list_match(
+    hub_factory: HubFactory, io_module: IOModuleSimulator, speaker: SpeakerSimulator,
+    robot: tuple[WeComDouble, str],
+) -> None:
+    """The GA/T 1400 plugin's police_hit category: unacknowledged, the duty list is told
+    after 2 min and the priority raised, the gate announces at 5 min; no forward step."""
+    double, url = robot
+    h, clock = await started(hub_factory, gate_yaml(speaker.url, url, io_module.port))
+    incident = await h.hub.incidents.raise_incident("police_hit", source="camera.gate",
+                                                    gate="north")
+    await clock.advance(119)
+    assert escalated(incident) == []
+    await clock.advance(1)
+    await wait_for(lambda: len(escalated(incident)) == 2 and double.received)
+    assert incident.priority == Priority.CRITICAL
+    await clock.advance(180)
+    await wait_for(lambda: len(escalated(incident)) == 3)
+    assert [k for _i, k in escalated(incident)] == ["notify", "priority", "broadcast"]

@@ -7,6 +7,7 @@ simulated locker bank; the duty channel is the WeCom robot double (tests/plugins
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from collections.abc import AsyncIterator
 from typing import Any
@@ -101,3 +102,30 @@ async def test_offline_before_school_hours_is_flagged(
         await hub.services.call("self_check", "run", {}, Context(user_id="guard"))
         await wait_for(lambda: not [i for i in hub.incidents.open_incidents()
                                     if i.category == "duty_down"])
+
+
+async def test_a_speaker_that_never_answers_delays_no_other_gate(hub_factory: Any) -> None:
+    """Three gates whose speakers take the test tone and never answer: each is reported down
+    after the device timeout (0.5 s), all three within one timeout, not one after another."""
+    speakers = [SpeakerSimulator(token="tok") for _ in range(3)]
+    for speaker in speakers:
+        await speaker.start()
+    try:
+        entries = "".join(
+            f'  - {{platform: http_speaker, name: Speaker {n}, url: "{s.url}", token: tok, '
+            f"gate: gate_{n}}}\n" for n, s in enumerate(speakers))
+        h = await hub_factory(f"devices:\n{entries}self_check: {{summary_at: null, "
+                              "school_start: null, device_timeout: 0.5}\n")
+        for n in range(3):
+            await wait_for_state(h.hub, f"speaker.speaker_{n}", "idle")
+        for speaker in speakers:
+            speaker.fault_mode = "slow"
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        report = await h.hub.services.call("self_check", "run", {})
+        took = loop.time() - started
+    finally:
+        for speaker in speakers:
+            await speaker.stop()
+    assert sorted(report["down"]) == [f"gate_{n}.broadcast" for n in range(3)]
+    assert 0.5 <= took < 1.2  # one after another: 1.5 s or more

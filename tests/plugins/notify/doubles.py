@@ -16,6 +16,7 @@ Written strictly from the channels' public API documentation (not from our clien
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import hmac
@@ -48,21 +49,42 @@ async def _json_body(request: web.Request) -> Any:
 
 @dataclass
 class WeComDouble:
-    """A WeCom group robot: one key; `busy` answers 45009 that many times first."""
+    """A WeCom group robot: one key; `busy` answers 45009 that many times first; more than
+    `per_minute` sends in any 60 s are refused with 45009 ("不能超过20条/分钟"); `delay`
+    seconds before each answer (`max_in_flight` counts requests answered at once)."""
 
     key: str
     busy: int = 0
     received: list[dict[str, Any]] = field(default_factory=list)
     requests: int = 0
+    per_minute: int = 20
+    delay: float = 0.0
+    in_flight: int = 0
+    max_in_flight: int = 0
+    sent_at: list[float] = field(default_factory=list)
 
     async def handle(self, request: web.Request) -> web.Response:
         """Answer one send as the WeCom server documents it."""
         self.requests += 1
+        self.in_flight += 1
+        self.max_in_flight = max(self.max_in_flight, self.in_flight)
+        try:
+            if self.delay:
+                await asyncio.sleep(self.delay)
+            return await self._answer(request)
+        finally:
+            self.in_flight -= 1
+
+    async def _answer(self, request: web.Request) -> web.Response:
         if request.query.get("key") != self.key:
             return _answer(93000, "invalid webhook url")
         if self.busy > 0:
             self.busy -= 1
             return _answer(45009, "api freq out of limit")
+        now = time.monotonic()
+        if len([t for t in self.sent_at if t > now - 60]) >= self.per_minute:
+            return _answer(45009, "api freq out of limit")
+        self.sent_at.append(now)
         body = await _json_body(request)
         if not isinstance(body, dict):
             return _answer(40035, "invalid json")
@@ -155,10 +177,13 @@ class WebhookReceiver:
     fail: int = 0
     received: list[dict[str, Any]] = field(default_factory=list)
     refused: int = 0
+    #: the Idempotency-Key of every request, refused and failed ones too
+    ids: list[str] = field(default_factory=list)
 
     async def handle(self, request: web.Request) -> web.Response:
         """Verify the signature, then keep the document (or fail as told)."""
         body = await request.read()
+        self.ids.append(request.headers.get("Idempotency-Key", ""))
         try:
             verify(self.secret.encode(), body, request.headers.get(HEADER_TIMESTAMP),
                    request.headers.get(HEADER_SIGNATURE))

@@ -150,6 +150,8 @@ async def test_signed_webhook_retried_after_503(hub_factory: HubFactory) -> None
     assert (document["site"], document["channel"], document["title"], document["message"],
             document["incident_id"]) == ("north_school", "duty_hook", "Panic", "North gate", "i1")
     assert h.of_type("notify_sent")[0].data["attempts"] == 2
+    # the retry carries the same message id: the receiver can drop a repeat
+    assert len(receiver.ids) == 2 and receiver.ids[0] == receiver.ids[1] == document["id"]
 
 
 async def test_unknown_platform_and_duplicate_names(hub_factory: HubFactory) -> None:
@@ -165,3 +167,15 @@ async def test_unknown_platform_and_duplicate_names(hub_factory: HubFactory) -> 
     text = str(err.value)
     assert "site.yaml:2: notify[0].platform: unknown notify platform 'pager'" in text
     assert "site.yaml:9: notify[2].name: channel name 'b' is used by notify[1]" in text
+
+
+async def test_a_short_webhook_secret_is_refused(hub_factory: HubFactory) -> None:
+    """A notify webhook's HMAC key under 16 characters is named with its line and a hint."""
+    from hub.exceptions import ConfigError
+
+    with pytest.raises(ConfigError) as err:
+        await hub_factory("notify:\n  - platform: webhook\n    name: a\n"
+                          "    url: http://127.0.0.1/\n    secret: short\n")
+    assert ("site.yaml:5: notify[0].secret: Value error, the secret must have at least 16 "
+            "characters (for example: openssl rand -hex 32) (notify platform webhook)"
+            ) in str(err.value)  # a refused secret is a secret all the same: never echoed
