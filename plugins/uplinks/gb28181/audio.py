@@ -174,6 +174,15 @@ class AudioReceiver:
                        loop.create_task(self._watch(), name="gb28181 broadcast idle")]
         return self.port
 
+    def send(self, packet: bytes, remote: tuple[str, int]) -> None:
+        """Send an RTP packet from this port (UDP: to `remote`; TCP: framed, RFC 4571, on
+        the platform's connection) - the way back of a Talk call."""
+        if self._transport is not None:
+            self._transport.sendto(packet, remote)
+        for writer in self._writers:
+            if not writer.is_closing():
+                writer.write(len(packet).to_bytes(2, "big") + packet)
+
     def _on_connection(self, reader: asyncio.StreamReader,
                        writer: asyncio.StreamWriter) -> None:
         self._writers.append(writer)

@@ -32,7 +32,8 @@ from aiosipua import SipRequest, SipResponse, generate_tag
 from . import manscdp
 from .audio import AudioReceiver
 from .sdp import MediaOffer, SdpError, parse_offer
-from .sip import SipEndpoint, SipTimeout, make_response
+from .sip import SipEndpoint, SipTimeout, header_tag, header_uri, make_response, uri_user
+from .talk import MicSender
 
 if TYPE_CHECKING:
     from .device import Channel, HubActions
@@ -71,39 +72,32 @@ class Broadcast:
     started_at: float = field(default_factory=time.time)
     ended: bool = False
     ack: SipRequest | None = None  # the hub's ACK, sent again for a retransmitted 200
+    sender: MicSender | None = None  # a Talk call: the gate's sound to the platform
 
     def as_dict(self) -> dict[str, Any]:
         """What the panel and `campus-hub uplinks` show."""
         return {"speaker": self.channel.entity_id, "source_id": self.source_id,
                 "encoding": self.encoding, "started_at": self.started_at,
-                "seconds": round(self.receiver.seconds, 2), "packets": self.receiver.packets}
+                "seconds": round(self.receiver.seconds, 2), "packets": self.receiver.packets,
+                "talk": self.sender is not None,
+                "sent_packets": self.sender.packets if self.sender else 0}
 
 
 def audio_sdp(device_id: str, host: str, port: int, ssrc: str,
-              formats: tuple[int, ...] = (8, 0, 96), transport: str = "udp") -> str:
-    """A recvonly audio SDP (offer or answer) for the hub's broadcast port; `transport` is
-    the hub's side: udp, tcp_passive (it listens) or tcp_active (it connects)."""
+              formats: tuple[int, ...] = (8, 0, 96), transport: str = "udp",
+              direction: str = "recvonly", session: str = "Play") -> str:
+    """An audio SDP (offer or answer) for the hub's broadcast port, recvonly (sendrecv for
+    a Talk call); `transport` is the hub's side: udp, tcp_passive (it listens) or
+    tcp_active (it connects)."""
     proto = "RTP/AVP" if transport == "udp" else "TCP/RTP/AVP"
     setup = [] if transport == "udp" else [
         f"a=setup:{'passive' if transport == 'tcp_passive' else 'active'}", "a=connection:new"]
-    lines = ["v=0", f"o={device_id} 0 0 IN IP4 {host}", "s=Play", f"c=IN IP4 {host}", "t=0 0",
-             f"m=audio {port} {proto} {' '.join(str(f) for f in formats)}", "a=recvonly",
+    lines = ["v=0", f"o={device_id} 0 0 IN IP4 {host}", f"s={session}", f"c=IN IP4 {host}",
+             "t=0 0", f"m=audio {port} {proto} {' '.join(str(f) for f in formats)}",
+             f"a={direction}",
              *(f"a=rtpmap:{f} {_FORMATS.get(f, 'PS/90000')}" for f in formats), *setup,
              f"y={ssrc}", "f=v/////a/1/8/1"]
     return "\r\n".join(lines) + "\r\n"
-
-
-def _tag(header: str | None) -> str:
-    for part in (header or "").split(";")[1:]:
-        name, _, value = part.partition("=")
-        if name.strip().lower() == "tag":
-            return value.strip()
-    return ""
-
-
-def _uri(header: str | None) -> str:
-    text = (header or "").split(";", 1)[0].strip()
-    return text[text.find("<") + 1:text.find(">")] if "<" in text else text
 
 
 class Broadcasts:
@@ -209,8 +203,8 @@ class Broadcasts:
             await receiver.stop()
             return
         call_id = req.call_id or ""
-        remote_tag = _tag(resp.get_header("To"))
-        ack = ep.new_request("ACK", _uri(resp.get_header("Contact")) or remote_uri, local_uri,
+        remote_tag = header_tag(resp.get_header("To"))
+        ack = ep.new_request("ACK", header_uri(resp.get_header("Contact")) or remote_uri, local_uri,
                              remote_uri, call_id=call_id, from_tag=local_tag,
                              to_tag=remote_tag, cseq=1)
         ep.send(ack)
@@ -236,18 +230,41 @@ class Broadcasts:
         port = await receiver.start()
         if offer.transport == "tcp_active":  # the platform listens: connect once answered
             self._spawn(self._connect(receiver, offer.host, offer.port))
+        sender = await self._talk(req, offer, speaker, receiver, offer.encoding(chosen))
         local_tag = generate_tag()
         sdp = audio_sdp(speaker.id, self.endpoint.listening[0], port or 9, offer.ssrc,
-                        (chosen,), offer.transport)
+                        (chosen,), offer.transport,
+                        "sendrecv" if sender else "recvonly", offer.session)
         resp = make_response(req, 200, "OK", to_tag=local_tag, body=sdp.encode(),
                              content_type="application/sdp")
         host, sip_port = self.endpoint.local
         resp.headers.set_single("Contact", f"<sip:{speaker.id}@{host}:{sip_port}>")
-        source_id = _uri(req.get_header("From")).split(":", 1)[-1].split("@", 1)[0]
-        self._begin(Broadcast(req.call_id or "", speaker, source_id, receiver,
-                              _uri(req.get_header("To")), local_tag, _uri(req.get_header("From")),
-                              _tag(req.get_header("From")), receiver.encoding))
+        remote_uri = header_uri(req.get_header("From"))
+        self._begin(Broadcast(req.call_id or "", speaker, uri_user(remote_uri), receiver,
+                              header_uri(req.get_header("To")), local_tag, remote_uri,
+                              header_tag(req.get_header("From")), receiver.encoding, sender=sender))
         return resp
+
+    async def _talk(self, req: SipRequest, offer: MediaOffer, speaker: Channel,
+                    receiver: AudioReceiver, encoding: str) -> MicSender | None:
+        """For a Talk INVITE (s=Talk), start sending the gate's sound; None: one-way."""
+        if offer.session.lower() != "talk":
+            return None
+        if not speaker.microphone_url or encoding not in ("PCMA", "PCMU"):
+            _LOGGER.info("GB28181: Talk to %s is one-way: %s", speaker.entity_id,
+                         "no microphone configured" if not speaker.microphone_url
+                         else f"{encoding} is not sent, only PCMA/PCMU")
+            return None
+        remote = (offer.host, offer.port)
+        ssrc = int(offer.ssrc) if offer.ssrc.isdigit() else 0
+        sender = MicSender(speaker.microphone_url, lambda p: receiver.send(p, remote),
+                           encoding=encoding, ssrc=ssrc)
+        try:
+            await sender.start()
+        except OSError as err:
+            _LOGGER.info("GB28181: Talk to %s is one-way: %s", speaker.entity_id, err)
+            return None
+        return sender
 
     async def _connect(self, receiver: AudioReceiver, host: str, port: int) -> None:
         try:
@@ -269,8 +286,10 @@ class Broadcasts:
         self.sessions[session.call_id] = session
         self.started += 1
         self.actions.audit("gb28181.broadcast_started", session.channel,
-                           {"source_id": session.source_id, "encoding": session.encoding})
-        self._spawn(self._until_idle(session))
+                           {"source_id": session.source_id, "encoding": session.encoding,
+                            "talk": session.sender is not None})
+        if session.sender is None:  # a Talk call lasts while the platform listens
+            self._spawn(self._until_idle(session))
 
     async def _until_idle(self, session: Broadcast) -> None:
         await session.receiver.idle.wait()
@@ -304,10 +323,13 @@ class Broadcasts:
         if session.ended:
             return
         session.ended = True
+        if session.sender is not None:
+            await session.sender.stop()
         await session.receiver.stop()
         self.actions.audit("gb28181.broadcast_ended", session.channel, {
             "source_id": session.source_id, "reason": reason,
             "seconds": round(session.receiver.seconds, 2), "packets": session.receiver.packets,
+            "sent_packets": session.sender.packets if session.sender else 0,
         })  # fmt: skip
 
     async def close(self) -> None:

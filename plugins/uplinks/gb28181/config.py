@@ -34,6 +34,8 @@ class ChannelConfig(BaseModel):
     entity_id: str = Field(pattern=r"^[a-z_]+\.[a-z0-9_]+$")
     id: str | None = None
     name: str | None = None
+    #: a speaker's: the camera whose audio track is the gate's microphone (voice intercom)
+    microphone: str | None = Field(default=None, pattern=r"^camera\.[a-z0-9_]+$")
 
 
 class AlarmMapping(BaseModel):
@@ -116,6 +118,8 @@ class Gb28181Config(UplinkConfig):
         for field, type_code in (("cameras", TYPE_CAMERA), ("alarm_inputs", TYPE_ALARM_INPUT),
                                  ("speakers", TYPE_SPEAKER)):
             for n, channel in enumerate(getattr(self, field)):
+                if channel.microphone is not None and field != "speakers":
+                    raise ValueError(f"{field}[{n}].microphone: only speakers have one")
                 where = f"{field}[{n}].id"
                 if channel.id is None:
                     channel.id = make(type_code, n + 1)

@@ -15,11 +15,12 @@ from aiosipua import SipRequest, SipResponse, generate_tag
 
 from . import manscdp
 from .broadcast import Broadcasts, BroadcastSettings
+from .control import Controls
 from .media import MediaSession
-from .ptz import PtzCommand, PtzCommandError, decode_ptz
+from .ptz import PtzCommand
 from .register import Registrar
 from .sdp import SdpError, answer_sdp, parse_offer
-from .sip import Addr, SipEndpoint, SipTimeout, make_response
+from .sip import Addr, SipEndpoint, SipTimeout, make_response, uri_user
 from .source import SourcePool
 from .subscribe import Subscription, Subscriptions
 
@@ -40,6 +41,7 @@ class Channel:
     stream_url: str | None = None
     ptz: bool = False
     present: bool = True  # False: its entity is not in the hub (not set up, or removed)
+    microphone_url: str | None = None  # a speaker's: the gate's sound for voice intercom
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,11 +92,12 @@ class Gb28181Device:
         self.sessions: dict[str, MediaSession] = {}
         self.subscriptions = Subscriptions(endpoint)
         self.alarmed: set[str] = set()
+        self.controls = Controls(self)
         self._catalog_seen = self._catalog_state()
         registrar.faults = lambda: [c.id for c in self.channels() if c.present and not c.online]
         self._tasks: set[asyncio.Task[None]] = set()
         self.broadcasts = Broadcasts(
-            endpoint, registrar, actions, self._channel,
+            endpoint, registrar, actions, self.channel,
             lambda: [c for c in self.channels() if c.kind == "speaker"],
             broadcast or BroadcastSettings())  # fmt: skip
         endpoint.handlers.update({"MESSAGE": self._on_message, "INVITE": self._on_invite,
@@ -112,7 +115,8 @@ class Gb28181Device:
             task.cancel()
         await self.pool.close()
 
-    def _channel(self, channel_id: str) -> Channel | None:
+    def channel(self, channel_id: str) -> Channel | None:
+        """The exposed channel with this ID, if any."""
         return next((c for c in self.channels() if c.id == channel_id), None)
 
     def _spawn(self, coro: Any) -> None:
@@ -159,7 +163,11 @@ class Gb28181Device:
                 ("Name", self.name), ("SumNum", 0),
                 ("RecordList", manscdp.element("RecordList", attrs={"Num": "0"}))])]
         if kind == ("Control", "DeviceControl"):
-            return await self._control(msg)
+            return await self.controls.device_control(msg)
+        if kind == ("Control", "DeviceConfig"):
+            return await self.controls.device_config(msg)
+        if kind == ("Query", "ConfigDownload"):
+            return self.controls.config_download(msg)
         if kind == ("Notify", "Broadcast"):
             self._spawn(self.broadcasts.on_notify(msg))  # answers, then maybe INVITEs
             return []
@@ -197,11 +205,12 @@ class Gb28181Device:
             elif present and name != was[2]:
                 changes.append((cid, "UPDATE"))
         changes += [(cid, "DEL") for cid, was in before.items() if cid not in now and was[0]]
-        sub = self.subscriptions.active("Catalog")
-        if changes and sub is not None:
+        subs = self.subscriptions.active("Catalog")
+        if changes and subs:
             items = [self._item(by_id.get(cid) or Channel(cid, "", "", ""), event)
                      for cid, event in changes]
-            self._notify_catalog(sub, items)
+            for sub in subs:
+                self._notify_catalog(sub, items)
         return changes
 
     def _notify_catalog(self, sub: Subscription, items: list[manscdp.CatalogItem]) -> None:
@@ -210,7 +219,7 @@ class Gb28181Device:
             self.subscriptions.notify_later(sub, body)
 
     def _device_info(self, msg: manscdp.ManscdpMessage) -> bytes:
-        channel = self._channel(msg.device_id)
+        channel = self.channel(msg.device_id)
         name = channel.name if channel else self.name
         return manscdp.build("Response", "DeviceInfo", msg.sn, msg.device_id, [
             ("DeviceName", name), ("Result", "OK"), ("Manufacturer", self.manufacturer),
@@ -220,7 +229,7 @@ class Gb28181Device:
     async def _presets(self, msg: manscdp.ManscdpMessage) -> bytes:
         """PresetQuery: the camera's presets a PTZCmd can reach, by number (1-255): a
         numeric name or token is the number; others cannot be called from GB/T 28181."""
-        channel = self._channel(msg.device_id)
+        channel = self.channel(msg.device_id)
         found: dict[int, str] = {}
         if channel is not None and channel.kind == "camera":
             try:
@@ -238,52 +247,25 @@ class Gb28181Device:
             ("PresetList", manscdp.element("PresetList", items,
                                            attrs={"Num": str(len(items))}))])  # fmt: skip
 
+    def _duty(self, channel_id: str) -> str:
+        if channel_id in self.alarmed:
+            return "ALARM"
+        return "ONDUTY" if self.controls.armed(channel_id) else "OFFDUTY"
+
     def _device_status(self, msg: manscdp.ManscdpMessage) -> bytes:
-        channel = self._channel(msg.device_id)
+        channel = self.channel(msg.device_id)
         online = channel.online if channel else True
         alarms = [c for c in self.channels() if c.kind == "alarm"]
         status = manscdp.element("Alarmstatus", [
             ("Item", manscdp.element("Item", [
                 ("DeviceID", c.id),
-                ("DutyStatus", "ALARM" if c.id in self.alarmed else "ONDUTY")]))
+                ("DutyStatus", self._duty(c.id))]))
             for c in alarms], attrs={"Num": str(len(alarms))})  # fmt: skip
         return manscdp.build("Response", "DeviceStatus", msg.sn, msg.device_id, [
             ("Result", "OK"), ("Online", "ONLINE" if online else "OFFLINE"),
             ("Status", "OK" if online else "ERROR"), ("Encode", "ON"), ("Record", "OFF"),
             ("DeviceTime", datetime.now().strftime("%Y-%m-%dT%H:%M:%S")),
             ("Alarmstatus", status)])  # fmt: skip
-
-    async def _control(self, msg: manscdp.ManscdpMessage) -> list[bytes]:
-        result = "OK"
-        if msg.text("PTZCmd"):
-            channel = self._channel(msg.device_id)
-            try:
-                command = decode_ptz(msg.text("PTZCmd"))
-                if channel is None or channel.kind != "camera":
-                    raise PtzCommandError(f"{msg.device_id} is not a camera of this hub")
-                await self.actions.ptz(channel, command)
-            except Exception as err:
-                _LOGGER.info("GB28181: PTZ on %s refused: %s", msg.device_id, err)
-                result = "ERROR"
-            return [self._control_response(msg, result)]
-        if msg.text("AlarmCmd") == "ResetAlarm":
-            channel = self._channel(msg.device_id)
-            try:
-                await self.actions.reset_alarm(channel)
-            except Exception as err:
-                _LOGGER.info("GB28181: alarm reset on %s refused: %s", msg.device_id, err)
-                result = "ERROR"
-            else:
-                if channel is None:
-                    self.alarmed.clear()
-                else:
-                    self.alarmed.discard(channel.id)
-            return [self._control_response(msg, result)]
-        return [self._control_response(msg, "ERROR")]
-
-    def _control_response(self, msg: manscdp.ManscdpMessage, result: str) -> bytes:
-        return manscdp.build("Response", "DeviceControl", msg.sn, msg.device_id,
-                             [("Result", result)])
 
     # --- SUBSCRIBE: alarm and catalog subscriptions ----------------------------------------
 
@@ -292,12 +274,10 @@ class Gb28181Device:
             msg = manscdp.parse(req.body)
         except manscdp.ManscdpError:
             return make_response(req, 400, "Bad Request")
-        resp = self.subscriptions.on_subscribe(req, msg)
-        sub = self.subscriptions.active("Catalog")
-        if msg.cmd_type == "Catalog" and sub is not None and sub.call_id == req.call_id \
-                and sub.notified == 0:  # RFC 6665: a first NOTIFY with the current catalog
-            self._catalog_seen = self._catalog_state()
-            self._notify_catalog(sub, self.catalog())
+        resp, new = self.subscriptions.on_subscribe(req, msg)
+        if new is not None and new.kind == "Catalog":  # RFC 6665: a first NOTIFY with it all
+            self.catalog_changed()  # the others hear of changes up to now first
+            self._notify_catalog(new, self.catalog())
         return resp
 
     @staticmethod
@@ -309,10 +289,14 @@ class Gb28181Device:
         return method in ("0", "") or str(alarm.method) in method.split("/")
 
     async def send_alarm(self, alarm: Alarm) -> SipResponse | None:
-        """Send the alarm: a NOTIFY in the platform's alarm subscription while one is active
-        (None when its filter leaves the alarm out), else an Alarm Notify MESSAGE."""
-        sub = self.subscriptions.active("Alarm")
-        if sub is not None and not self._matches(sub.query, alarm):
+        """Send the alarm: a NOTIFY in each of the platform's alarm subscriptions whose
+        filter takes it (None when there are some and no filter does), else an Alarm
+        Notify MESSAGE; None too when the platform disarmed the channel (GuardCmd)."""
+        if not self.controls.armed(alarm.channel_id):
+            return None
+        subs = self.subscriptions.active("Alarm")
+        matching = [s for s in subs if self._matches(s.query, alarm)]
+        if subs and not matching:
             return None
         self.alarmed.add(alarm.channel_id)
         info = (manscdp.element("Info", [("AlarmType", alarm.alarm_type)])
@@ -321,17 +305,19 @@ class Gb28181Device:
             ("AlarmPriority", alarm.priority), ("AlarmMethod", alarm.method),
             ("AlarmTime", alarm.time.strftime("%Y-%m-%dT%H:%M:%S")),
             ("AlarmDescription", alarm.description), ("Info", info)])  # fmt: skip
-        if sub is not None:
-            resp = await self.subscriptions.notify(sub, body)
-            if resp is not None:
-                return resp
+        if matching:
+            answers = await asyncio.gather(*(self.subscriptions.notify(s, body)
+                                             for s in matching))
+            answered = [r for r in answers if r is not None]
+            if answered:
+                return min(answered, key=lambda r: r.status_code)
             raise SipTimeout("the alarm NOTIFY went unanswered")
         return await self.registrar.send_message(body)
 
     # --- INVITE / ACK / BYE: live video ---------------------------------------------------
 
     async def _on_invite(self, req: SipRequest, addr: Addr) -> SipResponse:
-        channel_id = req.uri.split(":", 1)[-1].split("@", 1)[0]
+        channel_id = uri_user(req.uri)
         try:
             offer = parse_offer(req.body.decode(errors="replace"))
         except SdpError as err:
@@ -339,11 +325,13 @@ class Gb28181Device:
             return make_response(req, 488, "Not Acceptable Here")
         if offer.media == "audio":
             return await self.broadcasts.on_invite(req, offer, channel_id)
-        channel = self._channel(channel_id)
-        if channel is None or channel.kind != "camera" or not channel.stream_url:
+        channel = self.channel(channel_id)
+        if channel is None or channel.kind != "camera":
             return make_response(req, 404, "Not Found")
         if offer.session not in ("Play", "play"):
             return make_response(req, 488, "Not Acceptable Here")  # no recordings to replay
+        if not channel.stream_url:
+            return make_response(req, 404, "Not Found")
         session = MediaSession(offer, self.pool, channel.stream_url, self.endpoint.local[0])
         try:
             source = await session.prepare()

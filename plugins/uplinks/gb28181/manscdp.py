@@ -25,8 +25,9 @@ __all__ = [
 CONTENT_TYPE = "Application/MANSCDP+xml"
 _DECL = re.compile(rb"""^\s*<\?xml[^>]*encoding\s*=\s*["']([A-Za-z0-9_-]+)["'][^>]*\?>""")
 _ROOTS = frozenset({"Query", "Control", "Notify", "Response"})
-#: Catalog items per MESSAGE; real platforms choke on bodies past one UDP datagram
-CATALOG_PAGE = 4
+#: the largest Catalog body per MESSAGE: with the SIP headers (~400 bytes) a message stays
+#: inside one 1500-byte Ethernet frame; real platforms and NATs lose fragmented UDP
+CATALOG_BODY_MAX = 1000
 
 
 class ManscdpError(ValueError):
@@ -94,11 +95,12 @@ def _add(parent: ET.Element, fields: Sequence[tuple[str, object]]) -> None:
 
 
 def build(root: str, cmd_type: str, sn: int | str, device_id: str,
-          fields: Sequence[tuple[str, object]] = ()) -> bytes:
+          fields: Sequence[tuple[str, object]] = (), *, indent: bool = True) -> bytes:
     """Serialise a MANSCDP body: root, CmdType, SN, DeviceID, then `fields` in order."""
     element = ET.Element(root)
     _add(element, [("CmdType", cmd_type), ("SN", sn), ("DeviceID", device_id), *fields])
-    ET.indent(element)
+    if indent:
+        ET.indent(element)
     xml = ET.tostring(element, encoding="unicode")
     return ('<?xml version="1.0" encoding="GB2312"?>\n' + xml + "\n").encode("gb18030")
 
@@ -143,13 +145,24 @@ class CatalogItem:
 
 
 def catalog_pages(sn: int | str, device_id: str, items: Sequence[CatalogItem],
-                  per_page: int = CATALOG_PAGE, root: str = "Response") -> Iterator[bytes]:
-    """Yield the Catalog response bodies: SumNum is the total, each DeviceList Num its part."""
+                  max_body: int = CATALOG_BODY_MAX, root: str = "Response") -> Iterator[bytes]:
+    """Yield the Catalog bodies (A.2.6.4): as many items as fit in `max_body` bytes each
+    (at least one); SumNum is the total in every part, each DeviceList Num its own part."""
     total = len(items)
-    starts = range(0, total, per_page) if total else range(1)
-    for start in starts:
-        page = items[start:start + per_page]
+
+    def body(page: Sequence[CatalogItem]) -> bytes:
         device_list = ET.Element("DeviceList", {"Num": str(len(page))})
         device_list.extend(item.to_element() for item in page)
-        yield build(root, "Catalog", sn, device_id,
-                    [("SumNum", total), ("DeviceList", device_list)])
+        return build(root, "Catalog", sn, device_id,
+                     [("SumNum", total), ("DeviceList", device_list)], indent=False)
+
+    if not items:
+        yield body([])
+        return
+    start = 0
+    while start < total:
+        end, best = start + 1, body(items[start:start + 1])
+        while end < total and len(candidate := body(items[start:end + 1])) <= max_body:
+            end, best = end + 1, candidate
+        yield best
+        start = end

@@ -9,6 +9,7 @@ forgot us), the hub registers again. Failures back off exponentially.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import logging
 import time
@@ -88,6 +89,8 @@ class Registrar:
         self._sn = itertools.count(1)
         #: the IDs of faulty (offline) channels, listed in each keepalive's Info (A.2.5.2)
         self.faults: Callable[[], list[str]] = list
+        self._wake = asyncio.Event()  # a setting changed (DeviceConfig)
+        self._refresh_now = False
 
     @property
     def aor(self) -> str:
@@ -180,14 +183,37 @@ class Registrar:
             _LOGGER.info("GB28181 %s: unregister failed: %s", self.settings.device_id, err)
         self._set_state("unregistered")
 
+    def reconfigure(self, *, expires: int | None = None,
+                    keepalive_interval: float | None = None,
+                    keepalive_misses: int | None = None) -> None:
+        """Apply new values now (DeviceConfig): a new expiry registers again at once, a new
+        keepalive interval times the next keepalive from the last one."""
+        s = self.settings
+        if keepalive_interval is not None:
+            s.keepalive_interval = keepalive_interval
+        if keepalive_misses is not None:
+            s.keepalive_misses = keepalive_misses
+        if expires is not None and expires != s.expires:
+            s.expires = expires
+            self._refresh_now = True
+        self._wake.set()
+
     async def _keep_alive(self, granted: int) -> None:
         """Send keepalives and refresh the registration; return when it is lost."""
         s = self.settings
         refresh_at = time.monotonic() + max(1.0, granted * REFRESH_FRACTION)
+        last_keepalive = time.monotonic()
         while True:
-            wait = min(s.keepalive_interval, refresh_at - time.monotonic())
-            await asyncio.sleep(max(0.0, wait))
-            if time.monotonic() >= refresh_at:
+            self._wake.clear()
+            wait = min(last_keepalive + s.keepalive_interval, refresh_at) - time.monotonic()
+            if wait > 0:
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(wait):
+                        await self._wake.wait()
+            if self._refresh_now:
+                self._refresh_now, refresh_at = False, time.monotonic()
+            now = time.monotonic()
+            if now >= refresh_at:
                 try:
                     granted = await self.register(s.expires)
                 except (RegisterFailed, SipTimeout, OSError) as err:
@@ -195,6 +221,9 @@ class Registrar:
                     return
                 refresh_at = time.monotonic() + max(1.0, granted * REFRESH_FRACTION)
                 continue
+            if now < last_keepalive + s.keepalive_interval:
+                continue  # woken by a new setting
+            last_keepalive = now
             if not await self._send_keepalive():
                 return
 

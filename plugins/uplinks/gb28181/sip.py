@@ -20,7 +20,14 @@ from aiosipua.transport import SipTransport, TcpSipTransport, UdpSipTransport
 
 _LOGGER = logging.getLogger(__name__)
 
-__all__ = ["SipEndpoint", "SipTimeout", "make_response"]
+__all__ = [
+    "SipEndpoint",
+    "SipTimeout",
+    "header_tag",
+    "header_uri",
+    "make_response",
+    "uri_user",
+]
 
 T1, T2 = 0.5, 4.0
 Addr = tuple[str, int]
@@ -54,6 +61,26 @@ class _UdpTransport(UdpSipTransport):
 
 class SipTimeout(Exception):
     """No final response before the transaction timer ran out."""
+
+
+def header_tag(header: str | None) -> str:
+    """The tag parameter of a From or To header ('' when it has none)."""
+    for part in (header or "").split(";")[1:]:
+        name, _, value = part.partition("=")
+        if name.strip().lower() == "tag":
+            return value.strip()
+    return ""
+
+
+def header_uri(header: str | None) -> str:
+    """The URI of a From, To or Contact header, without display name and parameters."""
+    text = (header or "").split(";", 1)[0].strip()
+    return text[text.find("<") + 1:text.find(">")] if "<" in text else text
+
+
+def uri_user(uri: str) -> str:
+    """The user part of a SIP URI: the id in sip:<id>@<domain>."""
+    return uri.split(":", 1)[-1].split("@", 1)[0]
 
 
 def make_response(request: SipRequest, status: int, reason: str, *, to_tag: str | None = None,
@@ -92,6 +119,10 @@ class SipEndpoint:
         self.on_stray_response: Callable[[SipResponse], None] | None = None
         self._pending: dict[tuple[str, str], asyncio.Future[SipResponse]] = {}
         self._answered: dict[tuple[str, str], tuple[float, SipResponse]] = {}
+        #: requests being handled now; a retransmission of one must not start a second
+        #: handler (an INVITE retransmitted while the camera's pull starts would open a
+        #: second media session and close the first, whose port the answer already named)
+        self._handling: set[tuple[str, str]] = set()
         self._tasks: set[asyncio.Task[None]] = set()
         self.local: Addr = local
         self.listening: Addr = local
@@ -200,11 +231,25 @@ class SipEndpoint:
         if cached is not None:  # a retransmission: the same answer again
             self.send(cached[1], addr)
             return
+        invite = msg.method.upper() == "INVITE"
+        if key in self._handling:  # a retransmission of a request not answered yet
+            if invite:
+                self.send(make_response(msg, 100, "Trying"), addr)
+            return
+        if invite:  # RFC 3261 17.2.1: 100 Trying stops the client's timer A retransmissions
+            self.send(make_response(msg, 100, "Trying"), addr)
+        self._handling.add(key)
         task = asyncio.get_running_loop().create_task(self._handle(msg, addr, key))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
     async def _handle(self, req: SipRequest, addr: Addr, key: tuple[str, str]) -> None:
+        try:
+            await self._answer(req, addr, key)
+        finally:
+            self._handling.discard(key)
+
+    async def _answer(self, req: SipRequest, addr: Addr, key: tuple[str, str]) -> None:
         handler = self.handlers.get(req.method.upper())
         if handler is None:
             if req.method.upper() != "ACK":

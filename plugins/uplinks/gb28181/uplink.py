@@ -42,16 +42,18 @@ async def route_address(host: str, port: int) -> str:
 class _Actions:
     """Platform commands as hub service calls with the platform as the actor."""
 
-    def __init__(self, hub: Hub, name: str, volume: int = 90) -> None:
-        self.hub, self.volume = hub, volume
+    def __init__(self, hub: Hub, name: str, channels: Callable[[], list[Channel]],
+                 volume: int = 90) -> None:
+        self.hub, self.volume, self.channels = hub, volume, channels
         self.context = Context(user_id=f"gb28181:{name}", origin="remote")
 
     async def ptz(self, channel: Channel, command: PtzCommand) -> None:
         data: dict[str, Any] = {"entity_id": channel.entity_id}
         if command.action == "stop":
             data["move"] = "stop"
-        elif command.action in ("call_preset", "set_preset"):
-            move = "preset" if command.action == "call_preset" else "set_preset"
+        elif command.action in ("call_preset", "set_preset", "delete_preset"):
+            move = {"call_preset": "preset", "set_preset": "set_preset",
+                    "delete_preset": "remove_preset"}[command.action]
             data.update(move=move, preset=str(command.preset))
         elif command.action == "move":
             # a PTZCmd move runs until the platform's stop command (the operator lets go)
@@ -64,7 +66,8 @@ class _Actions:
                        details={"command": command.action}, context=self.context)
 
     async def reset_alarm(self, channel: Channel | None) -> None:
-        entities = [channel.entity_id] if channel else []
+        entities = [channel.entity_id] if channel else [
+            c.entity_id for c in self.channels() if c.kind == "alarm" and c.present]
         for entity_id in entities:
             await self.hub.services.call("alarm", "reset", {"entity_id": entity_id},
                                          self.context)
@@ -121,7 +124,8 @@ class Gb28181Uplink(Uplink):
             retry_max=c.retry_max))  # fmt: skip
         self.device = Gb28181Device(
             self.endpoint, self.registrar, civil_code=c.civil_code, name=c.device_name,
-            channels=self.channels, actions=_Actions(self.hub, self.name, c.broadcast_volume),
+            channels=self.channels,
+            actions=_Actions(self.hub, self.name, self.channels, c.broadcast_volume),
             broadcast=BroadcastSettings(c.broadcast_invite, c.broadcast_transport,
                                         c.broadcast_idle_timeout,
                                         c.broadcast_chunk_seconds))  # fmt: skip
@@ -160,14 +164,17 @@ class Gb28181Uplink(Uplink):
                 assert ch.id is not None
                 entity = self.hub.entities.get(ch.entity_id)
                 present = entity is not None and self.hub.states.get(ch.entity_id) is not None
-                url = None
+                url = mic = None
                 if entity is not None and kind == "camera":
                     url = getattr(entity, "stream_url", lambda: None)()
+                if ch.microphone is not None:
+                    camera = self.hub.entities.get(ch.microphone)
+                    mic = camera.stream_url() if isinstance(camera, Camera) else None
                 out.append(Channel(
                     ch.id, ch.name or (entity.name if entity else ch.entity_id), kind,
                     ch.entity_id, online=bool(entity and entity.available), stream_url=url,
                     ptz=bool(getattr(entity, "supports_ptz", False)),
-                    present=present))  # fmt: skip
+                    present=present, microphone_url=mic))  # fmt: skip
         return out
 
     def wants(self, item: UplinkItem) -> bool:
@@ -200,12 +207,15 @@ class Gb28181Uplink(Uplink):
             raise UplinkRetry("not started")
         if not self.registrar.registered.is_set():
             raise UplinkRetry(f"not registered ({self.registrar.status.state})")
+        alarm = self._alarm(item.payload)
+        if not self.device.controls.armed(alarm.channel_id):
+            return f"not sent: {alarm.channel_id} disarmed by the platform (ResetGuard)"
         try:
-            resp = await self.device.send_alarm(self._alarm(item.payload))
+            resp = await self.device.send_alarm(alarm)
         except (SipTimeout, OSError) as err:
             raise UplinkRetry(str(err)) from None
         if resp is None:
-            return "filtered by the platform's alarm subscription"
+            return "not sent: filtered by the platform's alarm subscriptions"
         if 200 <= resp.status_code < 300:
             return f"MESSAGE {resp.status_code}"
         if resp.status_code in (403, 404, 408, 480, 481, 503):

@@ -15,11 +15,30 @@ from typing import Any
 
 import pytest
 
+from hub.testing import wait_for
+
 SCENARIOS = Path(__file__).with_name("sipp")
 HUB_ID = "34020000002000000001"
 PLATFORM_ID = "34020000002000000002"
 DOMAIN = "3402000000"
 PASSWORD = "gate-secret"
+
+
+def uplink_yaml(port: int, **extra: str) -> str:
+    """An `uplinks:` section: one gb28181 entry, police_video, for a platform on
+    127.0.0.1:port; `extra` adds keys (YAML values)."""
+    lines = "".join(f"    {k}: {v}\n" for k, v in extra.items())
+    return ("uplinks:\n  - type: gb28181\n    name: police_video\n"
+            f"    platform_id: '{PLATFORM_ID}'\n    platform_host: 127.0.0.1\n"
+            f"    platform_port: {port}\n    local_port: 0\n    civil_code: '340200'\n"
+            f"    password: {PASSWORD}\n{lines}")
+
+
+async def registered_uplink(hub: Any, timeout: float = 5) -> Any:
+    """The police_video uplink, once registered at the platform."""
+    uplink = hub.components["uplinks"].get("police_video")
+    await wait_for(lambda: uplink.status()["state"] == "registered", timeout=timeout)
+    return uplink
 
 
 def need(tool: str) -> str:
@@ -65,13 +84,15 @@ class Sipp:
         return found
 
     def responses(self, method: str) -> list[tuple[float, str]]:
-        """(time, text) of each response to a `method` request SIPp received, in order."""
+        """(time, text) of each final response to a `method` request SIPp received, in
+        order (100 Trying and other provisional responses left out)."""
         if not self.trace.exists():
             return []
         found: list[tuple[float, str]] = []
         for entry in _ENTRY.split(self.trace.read_text(errors="replace"))[1:]:
             stamp, _, text = entry.partition("\n")
             if " message received" in text and "\nSIP/2.0 " in text and \
+                    "\nSIP/2.0 1" not in text and \
                     f" {method}\n" in text.replace("\r", ""):
                 when = datetime.strptime(stamp.strip(), "%Y-%m-%d %H:%M:%S.%f").timestamp()
                 found.append((when, text.replace("\r", "")))

@@ -29,6 +29,7 @@ class PlatformDouble(asyncio.DatagramProtocol):
         #: the SDP answered to the hub's INVITE (None: a 200 without a body)
         self.invite_sdp: Callable[[SipRequest], str] | None = None
         self.repeat_invite_ok = False
+        self.datagram_sizes: dict[str, list[int]] = {}  # SN -> sizes of the hub's MESSAGEs
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport  # type: ignore[assignment]  # a datagram endpoint
@@ -50,7 +51,9 @@ class PlatformDouble(asyncio.DatagramProtocol):
         elif msg.method != "ACK":
             self.transport.sendto(bytes(make_response(msg, 200, "OK")), addr)
         if msg.method == "MESSAGE":
-            self.bodies.put_nowait(manscdp.parse(msg.body))
+            parsed = manscdp.parse(msg.body)
+            self.datagram_sizes.setdefault(parsed.sn, []).append(len(data))
+            self.bodies.put_nowait(parsed)
         else:
             self.requests.put_nowait(msg)
 

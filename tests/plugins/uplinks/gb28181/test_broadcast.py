@@ -8,7 +8,7 @@ import asyncio
 import io
 import struct
 import wave
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -24,10 +24,11 @@ from plugins.uplinks.gb28181.sip import SipEndpoint
 from simulators.speaker import SpeakerSimulator
 from simulators.speaker.server import _measure
 
-from .conftest import DOMAIN, HUB_ID, PASSWORD, PLATFORM_ID, free_port, need
+from .conftest import DOMAIN, HUB_ID, PLATFORM_ID, free_port, need, registered_uplink, uplink_yaml
 
 SPEAKER_ID = "34020000001370000001"  # generated: type 137, sequence 1
 VOICE_ID = "34020000001360000001"  # the platform's voice source (type 136)
+SPEAKER = Channel(SPEAKER_ID, "gate", "speaker", "speaker.gate")
 SECONDS, TONE = 1.5, 440
 
 
@@ -48,15 +49,6 @@ def tone() -> list[str]:
 
 
 
-@pytest.fixture
-async def speaker() -> AsyncIterator[SpeakerSimulator]:
-    """The simulated IP speaker."""
-    sim = SpeakerSimulator(token="tok")
-    await sim.start()
-    yield sim
-    await sim.stop()
-
-
 def hub_yaml(speaker_url: str, platform_port: int) -> str:
     """A speaker and a gb28181 uplink exposing it."""
     return f"""
@@ -65,19 +57,8 @@ devices:
     name: Gate speaker
     url: {speaker_url}
     token: tok
-uplinks:
-  - type: gb28181
-    name: police_video
-    platform_id: '{PLATFORM_ID}'
-    platform_host: 127.0.0.1
-    platform_port: {platform_port}
-    local_port: 0
-    civil_code: '340200'
-    password: {PASSWORD}
-    keepalive_interval: 30
-    speakers: [{{entity_id: speaker.gate_speaker, name: 校门广播}}]
-    broadcast_chunk_seconds: 0.5
-"""
+""" + uplink_yaml(platform_port, keepalive_interval="30", broadcast_chunk_seconds="0.5",
+                  speakers="[{entity_id: speaker.gate_speaker, name: 校门广播}]")
 
 
 def sender_sdp(port: int) -> Callable[[Any], str]:
@@ -96,8 +77,7 @@ async def test_broadcast_plays_on_the_speaker(double: Any, speaker: SpeakerSimul
     platform, port = double
     h = await hub_factory(hub_yaml(speaker.url, port))
     await wait_for_state(h.hub, "speaker.gate_speaker", "idle")
-    uplink = h.hub.components["uplinks"].get("police_video")
-    await wait_for(lambda: uplink.status()["state"] == "registered", timeout=5)
+    uplink = await registered_uplink(h.hub)
     hub_sip = uplink.endpoint.local
     platform.invite_sdp = sender_sdp(free_port())
     platform.repeat_invite_ok = True  # the 200 comes twice: the hub ACKs twice
@@ -195,19 +175,26 @@ def ps_audio(codes: bytes, pts: int, first: bool) -> bytes:
         + codes
 
 
+async def bare_device(port: int, broadcast: BroadcastSettings | None = None,
+                      channel: Channel = SPEAKER) -> tuple[SipEndpoint, Gb28181Device, Pieces]:
+    """A Gb28181Device with one channel on its own SIP endpoint towards the platform at
+    `port`, not registered; the caller closes the device, then stops the endpoint."""
+    ep = SipEndpoint("udp", ("127.0.0.1", 0), ("127.0.0.1", port))
+    await ep.start()
+    pieces = Pieces()
+    reg = Registrar(ep, RegistrationSettings(HUB_ID, DOMAIN, PLATFORM_ID, "x"))
+    device = Gb28181Device(ep, reg, civil_code="340200", name="hub", actions=pieces,
+                           channels=lambda: [channel], broadcast=broadcast)
+    return ep, device, pieces
+
+
 async def test_platform_invite_with_ps_wrapped_audio(double: Any) -> None:
     """broadcast_invite: platform: the platform INVITEs the speaker with PS/90000 only; the
     hub answers recvonly on its port; PS-wrapped A-law (some PES split over two RTP packets)
     decodes to the tone ffmpeg made; BYE ends it."""
     platform, port = double
-    ep = SipEndpoint("udp", ("127.0.0.1", 0), ("127.0.0.1", port))
-    await ep.start()
-    pieces = Pieces()
-    reg = Registrar(ep, RegistrationSettings(HUB_ID, DOMAIN, PLATFORM_ID, "x"))
-    device = Gb28181Device(
-        ep, reg, civil_code="340200", name="hub", actions=pieces,
-        channels=lambda: [Channel(SPEAKER_ID, "gate", "speaker", "speaker.gate")],
-        broadcast=BroadcastSettings(invite="platform", chunk_seconds=0.5))  # fmt: skip
+    ep, device, pieces = await bare_device(
+        port, BroadcastSettings(invite="platform", chunk_seconds=0.5))
     try:
         sn = platform.send(ep.local, "Notify", "Broadcast", "",
                            [("SourceID", VOICE_ID), ("TargetID", SPEAKER_ID)])
@@ -257,12 +244,8 @@ async def test_platform_invite_with_ps_wrapped_audio(double: Any) -> None:
 async def test_broadcast_to_a_camera_is_refused(double: Any) -> None:
     """A TargetID that is not an exposed speaker is answered Result ERROR, with no INVITE."""
     platform, port = double
-    ep = SipEndpoint("udp", ("127.0.0.1", 0), ("127.0.0.1", port))
-    await ep.start()
-    reg = Registrar(ep, RegistrationSettings(HUB_ID, DOMAIN, PLATFORM_ID, "x"))
-    device = Gb28181Device(
-        ep, reg, civil_code="340200", name="hub", actions=Pieces(),
-        channels=lambda: [Channel("34020000001320000009", "cam", "camera", "camera.c")])
+    ep, device, _ = await bare_device(
+        port, channel=Channel("34020000001320000009", "cam", "camera", "camera.c"))
     try:
         sn = platform.send(ep.local, "Notify", "Broadcast", "",
                            [("SourceID", VOICE_ID), ("TargetID", "34020000001320000009")])
@@ -279,14 +262,8 @@ async def test_silent_broadcast_is_hung_up(double: Any) -> None:
     """A second Notify while a broadcast runs on the speaker is answered ERROR (busy); no
     audio for idle_timeout after the ACK: the hub sends BYE and ends the broadcast."""
     platform, port = double
-    ep = SipEndpoint("udp", ("127.0.0.1", 0), ("127.0.0.1", port))
-    await ep.start()
-    pieces = Pieces()
-    reg = Registrar(ep, RegistrationSettings(HUB_ID, DOMAIN, PLATFORM_ID, "x"))
-    device = Gb28181Device(
-        ep, reg, civil_code="340200", name="hub", actions=pieces,
-        channels=lambda: [Channel(SPEAKER_ID, "gate", "speaker", "speaker.gate")],
-        broadcast=BroadcastSettings(invite="device", idle_timeout=0.8))  # fmt: skip
+    ep, device, pieces = await bare_device(
+        port, BroadcastSettings(invite="device", idle_timeout=0.8))
     platform.invite_sdp = sender_sdp(free_port())
     try:
         platform.send(ep.local, "Notify", "Broadcast", "",
@@ -330,15 +307,9 @@ async def test_broadcast_over_tcp(double: Any, side: str) -> None:
     platform connects (broadcast_transport tcp), or the platform's INVITE says
     a=setup:passive and the hub connects to it; the A-law ffmpeg made arrives intact."""
     platform, port = double
-    ep = SipEndpoint("udp", ("127.0.0.1", 0), ("127.0.0.1", port))
-    await ep.start()
-    pieces = Pieces()
-    reg = Registrar(ep, RegistrationSettings(HUB_ID, DOMAIN, PLATFORM_ID, "x"))
     invite = "device" if side == "hub_listens" else "platform"
-    device = Gb28181Device(
-        ep, reg, civil_code="340200", name="hub", actions=pieces,
-        channels=lambda: [Channel(SPEAKER_ID, "gate", "speaker", "speaker.gate")],
-        broadcast=BroadcastSettings(invite=invite, transport="tcp"))  # fmt: skip
+    ep, device, pieces = await bare_device(
+        port, BroadcastSettings(invite=invite, transport="tcp"))
     codes = await ffmpeg(*tone(), "-c:a", "pcm_alaw", "-f", "alaw", "-")
     served: asyncio.Future[asyncio.StreamWriter] = asyncio.get_running_loop().create_future()
     server = await asyncio.start_server(lambda _r, w: served.set_result(w), "127.0.0.1", 0)

@@ -121,6 +121,14 @@ def check_rtp(packets: list[tuple[float, bytes]], path: Path) -> None:
     path.write_bytes(bytes(payload))
 
 
+async def trace_tail(platform: Any) -> str:
+    """The last 3000 characters of SIPp's message trace (why a call failed)."""
+    def read() -> str:
+        return platform.trace.read_text(errors="replace") if platform.trace.exists() else ""
+
+    return (await asyncio.to_thread(read))[-3000:]
+
+
 def ffprobe(path: Path) -> dict[str, Any]:
     """ffprobe's view of a program stream file: codec, size, frames decoded."""
     import subprocess
@@ -168,7 +176,8 @@ async def test_invite_streams_ps_that_ffprobe_decodes(sipp: Any, camera: str, tm
             readers.append(asyncio.create_task(receiver.tcp_reader(reader)))
         assert platform.proc is not None
         async with asyncio.timeout(40):
-            assert await platform.proc.wait() == 0, "SIPp's call failed"
+            code = await platform.proc.wait()
+        assert code == 0, f"SIPp's call failed; its trace ends:\n{await trace_tail(platform)}"
         ended_with = len(receiver.packets)
         await asyncio.sleep(1.0)
         assert len(receiver.packets) == ended_with, "packets kept coming after BYE"
@@ -205,7 +214,8 @@ async def test_h265_camera_streams_hevc_in_ps(sipp: Any, hevc_camera: str,
                               variables=variables)
         assert platform.proc is not None
         async with asyncio.timeout(30):
-            assert await platform.proc.wait() == 0, "SIPp's call failed"
+            code = await platform.proc.wait()
+        assert code == 0, f"SIPp's call failed; its trace ends:\n{await trace_tail(platform)}"
         answers = [t for _, t in await asyncio.to_thread(platform.responses, "INVITE")]
     finally:
         closer.close()

@@ -9,11 +9,11 @@ from typing import Any
 
 import pytest
 
-from hub.testing import wait_for, wait_for_state
+from hub.testing import wait_for_state
 from plugins.uplinks.gb28181.ptz import encode_ptz
 from simulators.onvif_camera import OPEN_NONE, CameraSimulator
 
-from .conftest import PASSWORD, PLATFORM_ID
+from .conftest import registered_uplink, uplink_yaml
 
 CAMERA_ID = "34020000001320000001"
 
@@ -34,7 +34,8 @@ async def test_ptz_moves_the_onvif_camera(double: Any, onvif: CameraSimulator,
     lets go), the camera pans right meanwhile; 'set preset 7' stores that position, 'go to
     preset 3' reaches the camera's preset, 'go to preset 7' comes back; each command is
     audited with the platform as the actor. PresetQuery lists 3 (the camera's token) and 7
-    (the name set from the platform)."""
+    (the name set from the platform). 'Set preset 7' again overwrites it; 'delete preset
+    7' removes it from the camera (ONVIF RemovePreset), after which going there fails."""
     platform, port = double
     h = await hub_factory(f"""
 devices:
@@ -45,21 +46,14 @@ devices:
     username: admin
     password: admin
     timeout: 1.0
-uplinks:
-  - type: gb28181
-    name: police_video
-    platform_id: '{PLATFORM_ID}'
-    platform_host: 127.0.0.1
-    platform_port: {port}
-    local_port: 0
-    civil_code: '340200'
-    password: {PASSWORD}
-    cameras: [{{entity_id: camera.gate}}]
-""")
+""" + uplink_yaml(port, cameras="[{entity_id: camera.gate}]",
+                  speakers="[{entity_id: speaker.gate, microphone: camera.gate}]"))
     await wait_for_state(h.hub, "camera.gate", "streaming")
-    uplink = h.hub.components["uplinks"].get("police_video")
-    await wait_for(lambda: uplink.status()["state"] == "registered", timeout=5)
+    uplink = await registered_uplink(h.hub)
     hub_sip, ptz = uplink.endpoint.local, onvif.ctx.ptz
+    speaker = uplink.channels()[1]  # its microphone: the camera's stream (voice intercom)
+    assert speaker.microphone_url == h.hub.entities.get("camera.gate").stream_url()
+    assert speaker.microphone_url and not speaker.present
     ptz.presets["3"] = ("gate view", -0.4, 0.1, 0.0)
 
     async def command(code: int, **speeds: int) -> str:
@@ -88,8 +82,15 @@ uplinks:
               for i in answer.element.iterfind("PresetList/Item")]
     assert ("3", "gate view") in listed and ("7", "7") in listed  # by token, by name
     assert answer.element.find("PresetList").get("Num") == str(len(listed))
+    assert await command(0x81, tilt_speed=7) == "OK"  # again: overwrites, not a second 7
+    assert [name for name, *_ in ptz.presets.values()].count("7") == 1
+    assert await command(0x83, tilt_speed=7) == "OK"  # delete preset 7: RemovePreset
+    assert "7" not in [name for name, *_ in ptz.presets.values()] and "3" in ptz.presets
+    assert await command(0x82, tilt_speed=7) == "ERROR"  # gone
+    assert await command(0x83, tilt_speed=9) == "ERROR"  # never was
     audits = [e.data for e in h.of_type("audit_logged") if e.data["action"] == "gb28181.ptz"]
-    assert [a["details"]["command"] for a in audits] == ["move", "stop", "set_preset",
-                                                         "call_preset", "call_preset"]
+    assert [a["details"]["command"] for a in audits] == [
+        "move", "stop", "set_preset", "call_preset", "call_preset", "set_preset",
+        "delete_preset"]
     assert {(a["user"], a["target"]) for a in audits} == {("gb28181:police_video",
                                                            "camera.gate")}

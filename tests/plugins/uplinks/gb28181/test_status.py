@@ -11,11 +11,10 @@ from typing import Any
 import pytest
 
 from hub.cli import main
-from hub.testing import wait_for
 from hub.uplinks import live
 from plugins.uplinks.gb28181.uplink import route_address
 
-from .conftest import PASSWORD, PLATFORM_ID
+from .conftest import registered_uplink, uplink_yaml
 
 
 @pytest.fixture
@@ -34,19 +33,8 @@ async def test_cli_shows_registration_and_subscriptions(
     finds its address towards the platform."""
     monkeypatch.setattr(live, "INTERVAL", 0.1)
     platform, port = double
-    h = await hub_factory(f"""
-uplinks:
-  - type: gb28181
-    name: police_video
-    platform_id: '{PLATFORM_ID}'
-    platform_host: 127.0.0.1
-    platform_port: {port}
-    local_port: 0
-    civil_code: '340200'
-    password: {PASSWORD}
-""")
-    uplink = h.hub.components["uplinks"].get("police_video")
-    await wait_for(lambda: uplink.status()["state"] == "registered", timeout=5)
+    h = await hub_factory(uplink_yaml(port))
+    uplink = await registered_uplink(h.hub)
     # no local_host given: the address on the route to the platform, in Contact too
     assert uplink.status()["local"].startswith("127.0.0.1:")
     register = await platform.request("REGISTER")

@@ -20,7 +20,7 @@ from plugins.uplinks.gb28181.register import Registrar, RegistrationSettings
 from plugins.uplinks.gb28181.sip import SipEndpoint
 from simulators.speaker import SpeakerSimulator
 
-from .conftest import DOMAIN, HUB_ID, PASSWORD, PLATFORM_ID, free_port
+from .conftest import DOMAIN, HUB_ID, PLATFORM_ID, free_port, registered_uplink, uplink_yaml
 from .double import PlatformDouble
 from .test_broadcast import Pieces
 
@@ -140,20 +140,9 @@ devices:
     token: tok
     scan_interval: 1
     timeout: 0.5
-uplinks:
-  - type: gb28181
-    name: police_video
-    platform_id: '{PLATFORM_ID}'
-    platform_host: 127.0.0.1
-    platform_port: {port}
-    local_port: 0
-    civil_code: '340200'
-    password: {PASSWORD}
-    speakers: [{{entity_id: speaker.gate_speaker}}]
-""")
+""" + uplink_yaml(port, speakers="[{entity_id: speaker.gate_speaker}]"))
         await wait_for_state(h.hub, "speaker.gate_speaker", "idle")
-        uplink = h.hub.components["uplinks"].get("police_video")
-        await wait_for(lambda: uplink.status()["state"] == "registered", timeout=5)
+        uplink = await registered_uplink(h.hub)
         platform.subscribe(uplink.endpoint.local, "Catalog", 60, "sub-hub")
         await notifies(platform, 1)
         assert uplink.status()["subscriptions"][0]["kind"] == "Catalog"
@@ -194,7 +183,7 @@ async def test_alarm_subscription_with_sipp(sipp: Any) -> None:
     try:
         platform = await sipp("subscribe_alarm.xml", port=port, target=ep.listening[1],
                               variables={"hub": HUB_ID, "platform": PLATFORM_ID})
-        await wait_for(lambda: device.subscriptions.active("Alarm") is not None, timeout=5)
+        await wait_for(lambda: device.subscriptions.active("Alarm") != [], timeout=5)
         resp = await device.send_alarm(panic())
         assert resp is not None and resp.status_code == 200
         assert platform.proc is not None
@@ -203,3 +192,53 @@ async def test_alarm_subscription_with_sipp(sipp: Any) -> None:
     finally:
         await device.close()
         await ep.stop()
+
+
+async def test_several_subscriptions_each_with_its_own_dialog(setup: Any) -> None:
+    """Two Alarm subscriptions (priority 1 only; all) and two Catalog ones: each gets the
+    NOTIFYs its filter takes, in its own dialog; a refresh changes only its own expiry;
+    Expires 0 ends only its own; when the last alarm one expires, alarms are MESSAGEs."""
+    platform, device, channels = setup
+    hub = device.endpoint.local
+    platform.subscribe(hub, "Alarm", 60, "sub-a", [("StartAlarmPriority", 1),
+                                                   ("EndAlarmPriority", 1)])
+    platform.subscribe(hub, "Alarm", 60, "sub-b")
+    for _ in range(2):
+        assert (await platform.response("SUBSCRIBE")).status_code == 200
+    assert (await device.send_alarm(panic(1))) is not None
+    assert sorted(n.call_id or "" for n in await notifies(platform, 2)) == ["sub-a", "sub-b"]
+    assert (await device.send_alarm(panic(3))) is not None
+    assert [n.call_id for n in await notifies(platform, 1)] == ["sub-b"]
+
+    platform.subscribe(hub, "Alarm", 1, "sub-a", [("StartAlarmPriority", 1),
+                                                  ("EndAlarmPriority", 1)], cseq=2)
+    assert (await platform.response("SUBSCRIBE")).get_header("Expires") == "1"
+    expiries = sorted(s.remaining for s in device.subscriptions.active("Alarm"))
+    assert expiries[0] <= 1 and expiries[1] > 50  # only sub-a's changed
+    platform.subscribe(hub, "Alarm", 0, "sub-b", cseq=2)
+    assert (await platform.response("SUBSCRIBE")).status_code == 200
+    [ended] = await notifies(platform, 1)
+    assert ended.call_id == "sub-b"
+    assert (ended.get_header("Subscription-State") or "").startswith("terminated")
+    assert (await device.send_alarm(panic(1))) is not None
+    assert [n.call_id for n in await notifies(platform, 1)] == ["sub-a"]
+    await asyncio.sleep(1.0)  # sub-a expires
+    assert (await device.send_alarm(panic(1))) is not None
+    assert (await asyncio.wait_for(platform.bodies.get(), 2)).cmd_type == "Alarm"
+    assert platform.requests.empty()  # a MESSAGE, no NOTIFY
+
+    platform.subscribe(hub, "Catalog", 60, "cat-1")
+    platform.subscribe(hub, "Catalog", 60, "cat-2")
+    firsts = await notifies(platform, 2)
+    assert sorted(n.call_id or "" for n in firsts) == ["cat-1", "cat-2"]
+    channels[1] = Channel(CAMERA_ID, "gate", "camera", "camera.gate", online=False)
+    assert device.catalog_changed() == [(CAMERA_ID, "OFF")]
+    assert sorted(n.call_id or "" for n in await notifies(platform, 2)) == ["cat-1", "cat-2"]
+    platform.subscribe(hub, "Catalog", 0, "cat-1", cseq=2)
+    assert (await notifies(platform, 1))[0].call_id == "cat-1"  # terminated
+    channels[1] = Channel(CAMERA_ID, "gate", "camera", "camera.gate")
+    assert device.catalog_changed() == [(CAMERA_ID, "ON")]
+    [on] = await notifies(platform, 1)
+    assert on.call_id == "cat-2"
+    with pytest.raises(TimeoutError):
+        await platform.request("NOTIFY", timeout=0.3)
