@@ -27,6 +27,8 @@ from .objects import iter_objects
 from .police import Invalid, PoliceHits, images, photo
 
 if TYPE_CHECKING:
+    from hub.recognition.service import FaceService
+
     from .uplink import Gat1400Uplink
 
 _LOGGER = logging.getLogger(__name__)
@@ -211,7 +213,7 @@ class Inbound:
                                           details={"disposition": ident, "cancelled": True},
                                           context=self.context)
 
-    def _faces(self) -> Any:
+    def _faces(self) -> FaceService:
         faces = self.uplink.hub.components.get(RECOGNITION)
         if faces is None:
             raise Invalid("this hub runs no face recognition: dispositions cannot be kept")

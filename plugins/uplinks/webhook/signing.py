@@ -5,6 +5,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 import time
+from typing import Annotated
+
+from pydantic import AfterValidator, SecretStr
 
 __all__ = [
     "HEADER_ATTEMPT",
@@ -12,6 +15,7 @@ __all__ = [
     "HEADER_SIGNATURE",
     "HEADER_TIMESTAMP",
     "SignatureError",
+    "SigningSecret",
     "sign",
     "signature_headers",
     "verify",
@@ -26,6 +30,17 @@ SCHEME = "v1"
 
 class SignatureError(ValueError):
     """A webhook's signature or timestamp is not acceptable."""
+
+
+def _long_secret(value: SecretStr) -> SecretStr:
+    if len(value.get_secret_value()) < 16:
+        raise ValueError("the secret must have at least 16 characters "
+                         "(for example: openssl rand -hex 32)")
+    return value
+
+
+#: A config field holding an HMAC key: at least 16 characters, never shown.
+SigningSecret = Annotated[SecretStr, AfterValidator(_long_secret)]
 
 
 def sign(secret: bytes, timestamp: int, body: bytes) -> str:

@@ -3,22 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import socket
+import signal
 from pathlib import Path
 
+from hub.testing.net import free_port, wait_listening
 from tests.prerequisites import missing
 
 MOSQUITTO = Path("/usr/sbin/mosquitto")
 MOSQUITTO_PASSWD = Path("/usr/bin/mosquitto_passwd")
-
-
-def free_port() -> int:
-    """Return a TCP port that is free on 127.0.0.1 now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 class Mosquitto:
@@ -55,13 +47,25 @@ class Mosquitto:
         self._proc = await asyncio.create_subprocess_exec(
             str(MOSQUITTO), "-c", str(conf), stdout=asyncio.subprocess.DEVNULL,
             stderr=asyncio.subprocess.DEVNULL)
-        for _ in range(200):
-            with contextlib.suppress(OSError):
-                _reader, writer = await asyncio.open_connection("127.0.0.1", self.port)
-                writer.close()
-                return
-            await asyncio.sleep(0.025)
-        raise RuntimeError("mosquitto did not start")
+        if not await wait_listening(self.port, timeout=5, interval=0.025):
+            raise RuntimeError("mosquitto did not start")
+
+    def pause(self) -> None:
+        """SIGSTOP the broker: connections stay open, nothing is answered."""
+        assert self._proc is not None
+        self._proc.send_signal(signal.SIGSTOP)
+
+    def resume(self) -> None:
+        """SIGCONT a paused broker: it answers what waited."""
+        assert self._proc is not None
+        self._proc.send_signal(signal.SIGCONT)
+
+    async def kill(self) -> None:
+        """SIGKILL the broker (paused or not): every connection is reset."""
+        if self._proc is not None and self._proc.returncode is None:
+            self._proc.kill()
+            await self._proc.wait()
+        self._proc = None
 
     async def stop(self) -> None:
         """Stop the broker (SIGTERM: it saves its persistence file)."""

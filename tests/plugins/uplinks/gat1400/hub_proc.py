@@ -14,26 +14,14 @@ from pathlib import Path
 
 from hub.testing.harness import make_hub
 
-from .test_api import APE_ID, HUB_ID, jpeg
+from .test_api import jpeg, uplink_yaml
 
-YAML = """
-hub: {{time_zone: UTC, data_dir: "{data}"}}
-recorder: {{commit_interval: 0.05}}
-uplinks:
-  - type: gat1400
-    name: views_library
-    url: {url}
-    device_id: "{hub}"
-    user: hub
-    password: s3cret
-    cameras:
-      camera.gate: {{ape_id: "{ape}", name: Gate}}
-    retry: {{initial_delay: 0.05, max_delay: 0.2, concurrency: 1}}
-"""
+HUB = 'hub: {time_zone: UTC, data_dir: "%s"}\nrecorder: {commit_interval: 0.05}\n'
 
 
 async def main(data: Path, url: str, count: int) -> None:
-    harness = await make_hub(data, YAML.format(data=data, url=url, hub=HUB_ID, ape=APE_ID))
+    harness = await make_hub(data, HUB % data + uplink_yaml(
+        url, retry="{initial_delay: 0.05, max_delay: 0.2, concurrency: 1}"))
     hub = harness.hub
     for n in range(count):
         crop = await hub.snapshots.save(jpeg(64, 80, n), "camera.gate", kind="face_crop")

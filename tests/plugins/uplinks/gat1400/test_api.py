@@ -30,6 +30,15 @@ APE_ID = "32010000001320000007"     # an IP camera (type 132)
 ZONE = dt.timezone(dt.timedelta(hours=8))
 
 
+def uplink_yaml(url: str, **extra: str) -> str:
+    """An `uplinks:` section: the gat1400 uplink views_library to the platform at `url`, as
+    HUB_ID with camera.gate as APE_ID; `extra` adds keys (YAML values)."""
+    lines = "".join(f"    {k}: {v}\n" for k, v in extra.items())
+    return ("uplinks:\n  - type: gat1400\n    name: views_library\n"
+            f'    url: {url}\n    device_id: "{HUB_ID}"\n    user: hub\n    password: s3cret\n'
+            f'    cameras:\n      camera.gate: {{ape_id: "{APE_ID}", name: Gate}}\n{lines}')
+
+
 def jpeg(width: int, height: int, seed: int = 1) -> bytes:
     """Return a real JPEG of noise (so it does not compress to nothing)."""
     rng = np.random.default_rng(seed)
@@ -37,14 +46,6 @@ def jpeg(width: int, height: int, seed: int = 1) -> bytes:
     ok, buf = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, 80])
     assert ok
     return bytes(buf)
-
-
-@pytest.fixture
-async def platform():
-    double = ViidDouble(zone=ZONE)
-    await double.start()
-    yield double
-    await double.stop()
 
 
 @pytest.fixture
@@ -56,7 +57,7 @@ async def session():
 def client(session: aiohttp.ClientSession, platform: ViidDouble, password: str = "s3cret",
            **kw: object) -> ViewsLibraryClient:
     return ViewsLibraryClient(session, platform.url, HUB_ID, "hub", password,
-                              Dialect(zone=ZONE, **kw), timeout=2.0)  # type: ignore[arg-type]
+                              Dialect(zone=ZONE, **kw), timeout=10.0)  # type: ignore[arg-type]
 
 
 async def test_register_with_digest_then_keepalive(platform, session):

@@ -10,39 +10,18 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 
-import pytest
-
 from hub.recognition.retention import run_retention
 from hub.testing.harness import wait_for
 
-from ...recognition.helpers import person_photos, require_faces, require_models
-from .test_api import APE_ID, HUB_ID, ZONE
+from ...recognition.helpers import person_photos
+from .test_api import APE_ID, HUB_ID
 from .test_uplink import YAML, http_url  # importing it preloads the Asia/Shanghai zone
-from .viid_double import ViidDouble
 
 FACES = """
 recognition:
   platform: onnx_face
   options: {workers: 1}
 """
-
-
-@pytest.fixture
-def models_dir():
-    return require_models()
-
-
-@pytest.fixture
-def faces():
-    return require_faces()
-
-
-@pytest.fixture
-async def platform():
-    double = ViidDouble(zone=ZONE)
-    await double.start()
-    yield double
-    await double.stop()
 
 
 async def test_disposition_lands_raises_locally_and_expires(hub_factory, models_dir, faces,

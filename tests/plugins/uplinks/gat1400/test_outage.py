@@ -17,40 +17,20 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import pytest
-
 from hub.testing.harness import wait_for
 
-from .test_api import APE_ID, HUB_ID, ZONE, jpeg
+from .test_api import jpeg, uplink_yaml
 from .test_uplink import uplink_status
-from .viid_double import ViidDouble
 
 ZoneInfo("UTC")   # loaded before any hub validates hub.time_zone on the loop
 ROOT = Path(__file__).resolve().parents[4]
-YAML = """
-hub: {{time_zone: UTC}}
-recorder: {{commit_interval: 0.05}}
-uplinks:
-  - type: gat1400
-    name: views_library
-    url: {url}
-    device_id: "{hub}"
-    user: hub
-    password: s3cret
-    keepalive_interval: 0.3
-    cameras:
-      camera.gate: {{ape_id: "{ape}", name: Gate}}
-    retry: {{initial_delay: 0.05, max_delay: 0.3}}
-    backlog: {{max_items: {bound}}}
-"""
 
 
-@pytest.fixture
-async def platform():
-    double = ViidDouble(zone=ZONE)
-    await double.start()
-    yield double
-    await double.stop()
+def site_yaml(url: str, bound: int) -> str:
+    """The hub with a fast recorder and the uplink holding at most `bound` items."""
+    return ("hub: {time_zone: UTC}\nrecorder: {commit_interval: 0.05}\n" + uplink_yaml(
+        url, keepalive_interval="0.3", retry="{initial_delay: 0.05, max_delay: 0.3}",
+        backlog=f"{{max_items: {bound}}}"))
 
 
 async def fire_captures(hub: Any, count: int, start: float, step: float) -> None:
@@ -65,8 +45,7 @@ async def fire_captures(hub: Any, count: int, start: float, step: float) -> None
 
 
 async def test_two_minute_outage_loses_nothing_and_delivers_in_order(hub_factory, platform):
-    harness = await hub_factory(YAML.format(url=platform.url, hub=HUB_ID, ape=APE_ID,
-                                            bound=1000))
+    harness = await hub_factory(site_yaml(platform.url, 1000))
     uplink = harness.hub.components["uplinks"].get("views_library")
     await wait_for(lambda: uplink.registered.is_set())
     platform.down = "reset"
@@ -83,8 +62,7 @@ async def test_two_minute_outage_loses_nothing_and_delivers_in_order(hub_factory
 
 async def test_backlog_bound_drops_oldest_and_counts(hub_factory, platform):
     """Past the bound the oldest captures are dropped and counted: none lost unseen."""
-    harness = await hub_factory(YAML.format(url=platform.url, hub=HUB_ID, ape=APE_ID,
-                                            bound=20))
+    harness = await hub_factory(site_yaml(platform.url, 20))
     uplink = harness.hub.components["uplinks"].get("views_library")
     await wait_for(lambda: uplink.registered.is_set())
     platform.down = "503"

@@ -23,7 +23,7 @@ from hub.testing.harness import wait_for
 from hub.uplinks import UplinkItem, UplinkRetry
 from plugins.uplinks.gat1400.uplink import Gat1400Uplink
 
-from .test_api import APE_ID, HUB_ID, ZONE, jpeg
+from .test_api import APE_ID, HUB_ID, jpeg
 from .viid_double import ViidDouble
 
 # The hub validates hub.time_zone on the loop; load the zone file now (ZoneInfo caches).
@@ -50,14 +50,6 @@ uplinks:
         {{name: wanted, priority: critical, instructions: "Keep the gate closed; call 110."}}
       "重点关注": {{name: at_risk}}
 """
-
-
-@pytest.fixture
-async def platform():
-    double = ViidDouble(zone=ZONE)
-    await double.start()
-    yield double
-    await double.stop()
 
 
 async def start_hub(hub_factory: Any, platform: ViidDouble, password: str = "s3cret",

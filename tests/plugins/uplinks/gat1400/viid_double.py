@@ -19,6 +19,7 @@ import json
 import os
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -249,47 +250,43 @@ class ViidDouble:
     # ------------------------------------------------------------------ objects
 
     async def _apes(self, request: web.Request) -> web.Response:
-        if self._caller(request) is None:
-            return self._forgotten(request)
-        statuses = []
-        try:
-            inner = await self._body(request, f"APE{self.envelope}")
-            for n, ape in enumerate(inner.get("APEObject") or []):
-                ident = check.device_code(ape.get("ApeID"), f"APEObject[{n}].ApeID",
-                                          front_end=True)
-                if not ape.get("Name"):
-                    raise check.Invalid(f"APEObject[{n}].Name: empty")
-                self.apes[ident] = ape
-                statuses.append(self._status(request, ident=ident))
-        except check.Invalid as exc:
-            return self._answer(request, 8, str(exc), http=400)
-        return web.json_response({"ResponseStatusListObject": {"ResponseStatusObject":
-                                                               statuses}},
-                                 content_type="application/VIID+JSON")
+        return await self._declare(request, "APE", "APEObject", self._ape)
+
+    def _ape(self, where: str, ape: dict[str, Any]) -> str:
+        ident = check.device_code(ape.get("ApeID"), f"{where}.ApeID", front_end=True)
+        if not ape.get("Name"):
+            raise check.Invalid(f"{where}.Name: empty")
+        self.apes[ident] = ape
+        return ident
 
     async def _subscribes(self, request: web.Request) -> web.Response:
+        return await self._declare(request, "Subscribe", "SubscribeObject", self._subscription)
+
+    def _subscription(self, where: str, sub: dict[str, Any]) -> str:
+        ident = sub.get("SubscribeID")
+        if not isinstance(ident, str) or not re.fullmatch(r"\d{33}", ident):
+            raise check.Invalid(f"{where}.SubscribeID: not 33 digits")
+        if not str(sub.get("ReceiveAddr", "")).startswith("http"):
+            raise check.Invalid(f"{where}.ReceiveAddr: not a URL")
+        for key in ("BeginTime", "EndTime"):
+            check.platform_time(sub.get(key), f"{where}.{key}", self.time_form, self.zone)
+        self.subscriptions[ident] = sub
+        return ident
+
+    async def _declare(self, request: web.Request, kind: str, key: str,
+                       accept: Callable[[str, dict[str, Any]], str]) -> web.Response:
+        """Keep each object of a `<kind><envelope>` that `accept` passes (it returns the
+        object's id, or raises Invalid: HTTP 400, code 8), answering with their statuses."""
         if self._caller(request) is None:
             return self._forgotten(request)
         statuses = []
         try:
-            inner = await self._body(request, f"Subscribe{self.envelope}")
-            for n, sub in enumerate(inner.get("SubscribeObject") or []):
-                where = f"SubscribeObject[{n}]"
-                ident = sub.get("SubscribeID")
-                if not isinstance(ident, str) or not re.fullmatch(r"\d{33}", ident):
-                    raise check.Invalid(f"{where}.SubscribeID: not 33 digits")
-                if not str(sub.get("ReceiveAddr", "")).startswith("http"):
-                    raise check.Invalid(f"{where}.ReceiveAddr: not a URL")
-                for key in ("BeginTime", "EndTime"):
-                    check.platform_time(sub.get(key), f"{where}.{key}", self.time_form,
-                                        self.zone)
-                self.subscriptions[ident] = sub
-                statuses.append(self._status(request, ident=ident))
+            inner = await self._body(request, f"{kind}{self.envelope}")
+            for n, obj in enumerate(inner.get(key) or []):
+                statuses.append(self._status(request, ident=accept(f"{key}[{n}]", obj)))
         except check.Invalid as exc:
             return self._answer(request, 8, str(exc), http=400)
-        return web.json_response({"ResponseStatusListObject": {"ResponseStatusObject":
-                                                               statuses}},
-                                 content_type="application/VIID+JSON")
+        return _status_list(statuses)
 
     async def _faces(self, request: web.Request) -> web.Response:
         if self._caller(request) is None:
@@ -303,9 +300,7 @@ class ViidDouble:
         if not isinstance(objects, list) or not objects:
             return self._answer(request, 8, "FaceObject: not a non-empty list", http=400)
         statuses = [self._face(request, n, obj) for n, obj in enumerate(objects)]
-        return web.json_response({"ResponseStatusListObject": {"ResponseStatusObject":
-                                                               statuses}},
-                                 content_type="application/VIID+JSON")
+        return _status_list(statuses)
 
     def _face(self, request: web.Request, n: int, obj: Any) -> dict[str, Any]:
         try:
@@ -380,3 +375,8 @@ class ViidDouble:
 
 def _not_json(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
+
+
+def _status_list(statuses: list[dict[str, Any]]) -> web.Response:
+    return web.json_response({"ResponseStatusListObject": {"ResponseStatusObject": statuses}},
+                             content_type="application/VIID+JSON")
