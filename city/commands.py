@@ -46,7 +46,8 @@ class CommandSender:
         """Close the AMQP connection."""
         if self._connection is not None:
             with contextlib.suppress(Exception):
-                await self._connection.close()
+                async with asyncio.timeout(5):  # a dead node never answers
+                    await self._connection.close()
         self._connection = self._channel = None
 
     async def _open(self) -> AbstractChannel:

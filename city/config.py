@@ -35,6 +35,12 @@ class BrokerConfig(_Model):
     topic_prefix: str = Field(default="campus", pattern=r"^[A-Za-z0-9_-]+$")
     partitions: int = Field(default=16, ge=1, le=1024)
     prefetch: int = Field(default=200, ge=1, le=10000)
+    rebalance_interval: float = Field(
+        default=1.0, gt=0, le=60,
+        description="s between a worker's reads of the live workers (handovers and claims)")
+    handover_pause: float = Field(
+        default=5.0, ge=0, le=600,
+        description="s before a partition a worker handed over may be handed over again")
 
 
 class ConsoleConfig(_Model):

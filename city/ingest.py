@@ -117,7 +117,6 @@ async def _incident(conn: AsyncConnection, msg: Inbound) -> None:
                             f"got {revision!r}")
     step_at = epoch(step.get("at"), "step.at")
     acked = step_at if step.get("action") == "acknowledged" else None
-    await _ensure_school(conn, msg.school)
     params = {
         "s": msg.school, "id": str(inc.get("id")), "cat": str(inc.get("category")),
         "prio": int(inc.get("priority") or 3), "st": str(inc.get("status")),
@@ -127,30 +126,39 @@ async def _incident(conn: AsyncConnection, msg: Inbound) -> None:
         "created": epoch(inc.get("created_at"), "incident.created_at"),
         "updated": epoch(inc.get("updated_at"), "incident.updated_at"),
         "acked": acked, "rev": revision, "now": time.time(), "body": json.dumps(body),
+        "a": str(step.get("action")), "actor": str(step.get("actor") or "")[:255],
+        "at": step_at, "note": str(step.get("note") or ""), "c": NOTIFY_CHANNEL,
     }
-    row = (await conn.execute(text(
-        "INSERT INTO incidents (school_id, id, category, priority, status, title, message, "
-        "gate, test, classification, created_at, updated_at, acknowledged_at, revision, "
-        "received_at, body) VALUES (:s, :id, :cat, :prio, :st, :title, :msg, :gate, :test, "
-        ":cls, :created, :updated, :acked, :rev, :now, :body) "
-        "ON CONFLICT (school_id, id) DO UPDATE SET category = excluded.category, "
-        "priority = excluded.priority, status = excluded.status, title = excluded.title, "
-        "message = excluded.message, gate = excluded.gate, test = excluded.test, "
-        "classification = excluded.classification, updated_at = excluded.updated_at, "
-        "acknowledged_at = COALESCE(incidents.acknowledged_at, excluded.acknowledged_at), "
-        "revision = excluded.revision, body = excluded.body "
-        "WHERE incidents.revision < excluded.revision RETURNING (xmax = 0) AS inserted"),
-        params)).first()
-    await conn.execute(text(
-        "INSERT INTO incident_steps (school_id, incident_id, revision, action, actor, at, note, "
-        "received_at) VALUES (:s, :id, :rev, :a, :actor, :at, :note, :now) "
-        "ON CONFLICT DO NOTHING"),
-        {"s": msg.school, "id": params["id"], "rev": revision, "a": str(step.get("action")),
-         "actor": str(step.get("actor") or "")[:255], "at": step_at,
-         "note": str(step.get("note") or ""), "now": params["now"]})
-    if row is not None:
-        await _notify(conn, t="incident", school=msg.school, id=params["id"], rev=revision,
-                      new=bool(row[0]), category=params["cat"], priority=params["prio"])
+    # One statement, one round trip (an alarm's whole way through the worker): the school
+    # (see _ensure_school), the incident guarded by its revision, the step, and the NOTIFY
+    # when the incident changed. The school is inserted only when missing: an INSERT that
+    # meets the row of a school whose heartbeat the other lane's open transaction updated
+    # would wait for that transaction (ON CONFLICT checks the newest row version).
+    await conn.execute(text(_INCIDENT_SQL), params)
+
+
+_INCIDENT_SQL = (
+    "WITH school AS (INSERT INTO schools (id, name, district, created_at, heartbeat_seq) "
+    "SELECT CAST(:s AS varchar), CAST(:s AS varchar), 'unassigned', "
+    "CAST(:now AS double precision), 0 WHERE NOT EXISTS (SELECT 1 FROM schools "
+    "WHERE id = CAST(:s AS varchar)) ON CONFLICT (id) DO NOTHING), "
+    "step AS (INSERT INTO incident_steps (school_id, incident_id, revision, action, actor, at, "
+    "note, received_at) VALUES (:s, :id, :rev, :a, :actor, :at, :note, :now) "
+    "ON CONFLICT DO NOTHING), "
+    "changed AS (INSERT INTO incidents (school_id, id, category, priority, status, title, "
+    "message, gate, test, classification, created_at, updated_at, acknowledged_at, revision, "
+    "received_at, body) VALUES (:s, :id, :cat, :prio, :st, :title, :msg, :gate, :test, "
+    ":cls, :created, :updated, :acked, :rev, :now, :body) "
+    "ON CONFLICT (school_id, id) DO UPDATE SET category = excluded.category, "
+    "priority = excluded.priority, status = excluded.status, title = excluded.title, "
+    "message = excluded.message, gate = excluded.gate, test = excluded.test, "
+    "classification = excluded.classification, updated_at = excluded.updated_at, "
+    "acknowledged_at = COALESCE(incidents.acknowledged_at, excluded.acknowledged_at), "
+    "revision = excluded.revision, body = excluded.body "
+    "WHERE incidents.revision < excluded.revision RETURNING (xmax = 0) AS inserted) "
+    "SELECT pg_notify(:c, json_build_object('t', 'incident', 'school', CAST(:s AS varchar), "
+    "'id', CAST(:id AS text), 'rev', CAST(:rev AS integer), 'new', inserted, "
+    "'category', CAST(:cat AS text), 'priority', CAST(:prio AS integer))::text) FROM changed")
 
 
 async def _device(conn: AsyncConnection, msg: Inbound) -> None:

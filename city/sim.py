@@ -79,9 +79,11 @@ class SimSchool:
     async def stop(self) -> None:
         """Disconnect without a goodbye (the will says offline)."""
         if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            while not self._task.done():  # again if aiomqtt's wait_for swallowed a cancel
+                self._task.cancel()
+                await asyncio.wait({self._task}, timeout=1.0)
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                self._task.result()
 
     def cut(self) -> None:
         """Cut the school's network: the link drops and messages wait in the outbox."""

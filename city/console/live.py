@@ -22,12 +22,15 @@ from sqlalchemy import text
 
 from ..db import CityDatabase, asyncpg_dsn
 from ..ingest import NOTIFY_CHANNEL
+from ..trace import TRACING, trace
 from .auth import ConsoleUser
 from .queries import is_online
 
 _LOGGER = logging.getLogger(__name__)
 
 __all__ = ["LiveHub"]
+
+BATCH = 500  # notifications handled together (their incidents read in one query)
 
 
 class LiveHub:
@@ -42,6 +45,7 @@ class LiveHub:
         self._queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
         self._tasks: list[asyncio.Task[None]] = []
         self._listener: asyncpg.Connection | None = None
+        self._schools_changed = asyncio.Event()
 
     async def start(self) -> None:
         """LISTEN and start the watcher."""
@@ -53,10 +57,12 @@ class LiveHub:
 
     async def stop(self) -> None:
         """Stop listening and close every WebSocket."""
-        for task in self._tasks:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        pending = {task for task in self._tasks if not task.done()}
+        while pending:  # again each 0.5 s: a library's wait_for may lose a cancellation
+            for task in pending:
+                task.cancel()
+            _done, pending = await asyncio.wait(pending, timeout=0.5)
+        await asyncio.gather(*self._tasks, return_exceptions=True)
         if self._listener is not None:
             with contextlib.suppress(Exception):
                 await self._listener.close()
@@ -73,38 +79,56 @@ class LiveHub:
 
     def _notified(self, _conn: object, _pid: int, _channel: str, payload: str) -> None:
         with contextlib.suppress(ValueError):
-            self._queue.put_nowait(json.loads(payload))
+            note = json.loads(payload)
+            if TRACING:
+                note["_at"] = time.time()
+            self._queue.put_nowait(note)
 
     async def _dispatch(self) -> None:
         while True:
-            note = await self._queue.get()
+            notes = [await self._queue.get()]
+            while not self._queue.empty() and len(notes) < BATCH:
+                notes.append(self._queue.get_nowait())
             try:
-                await self._handle(note)
+                await self._handle(notes)
             except Exception:  # one bad notification must not stop the stream
-                _LOGGER.exception("live: failed to send %s", note.get("t"))
+                _LOGGER.exception("live: failed to send %d notes", len(notes))
 
-    async def _handle(self, note: dict[str, Any]) -> None:
-        school = str(note.get("school"))
-        district = await self._district(school)
-        if note.get("t") == "incident":
-            from .queries import incident_detail
+    async def _handle(self, notes: list[dict[str, Any]]) -> None:
+        """Send what these notes changed: incidents first, all of them read in one go."""
+        incidents = [n for n in notes if n.get("t") == "incident"]
+        if incidents:
+            await self._incidents(incidents)
+        for note in notes:
+            if note.get("t") == "school":
+                # Coalesced: a mass reconnect sends one note per school; re-reading every
+                # school for each of them queued alarms behind seconds of reads (bench_city).
+                self._schools_changed.set()
+            elif note.get("t") != "incident":
+                school = str(note.get("school"))
+                await self._send(await self._district(school), {
+                    "type": note.get("t"), "school": school, **{
+                        k: v for k, v in note.items() if k not in ("t", "school", "_at")}})
 
-            async with self._db.engine.connect() as conn:
-                # The detail query checks visibility per user; read once as a city-wide user.
-                detail = await incident_detail(conn, _SYSTEM, school, str(note.get("id")))
+    async def _incidents(self, notes: list[dict[str, Any]]) -> None:
+        from .queries import incident_details
+
+        keys = list(dict.fromkeys((str(n.get("school")), str(n.get("id"))) for n in notes))
+        async with self._db.engine.connect() as conn:
+            # The detail query checks visibility per user; read once as a city-wide user.
+            details = await incident_details(conn, _SYSTEM, keys)
+        read = time.time()
+        for note in notes:
+            detail = details.get((str(note.get("school")), str(note.get("id"))))
             if detail is None:
-                return
-            alarm = bool(note.get("new")) and (detail["priority"] == 1
-                                               or detail["category"] == "panic")
-            message: dict[str, Any] = {"type": "alarm" if alarm else "incident",
-                                       "incident": detail}
-        elif note.get("t") == "school":
-            await self._check_online(send=True)
-            return
-        else:
-            message = {"type": note.get("t"), "school": school, **{
-                k: v for k, v in note.items() if k not in ("t", "school")}}
-        await self._send(district, message)
+                continue
+            # a panic-button test is listed, never sounded (the school tests its button)
+            alarm = bool(note.get("new")) and not detail["test"] and (
+                detail["priority"] == 1 or detail["category"] == "panic")
+            await self._send(detail["district"], {"type": "alarm" if alarm else "incident",
+                                                  "incident": detail})
+            trace("console", school=detail["school"], id=detail["id"], rev=note.get("rev"),
+                  notified=note.get("_at"), read=read, sent=time.time(), batch=len(notes))
 
     async def _send(self, district: str | None, message: dict[str, Any]) -> None:
         raw = json.dumps(message)
@@ -127,12 +151,19 @@ class LiveHub:
         return self._districts[school]
 
     async def _watch(self) -> None:
+        """Re-read link states every second, or at once (at most 5 times a second) on a note."""
         while True:
-            await asyncio.sleep(1.0)
+            # asyncio.timeout, not wait_for: on Python 3.11 wait_for loses a cancellation
+            # that meets the event being set, and this loop would outlive stop()
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(1.0):
+                    await self._schools_changed.wait()
+            self._schools_changed.clear()
             try:
                 await self._check_online(send=True)
             except Exception:
                 _LOGGER.exception("live: online check failed")
+            await asyncio.sleep(0.2)
 
     async def _check_online(self, send: bool) -> None:
         async with self._db.engine.connect() as conn:

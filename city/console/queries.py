@@ -13,6 +13,7 @@ from .auth import ConsoleUser, Role
 __all__ = [
     "district_of",
     "incident_detail",
+    "incident_details",
     "is_online",
     "list_incidents",
     "list_schools",
@@ -110,18 +111,34 @@ def _incident(r: Any) -> dict[str, Any]:
 async def incident_detail(conn: AsyncConnection, user: ConsoleUser, school: str,
                           incident_id: str) -> dict[str, Any] | None:
     """Return one incident with its timeline and the platform's commands about it."""
-    row = (await conn.execute(text(
+    return (await incident_details(conn, user, [(school, incident_id)])).get((school, incident_id))
+
+
+async def incident_details(conn: AsyncConnection, user: ConsoleUser,
+                           keys: list[tuple[str, str]]) -> dict[tuple[str, str], dict[str, Any]]:
+    """Return these incidents (school, id) with their timelines, in two queries; an incident
+    the user may not see, or that does not exist, is left out."""
+    if not keys:
+        return {}
+    wanted = {"s": [k[0] for k in keys], "i": [k[1] for k in keys]}
+    rows = (await conn.execute(text(
         "SELECT i.school_id, s.name AS school_name, s.district, s.live_view_url, i.id, "
         "i.category, i.priority, i.status, i.title, i.message, i.gate, i.test, "
         "i.created_at, i.acknowledged_at, i.revision, i.received_at, i.body "
         "FROM incidents i JOIN schools s ON s.id = i.school_id "
-        "WHERE i.school_id = :s AND i.id = :i"), {"s": school, "i": incident_id})).first()
-    if row is None or not user.sees(row.district):
-        return None
+        "WHERE (i.school_id, i.id) IN (SELECT * FROM unnest(CAST(:s AS text[]), "
+        "CAST(:i AS text[])))"), wanted)).all()
+    found = {(r.school_id, r.id): {**_incident(r), "steps": []} for r in rows
+             if user.sees(r.district)}
+    if not found:
+        return {}
     steps = (await conn.execute(text(
-        "SELECT revision, action, actor, at, note FROM incident_steps "
-        "WHERE school_id = :s AND incident_id = :i ORDER BY revision"),
-        {"s": school, "i": incident_id})).all()
-    return {**_incident(row),
-            "steps": [{"revision": s.revision, "action": s.action, "actor": s.actor,
-                       "at": s.at, "note": s.note} for s in steps]}
+        "SELECT school_id, incident_id, revision, action, actor, at, note FROM incident_steps "
+        "WHERE (school_id, incident_id) IN (SELECT * FROM unnest(CAST(:s AS text[]), "
+        "CAST(:i AS text[]))) ORDER BY school_id, incident_id, revision"), wanted)).all()
+    for s in steps:
+        if (s.school_id, s.incident_id) in found:
+            found[(s.school_id, s.incident_id)]["steps"].append({
+                "revision": s.revision, "action": s.action, "actor": s.actor, "at": s.at,
+                "note": s.note})
+    return found

@@ -1,4 +1,8 @@
-"""The daily report: per school and per district, incidents, response times, availability."""
+"""The daily report: per school and per district, incidents, response times, availability.
+
+`availability` is the share of the period a school was heard from (heartbeats);
+`device_availability` the share of device-time its devices reported themselves available.
+"""
 
 from __future__ import annotations
 
@@ -50,6 +54,7 @@ async def build_report(conn: AsyncConnection, user: ConsoleUser, first: dt.date,
         "SELECT u.school_id, u.day, u.online_seconds FROM school_uptime u JOIN schools s "
         f"ON s.id = u.school_id WHERE {where} AND u.day >= :fa AND u.day <= :fb"),
         {**scope, "fa": first.isoformat(), "fb": last.isoformat()})).all()
+    devices = await _device_seconds(conn, scope, where, start, end)
     days = _days(first, last)
     now = dt.datetime.now(dt.UTC).timestamp()
     day_seconds = {d: max(1.0, min(86400.0, now - dt.datetime.fromisoformat(d).replace(
@@ -58,7 +63,8 @@ async def build_report(conn: AsyncConnection, user: ConsoleUser, first: dt.date,
     tta: list[float] = []
     rows: dict[str, dict[str, Any]] = {
         s.id: {"school": s.id, "name": s.name, "district": s.district, "incidents": 0,
-               "panics": 0, "panic_tests": 0, "off_post": 0, "tta": [], "online": 0.0}
+               "panics": 0, "panic_tests": 0, "off_post": 0, "tta": [], "online": 0.0,
+               "devices": devices.get(s.id, (0, 0.0, 0.0))}
         for s in schools}
     for inc in incidents:
         row = rows[inc.school_id]
@@ -77,19 +83,64 @@ async def build_report(conn: AsyncConnection, user: ConsoleUser, first: dt.date,
         rows[up.school_id]["online"] += min(up.online_seconds, day_seconds.get(up.day, 86400))
     total_seconds = sum(day_seconds.values())
     school_rows = [_finish(r, total_seconds) for r in rows.values()]
+    districts = _districts(school_rows)
+    for row in school_rows:
+        del row["_device_seconds"]
     return {"first": first.isoformat(), "last": last.isoformat(), "district": district,
             "school": school,
             "per_day": [{"day": d, "categories": dict(per_day[d])} for d in days],
             "tta_histogram": _histogram(tta),
-            "schools": school_rows, "districts": _districts(school_rows)}
+            "schools": school_rows, "districts": districts}
+
+
+async def _device_seconds(conn: AsyncConnection, scope: dict[str, Any], where: str,
+                          start: float, end: float) -> dict[str, tuple[int, float, float]]:
+    """Return {school: (devices, seconds available, seconds known)} over [start, end).
+
+    A device's state at `start` is its last report before it; before its first report at
+    all, its state is unknown and not counted. The period ends at `end` or now.
+    """
+    end = min(end, dt.datetime.now(dt.UTC).timestamp())
+    params = {**scope, "a": start, "b": end}
+    before = (await conn.execute(text(
+        "SELECT DISTINCT ON (d.school_id, d.entity_id) d.school_id, d.entity_id, d.at, "
+        f"d.available FROM device_status d JOIN schools s ON s.id = d.school_id WHERE {where} "
+        "AND d.at < :a ORDER BY d.school_id, d.entity_id, d.at DESC"), params)).all()
+    during = (await conn.execute(text(
+        "SELECT d.school_id, d.entity_id, d.at, d.available FROM device_status d JOIN schools s "
+        f"ON s.id = d.school_id WHERE {where} AND d.at >= :a AND d.at < :b "
+        "ORDER BY d.school_id, d.entity_id, d.at"), params)).all()
+    changes: dict[tuple[str, str], list[tuple[float, bool]]] = defaultdict(list)
+    for row in before:
+        changes[(row.school_id, row.entity_id)].append((start, bool(row.available)))
+    for row in during:
+        changes[(row.school_id, row.entity_id)].append((row.at, bool(row.available)))
+    out: dict[str, tuple[int, float, float]] = {}
+    for (school, _entity), points in changes.items():
+        up = known = 0.0
+        for (at, available), (following, _next) in zip(points, [*points[1:], (end, False)],
+                                                       strict=True):
+            span = max(0.0, following - at)
+            known += span
+            up += span if available else 0.0
+        count, was_up, was_known = out.get(school, (0, 0.0, 0.0))
+        out[school] = (count + 1, was_up + up, was_known + known)
+    return out
 
 
 def _finish(row: dict[str, Any], total_seconds: float) -> dict[str, Any]:
     tta = row.pop("tta")
     online = row.pop("online")
+    devices, up, known = row.pop("devices")
     return {**row, "tta_median": statistics.median(tta) if tta else None,
             "tta_max": max(tta) if tta else None,
-            "availability": round(100.0 * min(1.0, online / total_seconds), 1)}
+            "availability": round(100.0 * min(1.0, online / total_seconds), 1),
+            "devices": devices, "device_availability": _percent(up, known),
+            "_device_seconds": (up, known)}
+
+
+def _percent(part: float, whole: float) -> float | None:
+    return round(100.0 * part / whole, 1) if whole > 0 else None
 
 
 def _histogram(values: list[float]) -> list[dict[str, Any]]:
@@ -110,9 +161,12 @@ def _districts(schools: list[dict[str, Any]]) -> list[dict[str, Any]]:
     for district, members in sorted(groups.items()):
         out.append({"district": district, "schools": len(members),
                     **{k: sum(m[k] for m in members)
-                       for k in ("incidents", "panics", "panic_tests", "off_post")},
+                       for k in ("incidents", "panics", "panic_tests", "off_post", "devices")},
                     "availability": round(statistics.fmean(m["availability"]
-                                                           for m in members), 1)})
+                                                           for m in members), 1),
+                    "device_availability": _percent(
+                        sum(m["_device_seconds"][0] for m in members),
+                        sum(m["_device_seconds"][1] for m in members))})
     return out
 
 
@@ -122,16 +176,19 @@ def report_csv(report: dict[str, Any]) -> str:
     writer = csv.writer(out)
     writer.writerow(["level", "district", "school", "name", "incidents", "panics",
                      "panic_tests", "off_post_warnings", "tta_median_s", "tta_max_s",
-                     "availability_pct", "first_day", "last_day"])
+                     "availability_pct", "devices", "device_availability_pct", "first_day",
+                     "last_day"])
     for r in report["schools"]:
         writer.writerow(["school", r["district"], r["school"], r["name"], r["incidents"],
                          r["panics"], r["panic_tests"], r["off_post"],
                          _num(r["tta_median"]), _num(r["tta_max"]), r["availability"],
-                         report["first"], report["last"]])
+                         r["devices"], _num(r["device_availability"]), report["first"],
+                         report["last"]])
     for d in report["districts"]:
         writer.writerow(["district", d["district"], "", "", d["incidents"], d["panics"],
                          d["panic_tests"], d["off_post"], "", "", d["availability"],
-                         report["first"], report["last"]])
+                         d["devices"], _num(d["device_availability"]), report["first"],
+                         report["last"]])
     return out.getvalue()
 
 

@@ -10,6 +10,7 @@ let audio = null;
 const esc = (v) => String(v ?? "").replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c]));
 const when = (s) => (s ? new Date(s * 1000).toLocaleString(getLang() === "zh" ? "zh-CN" : "en-GB") : "–");
 const main = () => document.getElementById("main");
+const pct = (v) => (v === null || v === undefined ? "–" : `${v}%`);
 
 async function api(method, path, body) {
   const headers = { Accept: "application/json" };
@@ -153,13 +154,14 @@ async function reportsPage() {
     <a href="/api/reports/daily?${q}&format=csv" download>${t("csv")}</a></form>
     <div class="charts"><figure><figcaption>${t("per_day")}</figcaption>${stackedBars(report.per_day)}</figure>
     <figure><figcaption>${t("tta")}</figcaption>${barChart(report.tta_histogram.map((b) => [b.bucket, b.count]))}</figure>
-    <figure><figcaption>${t("availability")} %</figcaption>${barChart(report.schools.map((s) => [s.name, s.availability]), 100)}</figure></div>
+    <figure><figcaption>${t("availability")} %</figcaption>${barChart(report.schools.map((s) => [s.name, s.availability]), 100)}</figure>
+    <figure><figcaption>${t("device_availability")} %</figcaption>${barChart(report.schools.map((s) => [s.name, s.device_availability ?? 0]), 100)}</figure></div>
     <table class="report"><thead><tr><th>${t("district")}</th><th>${t("school")}</th><th>${t("incidents")}</th><th>${t("panics")}</th>
-    <th>${t("panic_tests")}</th><th>${t("off_post")}</th><th>${t("tta_median")}</th><th>${t("availability")}</th></tr></thead><tbody>
+    <th>${t("panic_tests")}</th><th>${t("off_post")}</th><th>${t("tta_median")}</th><th>${t("availability")}</th><th>${t("device_availability")}</th></tr></thead><tbody>
     ${report.schools.map((s) => `<tr><td>${esc(s.district)}</td><td>${esc(s.name)}</td><td>${s.incidents}</td><td>${s.panics}</td><td>${s.panic_tests}</td>
-      <td>${s.off_post}</td><td>${s.tta_median === null ? "–" : s.tta_median.toFixed(1)}</td><td>${s.availability}%</td></tr>`).join("")}
+      <td>${s.off_post}</td><td>${s.tta_median === null ? "–" : s.tta_median.toFixed(1)}</td><td>${s.availability}%</td><td>${pct(s.device_availability)}</td></tr>`).join("")}
     ${report.districts.map((d) => `<tr class="district"><td>${esc(d.district)}</td><td>(${d.schools})</td><td>${d.incidents}</td><td>${d.panics}</td>
-      <td>${d.panic_tests}</td><td>${d.off_post}</td><td>–</td><td>${d.availability}%</td></tr>`).join("")}</tbody></table>`;
+      <td>${d.panic_tests}</td><td>${d.off_post}</td><td>–</td><td>${d.availability}%</td><td>${pct(d.device_availability)}</td></tr>`).join("")}</tbody></table>`;
   document.getElementById("rep").onsubmit = (ev) => {
     ev.preventDefault();
     const f = new FormData(ev.target);

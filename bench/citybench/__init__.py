@@ -1,0 +1,1 @@
+"""The city platform scale bench's parts (bench/bench_city.py)."""
