@@ -1,7 +1,7 @@
 """Open-set (1:N) identification on LFW through the camera-frame pipeline (issue 16).
 
 Usage: python bench/lfw_openset.py LFW_DIR [--tag before] [--sizes 130,50] [--workers 2]
-           [--watch 0.45] [--target 0.01]
+           [--watch 0.45] [--target 0.01] [--mated-every 1] [--tracked] [--enrol-refine]
 
 LFW_DIR holds images_deepfunneled/<Name>/<Name>_NNNN.jpg (kept out of the repo).
 
@@ -29,7 +29,7 @@ import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import cv2
@@ -38,6 +38,7 @@ import numpy.typing as npt
 
 from hub.recognition.fetch import default_models_dir
 from plugins.recognition.onnx_face.config import OnnxFaceConfig
+from plugins.recognition.onnx_face.denormals import flush_denormals
 from plugins.recognition.onnx_face.pipeline import FacePipeline
 
 F32 = npt.NDArray[np.float32]
@@ -46,6 +47,13 @@ FRAME_W, FRAME_H = 640, 480
 #: Face box side (detector box, px) of an LFW deep-funnelled 250x250 photo, median: measured
 #: at the first run and used to scale photos to the wanted face size.
 _local = threading.local()
+#: `--refine-below`: the small-face refinement limit to try (None: the shipped gates).
+REFINE_BELOW: int | None = None
+#: `--tracked`: searches go the way a tracked stream's do: judged with the cheap alignment,
+#: the usable face then embedded refined from its frame (`refine_decisions`).
+TRACKED = False
+#: `--enrol-refine`: gallery photos embedded with the refined alignment.
+ENROL_REFINE = False
 
 
 @dataclass
@@ -77,8 +85,11 @@ def split(lfw: Path) -> Split:
 def _pipeline(models: Path) -> FacePipeline:
     pipe: FacePipeline | None = getattr(_local, "pipe", None)
     if pipe is None:
+        flush_denormals()  # as the hub's workers do (onnx_face/denormals.py)
         cfg = OnnxFaceConfig()
-        pipe = FacePipeline(cfg.model_set(models), cfg.gates())
+        gates = cfg.gates() if REFINE_BELOW is None else replace(cfg.gates(),
+                                                                   refine_below=REFINE_BELOW)
+        pipe = FacePipeline(cfg.model_set(models), gates)
         _local.pipe = pipe
     return pipe
 
@@ -125,7 +136,14 @@ def analyse(models: Path, path: Path, scale: float | None,
     else:
         frame, centre = place(image, scale, seed)
         reach = image.shape[0] * scale * 0.3
-    faces = _pipeline(models).analyze(frame)
+    pipe = _pipeline(models)
+    if scale is None:
+        faces = pipe.analyze(frame, refine_below=10_000 if ENROL_REFINE else None)
+    elif TRACKED:
+        faces = pipe.analyze(frame, embed=False, keep_aligned=True, refine_below=0,
+                             warp=cv2.INTER_CUBIC)  # as sight_in_worker
+    else:
+        faces = pipe.analyze(frame)
     near = [f for f in faces
             if np.hypot((f.box[0] + f.box[2]) / 2 - centre[0],
                         (f.box[1] + f.box[3]) / 2 - centre[1]) < reach]
@@ -134,6 +152,9 @@ def analyse(models: Path, path: Path, scale: float | None,
         return 1, "no_face", 0.0, zero
     face = min(near, key=lambda f: np.hypot((f.box[0] + f.box[2]) / 2 - centre[0],
                                               (f.box[1] + f.box[3]) / 2 - centre[1]))
+    if face.rejected is None and TRACKED and scale is not None:
+        return 0, "", face.size, np.asarray(pipe.embed_refined(frame, [face.box])[0],
+                                            np.float32)
     if face.rejected is not None or face.embedding is None:
         return 2, face.rejected.value if face.rejected else "no_embedding", face.size, zero
     return 0, "", face.size, np.asarray(face.embedding, np.float32)
@@ -345,7 +366,15 @@ def main() -> None:
     ap.add_argument("--no-curve", action="store_true")
     ap.add_argument("--mated-every", type=int, default=3,
                     help="use every k-th mated search (all non-mated searches are used)")
+    ap.add_argument("--refine-below", type=int, default=None,
+                    help="try this small-face refinement limit (px) instead of the shipped one")
+    ap.add_argument("--tracked", action="store_true",
+                    help="searches judged cheaply, then embedded refined (tracked streams)")
+    ap.add_argument("--enrol-refine", action="store_true",
+                    help="gallery photos embedded with the refined alignment")
     args = ap.parse_args()
+    global REFINE_BELOW, TRACKED, ENROL_REFINE
+    REFINE_BELOW, TRACKED, ENROL_REFINE = args.refine_below, args.tracked, args.enrol_refine
     sp = split(args.lfw_dir)
     print(f"LFW: gallery {len(sp.gallery)} people, {len(sp.mated)} mated searches (every "
           f"{args.mated_every}th used), {len(sp.nonmated)} non-mated")
@@ -385,8 +414,6 @@ def main() -> None:
 
 def embed_fallback(models: Path, paths: list[Path]) -> F32:
     """Embed the centre face of gallery photos the gates refused (an operator would retry)."""
-    from dataclasses import replace
-
     from plugins.recognition.onnx_face.geometry import five_points_from_68
 
     pipe = _pipeline(models)
@@ -401,7 +428,6 @@ def embed_fallback(models: Path, paths: list[Path]) -> F32:
                if boxes else np.array([w * .25, h * .25, w * .75, h * .75], np.float32))
         five = five_points_from_68(pipe.landmarks68(image, box))
         rows.append(pipe.embed_aligned([pipe.align(image, five)])[0])
-    del replace
     return np.stack(rows).astype(np.float32)
 
 

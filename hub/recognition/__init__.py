@@ -9,37 +9,8 @@ default model files. Importing this package is cheap: the component loads when c
 
 from __future__ import annotations
 
+from . import recognizer
 from .fetch import default_models_dir, fetch_models
-from .recognizer import (
-    Candidate,
-    DetectedFace,
-    Embedding,
-    Enrolment,
-    FaceRejected,
-    GalleryEntry,
-    Image,
-    RecognizedFace,
-    Recognizer,
-    RecognizerConfig,
-    RejectReason,
-    TrackingRecognizer,
-    pick_enrolment_face,
-)
+from .recognizer import *  # noqa: F403  (the kind, re-exported: recognizer.__all__)
 
-__all__ = [
-    "Candidate",
-    "DetectedFace",
-    "Embedding",
-    "Enrolment",
-    "FaceRejected",
-    "GalleryEntry",
-    "Image",
-    "RecognizedFace",
-    "Recognizer",
-    "RecognizerConfig",
-    "RejectReason",
-    "TrackingRecognizer",
-    "default_models_dir",
-    "fetch_models",
-    "pick_enrolment_face",
-]
+__all__ = [*recognizer.__all__, "default_models_dir", "fetch_models"]

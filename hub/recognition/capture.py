@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
 _LOGGER = logging.getLogger(__name__)
 
-__all__ = ["SNAPSHOT_KIND_CROP", "crop_jpeg_blocking", "fire_captured", "wanted"]
+__all__ = ["SNAPSHOT_KIND_CROP", "FrameJpeg", "crop_jpeg_blocking", "fire_captured", "wanted"]
 
 #: Crops of known faces; crops of unknown faces take the unknown kind and its retention.
 SNAPSHOT_KIND_CROP = "face_crop"
@@ -83,3 +83,29 @@ def crop_jpeg_blocking(image: Image, box: tuple[int, ...], margin: float = 0.25)
     return bytes(buf)
 
 
+class FrameJpeg:
+    """A frame's JPEG, made on first use (off the loop) and shared by its faces."""
+
+    def __init__(self, image: Image) -> None:
+        self._image = image
+        self._jpeg: bytes | None = image if isinstance(image, bytes) else None
+
+    @property
+    def source(self) -> Image:
+        """Return the frame as it came (pixels or JPEG bytes)."""
+        return self._image
+
+    async def get(self) -> bytes:
+        """Return the JPEG bytes."""
+        if self._jpeg is None:
+            assert not isinstance(self._image, bytes)
+            self._jpeg = jpeg = await asyncio.to_thread(_jpeg, self._image)
+            return jpeg
+        return self._jpeg
+
+
+def _jpeg(image: np.ndarray[Any, Any]) -> bytes:
+    ok, buf = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, 85])
+    if not ok:
+        raise ValueError("could not encode the frame as JPEG")
+    return bytes(buf)

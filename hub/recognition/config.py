@@ -110,6 +110,11 @@ class TrackingConfig(BaseModel):
     best_k: int = Field(default=2, ge=1, le=10)
     #: Seconds without a sighting after which a track has ended.
     max_gap: float = Field(default=0.6, gt=0, le=30)
+    #: Embed each sighting a track keeps as soon as it is kept, ahead of the decision, so
+    #: the decision waits for at most the newest one, for up to one more embedding per
+    #: track. Off by default: on the loaded machine it was measured on it took workers from
+    #: frames and did not lower the tail (bench/README.md "Recognition at a gate").
+    embed_ahead: bool = False
 
 
 class RecognitionConfig(BaseModel):

@@ -38,6 +38,11 @@ class OffPostWatcher:
         except Exception:  # an unknown zone was already reported by config validation
             self._tz = dt.UTC
 
+    @property
+    def off_post(self) -> bool:
+        """Return whether an off-post incident is open (the guard has not been seen since)."""
+        return self._raised
+
     def on_duty(self, now: float) -> bool:
         """Return True when `now` falls in the duty schedule or a duty window (hub time zone)."""
         if self.config.schedule is not None:

@@ -226,12 +226,17 @@ class TrackingRecognizer(Recognizer):
     and searched once (hub/recognition/tracker.py); plain `Recognizer`s go frame by frame."""
 
     @abstractmethod
-    async def sightings(self, image: Image) -> list[DetectedFace]:
-        """Find and judge faces without embedding them (usable ones keep `aligned`)."""
+    async def sightings(self, image: Image, soon: bool = False) -> list[DetectedFace]:
+        """Find and judge faces without embedding them (usable ones keep `aligned`);
+        `soon`: this frame may complete a track's evidence (a decision may wait on it)."""
 
     @abstractmethod
-    async def embed_faces(self, faces: Sequence[DetectedFace]) -> list[Embedding]:
-        """Return L2-normalised embeddings of faces from `sightings`, in order."""
+    async def embed_faces(self, faces: Sequence[DetectedFace],
+                          images: Sequence[Image] | None = None,
+                          urgent: bool = True) -> list[Embedding]:
+        """Return L2-normalised embeddings of faces from `sightings`, in order; `images`
+        are the frames they were seen in (a recognizer may align them better from there);
+        `urgent`: a decision is waiting (else embedded ahead of one)."""
 
     @abstractmethod
     async def search(self, embedding: Embedding, top_k: int = 3) -> tuple[Candidate, ...]:

@@ -9,14 +9,13 @@ from collections.abc import AsyncIterator
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-import cv2
 import numpy as np
 
 from ..camera import Camera, Frame
 from ..exceptions import ServiceValidationError
 from ..incidents.messages import localized_message
 from .access import FaceAccess
-from .capture import fire_captured
+from .capture import FrameJpeg, fire_captured
 from .config import RecognitionConfig, WatchCamera
 from .const import (
     CATEGORY_WATCHLIST_MATCH,
@@ -31,9 +30,9 @@ from .const import (
 from .gallery import Gallery
 from .matcher import Cooldown, Decision, Matcher, UnknownTracker
 from .offpost import OffPostWatcher
-from .recognizer import Image, RecognizedFace, Recognizer, TrackingRecognizer
+from .recognizer import Embedding, Image, RecognizedFace, Recognizer, TrackingRecognizer
 from .thresholds import SizedThresholds
-from .tracker import FaceTrack, FaceTracker
+from .tracker import FaceTrack, FaceTracker, Sighting
 
 if TYPE_CHECKING:
     from ..hub import Hub
@@ -63,6 +62,15 @@ class FaceService:
         self.unknown = UnknownTracker(config.unknown_cooldown)
         self.offpost = OffPostWatcher(hub, config.guard) if config.guard else None
         self.frames_processed = 0
+        #: Stream frames the hub never saw because it was busy (newest frame wins), by the
+        #: gaps in a camera's timestamps at its configured rate.
+        self.frames_skipped = 0
+        self._last_frame: dict[str, float] = {}
+        self._interval: dict[str, float] = {}
+        #: Reports of stream decisions (snapshots, events, incidents), off the frame path.
+        self._reports: set[asyncio.Task[None]] = set()
+        #: Embeddings of kept sightings made ahead of their track's decision.
+        self._ahead: set[asyncio.Task[Embedding]] = set()
         self.tracks_decided = 0
         #: One face tracker per camera (streams only; `process` is frame by frame).
         self.trackers: dict[str, FaceTracker] = {}
@@ -84,8 +92,17 @@ class FaceService:
             self.hub.create_task(self.offpost.run(), name="faces off-post")
 
     async def stop(self) -> None:
-        """Stop the recognizer (watch tasks are cancelled by the hub)."""
+        """Finish the pending reports, then stop the recognizer (watch tasks are cancelled
+        by the hub)."""
+        await self.reports_done()
+        for task in list(self._ahead):
+            task.cancel()
         await self.recognizer.stop()
+
+    async def reports_done(self) -> None:
+        """Wait until every stream decision made so far is reported (stored and fired)."""
+        while self._reports:
+            await asyncio.gather(*list(self._reports), return_exceptions=True)
 
     # ------------------------------------------------------------------ frames
 
@@ -123,7 +140,7 @@ class FaceService:
         self.frames_processed += 1
         self.follow_gallery()
         decisions = []
-        frame = _FrameJpeg(image)  # encoded once, and only if a report needs a capture
+        frame = FrameJpeg(image)  # encoded once, and only if a report needs a capture
         for face in faces:
             decision = self.matcher.decide(face, self.gallery.by_id)
             decisions.append(decision)
@@ -133,14 +150,24 @@ class FaceService:
     async def process_stream(self, image: Image, camera: str, gate: str | None = None,
                              ts: float | None = None, fps: float | None = None) -> list[Decision]:
         """Process one frame of a camera stream: tracked (one decision per person) if the
-        recognizer supports it and tracking is on, else frame by frame like `process`."""
+        recognizer supports it and tracking is on, else frame by frame like `process`.
+
+        Tracked decisions are returned as soon as they are made; reporting them (capture
+        JPEG, snapshot store, events, incidents) runs after, off the frame's path
+        (`reports_done` waits for it)."""
         recognizer = self.recognizer
+        now = time.time() if ts is None else ts
+        self._count_skipped(camera, now, fps)
         if not (self.config.tracking.enabled and isinstance(recognizer, TrackingRecognizer)):
             return await self.process(image, camera, gate, ts)
-        now = time.time() if ts is None else ts
+        tracker = self.trackers.get(camera)
+        if tracker is None:
+            t = self.config.tracking
+            tracker = self.trackers[camera] = FaceTracker(
+                decide_after=t.decide_after, best_k=t.best_k, max_gap=t.max_gap)
         try:
             async with asyncio.timeout(self.recognizer.config.timeout):
-                faces = await recognizer.sightings(image)
+                faces = await recognizer.sightings(image, soon=tracker.near_decision())
         except Exception as exc:  # one bad frame must not stop the watcher
             self.frames_failed += 1
             _LOGGER.debug("%s: face detection failed: %s", camera, exc)
@@ -148,19 +175,79 @@ class FaceService:
         else:
             self.frames_processed += 1
         self.follow_gallery()
-        tracker = self.trackers.get(camera)
-        if tracker is None:
-            t = self.config.tracking
-            # A slow camera (the guard room's 1 fps) needs a longer gap to follow a face.
-            gap = max(t.max_gap, 2.5 / fps) if fps else t.max_gap
-            tracker = self.trackers[camera] = FaceTracker(
-                decide_after=t.decide_after, best_k=t.best_k, max_gap=gap)
-        decisions = []
-        for track in tracker.update(faces, image, now):
-            decision = await self._decide_track(recognizer, track, camera, gate, now)
-            if decision is not None:
-                decisions.append(decision)
-        return decisions
+        # A slow camera (the guard room's 1 fps) or a hub dropping frames sees a face less
+        # often: the gap that ends a track follows the frames actually processed.
+        tracker.max_gap = max(self.config.tracking.max_gap, 2.5 / fps if fps else 0.0,
+                              2.5 * self._interval.get(camera, 0.0))
+        ready = tracker.update(faces, image, now)
+        self._embed_ahead(recognizer, tracker)
+        if not ready:
+            return []
+        decided = await asyncio.gather(*(self._decide_track(recognizer, track, camera, gate, now)
+                                         for track in ready))
+        return [d for d in decided if d is not None]
+
+    def _count_skipped(self, camera: str, now: float, fps: float | None) -> None:
+        """Count the frames a stream skipped since its last one (gaps over 1.5 intervals)
+        and follow the interval between processed frames (smoothed, capped at 2 s)."""
+        last = self._last_frame.get(camera)
+        self._last_frame[camera] = now
+        if last is None or now <= last:
+            return
+        step = min(now - last, 2.0)
+        previous = self._interval.get(camera)
+        self._interval[camera] = step if previous is None else 0.7 * previous + 0.3 * step
+        if fps and now - last > 1.5 / fps:
+            self.frames_skipped += round((now - last) * fps) - 1
+
+    def _embed_ahead(self, recognizer: TrackingRecognizer, tracker: FaceTracker) -> None:
+        """Start embedding the sightings the tracker just kept (ahead of their track's
+        decision, below its urgency) and stop the work of those it displaced."""
+        for sighting in tracker.dropped:
+            if sighting.pending is not None:
+                sighting.pending.cancel()
+        if not self.config.tracking.embed_ahead:
+            return
+        for sighting in tracker.kept:
+            task = self.hub.create_task(self._embed_one(recognizer, sighting),
+                                        name="faces embed ahead")
+            sighting.pending = task
+            self._ahead.add(task)
+            task.add_done_callback(self._ahead.discard)
+
+    @staticmethod
+    async def _embed_one(recognizer: TrackingRecognizer, sighting: Sighting) -> Embedding:
+        [vector] = await recognizer.embed_faces([sighting.face], [sighting.image], urgent=False)
+        return vector
+
+    async def _embeddings(self, recognizer: TrackingRecognizer,
+                          best: list[Sighting]) -> list[Embedding]:
+        """The best sightings' embeddings: those made ahead (awaited), the others now,
+        urgently; one whose work failed or was cancelled is redone."""
+        ahead = {i: s.pending for i, s in enumerate(best) if s.pending is not None}
+        fresh = [i for i in range(len(best)) if i not in ahead]
+        out: dict[int, Embedding] = {}
+
+        async def embed_now(indexes: list[int]) -> None:
+            vectors = await recognizer.embed_faces([best[i].face for i in indexes],
+                                                   [best[i].image for i in indexes])
+            out.update(zip(indexes, vectors, strict=True))
+
+        now = asyncio.ensure_future(embed_now(fresh)) if fresh else None
+        try:
+            if ahead:
+                await asyncio.wait(ahead.values())  # they are not cancelled if we are
+            redo = [i for i, task in ahead.items()
+                    if task.cancelled() or task.exception() is not None]
+            out.update((i, task.result()) for i, task in ahead.items() if i not in redo)
+            if redo:
+                await embed_now(redo)
+            if now is not None:
+                await now
+        finally:
+            if now is not None and not now.done():
+                now.cancel()
+        return [out[i] for i in range(len(best))]
 
     async def _decide_track(self, recognizer: TrackingRecognizer, track: FaceTrack, camera: str,
                             gate: str | None, now: float) -> Decision | None:
@@ -168,7 +255,7 @@ class FaceService:
         best = track.best_sightings()
         try:
             async with asyncio.timeout(self.recognizer.config.timeout):
-                vectors = await recognizer.embed_faces([s.face for s in best])
+                vectors = await self._embeddings(recognizer, best)
                 fused = np.sum(np.stack(vectors), axis=0).astype(np.float32)
                 fused /= max(float(np.linalg.norm(fused)), 1e-12)
                 candidates = await recognizer.search(fused, top_k=3)
@@ -179,8 +266,19 @@ class FaceService:
         face = RecognizedFace(replace(best[0].face, embedding=fused, aligned=None), candidates)
         decision = self.matcher.decide(face, self.gallery.by_id)
         self.tracks_decided += 1
-        await self._report(decision, face, _FrameJpeg(best[0].image), camera, gate, now)
+        task = self.hub.create_task(
+            self._report_safely(decision, face, FrameJpeg(best[0].image), camera, gate, now),
+            name=f"faces report {camera}")
+        self._reports.add(task)
+        task.add_done_callback(self._reports.discard)
         return decision
+
+    async def _report_safely(self, decision: Decision, face: RecognizedFace, image: FrameJpeg,
+                             camera: str, gate: str | None, now: float) -> None:
+        try:
+            await self._report(decision, face, image, camera, gate, now)
+        except Exception:  # one failed report must not cost the next decision
+            _LOGGER.exception("%s: could not report a face decision", camera)
 
     def follow_gallery(self) -> None:
         """Move the thresholds with the lists' sizes (cheap when nothing changed)."""
@@ -188,7 +286,7 @@ class FaceService:
         if sized.resize(self.gallery.face_counts()):
             _LOGGER.info("recognition thresholds now %s", sized.explain())
 
-    async def _report(self, decision: Decision, face: RecognizedFace, image: _FrameJpeg,
+    async def _report(self, decision: Decision, face: RecognizedFace, image: FrameJpeg,
                       camera: str, gate: str | None, now: float) -> None:
         person = decision.person
         if person is not None and self.offpost is not None and camera == self.offpost.camera \
@@ -216,7 +314,7 @@ class FaceService:
         self.hub.bus.fire(EVENT_FACE_RECOGNIZED, dict(data))
         await fire_captured(self.hub, decision, face, image.source, camera, gate, now, snap)
 
-    async def _unknown(self, decision: Decision, image: _FrameJpeg, camera: str,
+    async def _unknown(self, decision: Decision, image: FrameJpeg, camera: str,
                        gate: str | None) -> str | None:
         snap = await self._save(image, camera, SNAPSHOT_KIND_UNKNOWN)
         data: FaceUnknownData = {
@@ -226,7 +324,7 @@ class FaceService:
         self.hub.bus.fire(EVENT_FACE_UNKNOWN, dict(data))
         return snap
 
-    async def _watchlist(self, decision: Decision, image: _FrameJpeg, camera: str,
+    async def _watchlist(self, decision: Decision, image: FrameJpeg, camera: str,
                          gate: str | None) -> str | None:
         person = decision.person
         assert person is not None and decision.score is not None
@@ -258,7 +356,7 @@ class FaceService:
                 await self.hub.incidents.attach_snapshot(incident.id, snap, camera)
         return capture
 
-    async def _save(self, image: _FrameJpeg, camera: str, kind: str,
+    async def _save(self, image: FrameJpeg, camera: str, kind: str,
                     incident_id: str | None = None) -> str | None:
         try:
             jpeg = await image.get()
@@ -267,34 +365,6 @@ class FaceService:
         except Exception as exc:  # a full disk must not stop recognition
             _LOGGER.warning("%s: could not store the face capture: %s", camera, exc)
             return None
-
-
-class _FrameJpeg:
-    """A frame's JPEG, made on first use (off the loop) and shared by its faces."""
-
-    def __init__(self, image: Image) -> None:
-        self._image = image
-        self._jpeg: bytes | None = image if isinstance(image, bytes) else None
-
-    @property
-    def source(self) -> Image:
-        """Return the frame as it came (pixels or JPEG bytes)."""
-        return self._image
-
-    async def get(self) -> bytes:
-        """Return the JPEG bytes."""
-        if self._jpeg is None:
-            assert not isinstance(self._image, bytes)
-            self._jpeg = jpeg = await asyncio.to_thread(_jpeg, self._image)
-            return jpeg
-        return self._jpeg
-
-
-def _jpeg(image: np.ndarray[Any, Any]) -> bytes:
-    ok, buf = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, 85])
-    if not ok:
-        raise ValueError("could not encode the frame as JPEG")
-    return bytes(buf)
 
 
 async def _frames(camera: Camera, fps: float) -> AsyncIterator[Frame]:

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import TYPE_CHECKING, Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any
 
 import aiohttp
 import cv2
 import numpy as np
 
-from hub.entity import DeviceConfig
 from hub.recognition import (
     Candidate,
     DetectedFace,
@@ -39,10 +38,10 @@ __all__ = ["CompreFaceRecognizer"]
 class CompreFaceRecognizer(Recognizer):
     """Sends frames to CompreFace; the service keeps the faces, the hub keeps the people."""
 
-    platform: ClassVar[str] = DOMAIN
-    config_model: ClassVar[type[DeviceConfig]] = CompreFaceConfig
-    score_kind: ClassVar[Literal["cosine", "probability"]] = "probability"
-    default_thresholds: ClassVar[dict[str, float]] = dict(DEFAULT_THRESHOLDS)
+    platform = DOMAIN
+    config_model = CompreFaceConfig
+    score_kind = "probability"
+    default_thresholds = dict(DEFAULT_THRESHOLDS)
 
     config: CompreFaceConfig
 

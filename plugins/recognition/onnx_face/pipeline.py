@@ -46,6 +46,13 @@ class QualityGates:
     min_face_size: int = 40
     #: Variance of the Laplacian on the 112x112 aligned grey face.
     min_blur: float = 20.0
+    #: Faces smaller than this (px) get landmarks averaged over shifted and scaled boxes and
+    #: a bicubic warp to the embedder's size (0: off).
+    refine_below: int = 0
+    #: Tracked streams: frames are judged with the cheap alignment only (one landmark run,
+    #: warped bicubic so sharpness reads as on the refined crop), and the sightings a track
+    #: keeps are refined (any size) when it is decided (`embed_refined`).
+    refine_decisions: bool = False
     max_yaw: float = 45.0
     max_pitch: float = 40.0
     liveness: bool = False
@@ -168,12 +175,13 @@ class FacePipeline:
 
     # -- alignment and embedding -----------------------------------------------------------
 
-    def align(self, image: U8Image, five: F32) -> U8Image:
+    def align(self, image: U8Image, five: F32, interpolation: int = cv2.INTER_LINEAR) -> U8Image:
         """Warp the face onto the 112x112 ArcFace template (least-squares similarity)."""
         spec = self.models.embedder
         template = ARCFACE_TEMPLATE_112 * np.array([spec.width / 112, spec.height / 112])
         matrix = similarity_transform(five, template.astype(np.float32))
-        warped = cv2.warpAffine(image, matrix, (spec.width, spec.height), borderValue=(0, 0, 0))
+        warped = cv2.warpAffine(image, matrix, (spec.width, spec.height), flags=interpolation,
+                                borderValue=(0, 0, 0))
         return np.asarray(warped, dtype=np.uint8)
 
     def embed_aligned(self, faces: list[U8Image]) -> F32:
@@ -206,18 +214,22 @@ class FacePipeline:
 
     # -- the whole thing -------------------------------------------------------------------
 
-    def analyze(self, image: U8Image, embed: bool = True,
-                keep_aligned: bool = False) -> list[DetectedFace]:
+    def analyze(self, image: U8Image, embed: bool = True, keep_aligned: bool = False,
+                refine_below: int | None = None,
+                warp: int = cv2.INTER_LINEAR) -> list[DetectedFace]:
         """Detect all faces, gate their quality, and embed the usable ones.
 
         With `embed=False, keep_aligned=True` usable faces carry their aligned crop instead,
-        to be embedded later if a tracker chooses them.
+        to be embedded later if a tracker chooses them. `refine_below` overrides the gates'
+        small-face refinement limit (0: none); `warp` is the interpolation of faces not
+        refined (refined ones are always bicubic).
         """
+        refine = self.gates.refine_below if refine_below is None else refine_below
         faces: list[DetectedFace] = []
         aligned: list[U8Image] = []
         slots: list[int] = []
         for box, score in self.detect_boxes(image):
-            face, crop = self._judge(image, box, score)
+            face, crop = self._judge(image, box, score, refine, warp)
             if crop is not None and keep_aligned:
                 face = replace(face, aligned=crop)
             faces.append(face)
@@ -229,18 +241,48 @@ class FacePipeline:
                 faces[slot] = _with_embedding(faces[slot], vector)
         return faces
 
-    def _judge(self, image: U8Image, box: F32, score: float) -> tuple[DetectedFace, U8Image | None]:
+    def _judge(self, image: U8Image, box: F32, score: float, refine_below: int,
+               warp: int) -> tuple[DetectedFace, U8Image | None]:
         bbox = (float(box[0]), float(box[1]), float(box[2]), float(box[3]))
         if min(bbox[2] - bbox[0], bbox[3] - bbox[1]) < self.gates.min_face_size:
             return DetectedFace(bbox, score, RejectReason.TOO_SMALL), None
-        five = five_points_from_68(self.landmarks68(image, box))
+        side = min(bbox[2] - bbox[0], bbox[3] - bbox[1])
+        small = side < refine_below
+        five = self._five_points(image, box, small)
         pose = pose_from_five_points(five)
-        crop = self.align(image, five)
+        crop = self.align(image, five, cv2.INTER_CUBIC if small else warp)
         blur = sharpness(crop, min(bbox[2] - bbox[0], bbox[3] - bbox[1]))
         live = self.liveness(image, box) if self._live is not None else None
         reason = self._reason(blur, pose, live)
         face = DetectedFace(bbox, score, reason, blur, pose, live)
         return face, (crop if reason is None else None)
+
+    def refined_crop(self, image: U8Image, box: tuple[float, float, float, float]) -> U8Image:
+        """Align one face with landmarks averaged over jittered boxes and a bicubic warp."""
+        five = self._five_points(image, np.array(box, np.float32), True)
+        return self.align(image, five, cv2.INTER_CUBIC)
+
+    def embed_refined(self, image: U8Image,
+                      boxes: list[tuple[float, float, float, float]]) -> F32:
+        """Return embeddings (N, D) of the faces at `boxes`, refined (`refined_crop`)."""
+        return self.embed_aligned([self.refined_crop(image, box) for box in boxes])
+
+    def _five_points(self, image: U8Image, box: F32, small: bool) -> F32:
+        """The five alignment points; for a small face averaged over jittered boxes, since
+        the detector's box of a face a few metres away is off by several pixels."""
+        if not small:
+            return five_points_from_68(self.landmarks68(image, box))
+        h, w = image.shape[:2]
+        side = float(box[2] - box[0])
+        cx, cy = float(box[0] + box[2]) / 2, float(box[1] + box[3]) / 2
+        points = []
+        for dx, dy, k in _JITTER:
+            half = side * k / 2
+            jb = np.array([cx + dx * side - half, cy + dy * side - half,
+                           cx + dx * side + half, cy + dy * side + half], np.float32)
+            jb = np.clip(jb, 0, np.array([w - 1, h - 1, w - 1, h - 1], np.float32))
+            points.append(self.landmarks68(image, jb))
+        return five_points_from_68(np.asarray(np.mean(points, axis=0), np.float32))
 
     def _reason(
         self, blur: float, pose: tuple[float, float, float], live: float | None
@@ -267,6 +309,11 @@ def sharpness(aligned: U8Image, face_size: float) -> float:
     if 8 <= side < grey.shape[0]:
         grey = cv2.resize(grey, (side, side), interpolation=cv2.INTER_AREA)
     return float(cv2.Laplacian(grey, cv2.CV_64F).var())
+
+
+#: (shift x, shift y, scale) of the boxes a small face's landmarks are averaged over.
+_JITTER = ((0.0, 0.0, 1.0), (-0.05, 0.0, 1.0), (0.05, 0.0, 1.0), (0.0, -0.05, 1.0),
+           (0.0, 0.05, 1.0), (0.0, 0.0, 0.9), (0.0, 0.0, 1.1))
 
 
 def _with_embedding(face: DetectedFace, vector: F32) -> DetectedFace:

@@ -7,11 +7,9 @@ import logging
 import os
 from collections.abc import Sequence
 from pathlib import Path
-from typing import ClassVar, Literal
 
 import numpy as np
 
-from hub.entity import DeviceConfig
 from hub.recognition import (
     Candidate,
     DetectedFace,
@@ -30,7 +28,16 @@ from hub.recognition.index import FaceIndex
 
 from .config import OnnxFaceConfig
 from .const import DEFAULT_THRESHOLDS, DOMAIN, FAR_PER_COMPARISON
-from .worker import WorkerPool, analyze_in_worker, embed_in_worker, sight_in_worker
+from .worker import (
+    BACKGROUND,
+    NORMAL,
+    URGENT,
+    WorkerPool,
+    analyze_in_worker,
+    embed_in_worker,
+    embed_refined_in_worker,
+    sight_in_worker,
+)
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -40,10 +47,10 @@ __all__ = ["OnnxFaceRecognizer"]
 class OnnxFaceRecognizer(TrackingRecognizer):
     """Detects, judges and embeds faces locally; matches by cosine similarity."""
 
-    platform: ClassVar[str] = DOMAIN
-    config_model: ClassVar[type[DeviceConfig]] = OnnxFaceConfig
-    score_kind: ClassVar[Literal["cosine", "probability"]] = "cosine"
-    default_thresholds: ClassVar[dict[str, float]] = dict(DEFAULT_THRESHOLDS)
+    platform = DOMAIN
+    config_model = OnnxFaceConfig
+    score_kind = "cosine"
+    default_thresholds = dict(DEFAULT_THRESHOLDS)
 
     config: OnnxFaceConfig
 
@@ -104,16 +111,32 @@ class OnnxFaceRecognizer(TrackingRecognizer):
             out.append(RecognizedFace(face, tuple(Candidate(s, score) for s, score in hits)))
         return out
 
-    async def sightings(self, image: Image) -> list[DetectedFace]:
-        """Find and judge faces in a worker; usable ones keep their aligned crop."""
-        return await self.pool.run(sight_in_worker, image)
+    async def sightings(self, image: Image, soon: bool = False) -> list[DetectedFace]:
+        """Find and judge faces in a worker, after any waiting embedding (a decision goes
+        first) and, if `soon`, before other frames; usable ones keep their aligned crop."""
+        return await self.pool.run(sight_in_worker, image,
+                                   priority=NORMAL if soon else BACKGROUND)
 
-    async def embed_faces(self, faces: Sequence[DetectedFace]) -> list[Embedding]:
-        """Embed the aligned crops of faces from `sightings` in one worker call."""
+    async def embed_faces(self, faces: Sequence[DetectedFace],
+                          images: Sequence[Image] | None = None,
+                          urgent: bool = True) -> list[Embedding]:
+        """Embed faces from `sightings`, one worker call per face (in parallel on the
+        workers), before waiting frames (`urgent`: before any other call): refined from
+        their frames (`images`) if `refine_decisions` is on, else their aligned crops."""
+        priority = URGENT if urgent else NORMAL
         crops = [f.aligned for f in faces if f.aligned is not None]
         if len(crops) != len(faces):
             raise ValueError("only usable faces from sightings() can be embedded")
-        return list(await self.pool.run(embed_in_worker, crops))
+        if images is not None and self.config.refine_decisions:
+            if len(images) != len(faces):
+                raise ValueError("one image per face")
+            rows = await asyncio.gather(*(
+                self.pool.run(embed_refined_in_worker, image, face.box, priority=priority)
+                for face, image in zip(faces, images, strict=True)))
+        else:
+            rows = await asyncio.gather(*(self.pool.run(embed_in_worker, [crop],
+                                                        priority=priority) for crop in crops))
+        return [row[0] for row in rows]
 
     async def search(self, embedding: Embedding, top_k: int = 3) -> tuple[Candidate, ...]:
         """Search the index off the loop."""

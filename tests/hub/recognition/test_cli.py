@@ -96,7 +96,12 @@ async def test_people_enrolled_by_the_cli_reach_a_running_hub(hub_factory, tmp_p
             "--group", "staff", str(tmp_path / "photos")]
     assert await asyncio.to_thread(main, args) == 0
     service = harness.hub.components["recognition"]
-    await wait_for(lambda: service.gallery.find("allow", "Dick Cheney"), timeout=10)
+
+    def both_photos() -> bool:  # a refresh may fall between the CLI's two photos
+        person = service.gallery.find("allow", "Dick Cheney")
+        return person is not None and len(person.photos) == 2
+
+    await wait_for(both_photos, timeout=10)
     frame = await asyncio.to_thread(person_photos(faces, "Dick_Cheney")[3].read_bytes)
     assert [d.kind for d in await service.process(frame, "camera.gate")] == ["allow"]
 

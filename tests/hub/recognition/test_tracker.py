@@ -14,7 +14,8 @@ import cv2
 import numpy as np
 import pytest
 
-from hub.recognition import DetectedFace, FaceRejected, RejectReason
+from hub.hubkey import RECOGNITION
+from hub.recognition import DetectedFace, FaceRejected, RejectReason, TrackingRecognizer
 from hub.recognition.service import FaceService
 from hub.recognition.tracker import FaceTracker, face_quality
 
@@ -37,6 +38,20 @@ def test_two_walkers_crossing_the_frame_are_two_tracks_decided_once_each():
         decided += [t.id for t in tracker.update(faces, b"frame", now)]
     assert sorted(decided) == [1, 2]
     assert [t.frames for t in tracker.tracks] == [20, 20]
+
+
+def test_a_walker_is_still_one_track_when_the_hub_drops_frames():
+    """A walker crossing at 200 px/s is seen at 10 fps for three frames, then the hub falls
+    behind and sees only every 4th frame (80 px jumps, more than the 75 px face): the track
+    follows the face at its measured speed, so the walker is decided once, not once per
+    sighting."""
+    tracker = FaceTracker(decide_after=5, best_k=2, max_gap=0.6)
+    times = [0.0, 0.1, 0.2, 0.6, 1.0, 1.4, 1.8, 2.2]
+    decided = []
+    for now in [*times, 3.0]:
+        faces = [_face(20 + 200 * now, 150, size=75)] if now <= 2.2 else []
+        decided += tracker.update(faces, b"frame", now)
+    assert [(t.id, t.frames) for t in decided] == [(1, len(times))]
 
 
 def test_a_track_seen_once_is_decided_when_the_person_leaves():
@@ -64,6 +79,23 @@ def test_the_best_sightings_are_kept_by_size_sharpness_and_pose():
     frontal = face_quality(_face(0, 0, 100, 200))
     turned = face_quality(DetectedFace((0, 0, 100, 100), 0.9, None, 200, (40.0, 0.0, 0.0)))
     assert frontal > turned > 0
+
+
+def test_the_tracker_says_what_it_kept_displaced_and_when_a_decision_is_near():
+    """What FaceService embeds ahead of a decision: each update names the sightings it kept
+    and the earlier ones it displaced (their work is dropped); a sighting that completes a
+    track is not kept for later (its decision embeds it now). `near_decision` is true when
+    the next usable sighting decides a track, so that frame goes first in the workers."""
+    tracker = FaceTracker(decide_after=5, best_k=2)
+    sizes_blurs = [(60, 50), (100, 300), (70, 80), (110, 40), (104, 250)]
+    seen = []
+    for i, (size, blur) in enumerate(sizes_blurs):
+        near = tracker.near_decision()
+        tracker.update([_face(100 + 4 * i, 100, size, blur)], f"f{i}".encode(), i * 0.1)
+        seen.append((near, [s.image for s in tracker.kept], [s.image for s in tracker.dropped]))
+    assert seen == [(False, [b"f0"], []), (False, [b"f1"], []), (False, [b"f2"], [b"f0"]),
+                    (False, [b"f3"], [b"f2"]), (True, [], [b"f3"])]
+    assert not tracker.near_decision()  # decided
 
 
 YAML = """
@@ -98,7 +130,7 @@ def _frames(photos: list[np.ndarray], rows: list[int], steps: int) -> list[np.nd
 async def tracked(hub_factory, models_dir, faces):
     """A hub with Dick Cheney on the allow list (two photos) and cooldowns off."""
     harness = await hub_factory(YAML)
-    service: FaceService = harness.hub.components["recognition"]
+    service: FaceService = harness.hub.components[RECOGNITION]
     staff = await service.gallery.create_person("Dick Cheney", "allow", "staff")
     for path in person_photos(faces, "Dick_Cheney")[:2]:
         await service.gallery.enroll(staff.id, await asyncio.to_thread(path.read_bytes))
@@ -107,15 +139,29 @@ async def tracked(hub_factory, models_dir, faces):
 
 async def test_each_walker_is_one_event_even_with_cooldowns_off(tracked, faces):
     """A staff member and a stranger walk past together for 10 frames: exactly one
-    face_recognized and one face_unknown; frame-by-frame processing of the same frames
-    fires an event per frame."""
+    face_recognized and one face_unknown, each decided from its kept faces and the frames
+    they were seen in; frame-by-frame processing of the same frames fires an event per
+    frame."""
     harness, service = tracked
     cheney = _read(person_photos(faces, "Dick_Cheney")[3])
     stranger = _read(sorted((faces / "unknown").glob("*.jpg"))[0])
     frames = _frames([cheney, stranger], [40, 280], 10) + _frames([], [], 8)
+    recognizer = service.recognizer
+    assert isinstance(recognizer, TrackingRecognizer)
+    embed_faces, handed, urgency = recognizer.embed_faces, [], []
+
+    async def embed_from_frames(kept, images=None, urgent=True):  # the real call, noted
+        handed.append([any(image is frame for frame in frames) for image in images or []])
+        urgency.append(urgent)
+        return await embed_faces(kept, images, urgent)
+
+    recognizer.embed_faces = embed_from_frames  # type: ignore[method-assign]
     decisions = []
     for i, frame in enumerate(frames):
         decisions += await service.process_stream(frame, "camera.gate", "main", 100 + i * 0.1)
+    await service.reports_done()
+    # each decision's two kept faces went with the frames they were seen in (refined there)
+    assert handed == [[True, True], [True, True]] and urgency == [True, True]
     assert sorted(d.kind for d in decisions) == ["allow", "unknown"]
     assert len(harness.of_type("face_recognized")) == 1
     assert len(harness.of_type("face_unknown")) == 1
@@ -128,8 +174,20 @@ async def test_each_walker_is_one_event_even_with_cooldowns_off(tracked, faces):
 
 
 async def test_a_person_who_comes_back_is_a_new_track(tracked, faces):
-    """Walking past, leaving for a second and coming back gives two decisions."""
+    """Walking past, leaving for a second and coming back gives two decisions. With
+    `tracking.embed_ahead` each kept face is embedded when it is kept (not urgently), so
+    each decision embeds at most its newest face itself."""
     harness, service = tracked
+    service.config.tracking.embed_ahead = True
+    recognizer = service.recognizer
+    assert isinstance(recognizer, TrackingRecognizer)
+    embed_faces, urgency = recognizer.embed_faces, []
+
+    async def noted(kept, images=None, urgent=True):  # the real call, its urgency noted
+        urgency.append(urgent)
+        return await embed_faces(kept, images, urgent)
+
+    recognizer.embed_faces = noted  # type: ignore[method-assign]
     cheney = _read(person_photos(faces, "Dick_Cheney")[4])
     walk = _frames([cheney], [150], 5)
     empty = _frames([], [], 10)
@@ -137,7 +195,9 @@ async def test_a_person_who_comes_back_is_a_new_track(tracked, faces):
     for frame in [*walk, *empty, *walk, *empty]:
         await service.process_stream(frame, "camera.gate", None, ts)
         ts += 0.1
+    await service.reports_done()
     assert len(harness.of_type("face_recognized")) == 2
+    assert urgency.count(True) <= 2 and urgency.count(False) >= 4
 
 
 async def test_a_one_fps_camera_still_follows_a_face(tracked, faces):
@@ -147,7 +207,49 @@ async def test_a_one_fps_camera_still_follows_a_face(tracked, faces):
     frames = _frames([_read(person_photos(faces, "Dick_Cheney")[3])], [150], 1) * 4
     for i, frame in enumerate(frames):
         await service.process_stream(frame, "camera.guard_room", None, 50.0 + i, fps=1.0)
+    await service.reports_done()
     assert len(harness.of_type("face_recognized")) == 1
+
+
+async def test_a_hub_that_drops_frames_still_follows_a_face(tracked, faces):
+    """A 10 fps camera of which a busy hub processes only one frame in eight (0.8 s apart,
+    longer than max_gap): the gap follows the frames actually processed, so a face seen
+    in 5 of them is one decision, and the 28 frames never processed are counted."""
+    harness, service = tracked
+    frames = _frames([_read(person_photos(faces, "Dick_Cheney")[3])], [150], 1) * 5
+    for i, frame in enumerate(frames):
+        await service.process_stream(frame, "camera.gate", None, 70.0 + 0.8 * i, fps=10)
+    await service.process_stream(_frames([], [], 1)[0], "camera.gate", None, 78.0, fps=10)
+    await service.reports_done()
+    assert len(harness.of_type("face_recognized")) == 1
+    assert service.frames_skipped == 4 * 7 + 47  # and 4.8 s to the empty frame
+
+
+async def test_a_slow_snapshot_store_does_not_delay_the_decision(tracked, faces):
+    """With the snapshot store taking 1 s per write (a failing SD card), the frame that
+    completes a walker's evidence still returns its decision at once; the capture and the
+    face_recognized event follow when the store is done. Skipped frames are counted."""
+    harness, service = tracked
+    store = harness.hub.snapshots
+    real_save = store.save
+
+    async def slow_save(data, camera, **kw):
+        await asyncio.sleep(1.0)
+        return await real_save(data, camera, **kw)
+
+    store.save = slow_save
+    frames = _frames([_read(person_photos(faces, "Dick_Cheney")[3])], [150], 4)
+    loop = asyncio.get_running_loop()
+    decided_in = []
+    for i, frame in enumerate(frames):
+        started = loop.time()
+        if await service.process_stream(frame, "camera.gate", None, 10 + i * 0.2, fps=10):
+            decided_in.append(loop.time() - started)
+    assert len(decided_in) == 1 and decided_in[0] < 0.8
+    assert harness.of_type("face_recognized") == []
+    await service.reports_done()
+    assert len(harness.of_type("face_recognized")) == 1
+    assert service.frames_skipped == 3  # every other frame of the 10 fps stream
 
 
 async def test_a_tilted_face_is_matched_but_not_enrolled(tracked, faces):
