@@ -184,6 +184,8 @@ def run_receiver(conn: Connection) -> None:
 async def _receiver(conn: Connection) -> None:
     from aiohttp import web
 
+    from bench.hook_receiver import serve_hook
+
     raised: set[str] = set()
 
     async def handle(request: web.Request) -> web.Response:
@@ -192,17 +194,7 @@ async def _receiver(conn: Connection) -> None:
             raised.add(message["incident"]["id"])
         return web.Response(text="ok")
 
-    app = web.Application()
-    app.router.add_post("/hook", handle)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = runner.addresses[0][1]
-    conn.send(f"http://127.0.0.1:{port}/hook")
-    while await asyncio.to_thread(conn.recv) != "stop":
-        conn.send(len(raised))
-    await runner.cleanup()
+    await serve_hook(conn, handle, lambda: len(raised))
 
 
 # ------------------------------------------------------------------ this process: the burst
@@ -289,7 +281,7 @@ async def _main(args: argparse.Namespace) -> None:
     rx_parent, rx_child = ctx.Pipe()
     receiver = ctx.Process(target=run_receiver, args=(rx_child,), daemon=True)
     receiver.start()
-    hook = rx_parent.recv()
+    hook = f"http://127.0.0.1:{rx_parent.recv()}/hook"
     data_dir = tempfile.mkdtemp(prefix="hub-burst-")
     hub = await asyncio.create_subprocess_exec(
         sys.executable, __file__, "--hub", data_dir, hook, cwd=ROOT,

@@ -18,11 +18,16 @@ import json
 import logging
 import multiprocessing
 import statistics
+import sys
 import tempfile
 import time
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.figures import percentile
 
 SECRET = "bench-secret-0123456789"
 
@@ -39,6 +44,7 @@ def serve_receiver(conn: Connection) -> None:
 async def _serve(conn: Connection) -> None:
     from aiohttp import web
 
+    from bench.hook_receiver import serve_hook
     from plugins.uplinks.webhook.signing import SignatureError, verify
 
     arrivals: list[tuple[str, float]] = []
@@ -58,21 +64,12 @@ async def _serve(conn: Connection) -> None:
             arrivals.append((message["incident"]["device"]["entity_id"], time.time()))
         return web.Response(text="ok")
 
-    app = web.Application()
-    app.router.add_post("/hook", handle)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    conn.send(site._server.sockets[0].getsockname()[1])  # type: ignore[union-attr]
-    loop = asyncio.get_running_loop()
-    while True:
-        command = await loop.run_in_executor(None, conn.recv)
-        if command == "stop":
-            break
-        conn.send((list(arrivals), refused))
+    def report() -> tuple[list[tuple[str, float]], int]:
+        batch = (list(arrivals), refused)
         arrivals.clear()
-    await runner.cleanup()
+        return batch
+
+    await serve_hook(conn, handle, report)
 
 
 # ------------------------------------------------------------------ parent: the hub
@@ -147,14 +144,10 @@ async def _burst(hub: Any, conn: Connection, count: int) -> dict[str, Any]:
             "cpu_ms": cpu * 1000 / count}
 
 
-def _pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
-
-
 def _row(name: str, values: list[float]) -> str:
-    return (f"{name:<44} p50 {statistics.median(values):7.1f} ms   p99 {_pct(values, 0.99):7.1f}"
-            f" ms   max {max(values):7.1f} ms   (n={len(values)})")
+    return (f"{name:<44} p50 {statistics.median(values):7.1f} ms   "
+            f"p99 {percentile(values, 0.99):7.1f} ms   max {max(values):7.1f} ms   "
+            f"(n={len(values)})")
 
 
 async def run(args: argparse.Namespace) -> None:

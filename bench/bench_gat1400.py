@@ -35,22 +35,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from hub.testing.harness import make_hub, wait_for
 from hub.uplinks import UplinkItem
 from plugins.uplinks.gat1400.uplink import Gat1400Uplink
+from tests.plugins.uplinks.gat1400.test_api import uplink_yaml
 from tests.plugins.uplinks.gat1400.viid_double import ViidDouble
 
-HUB_ID, APE_ID = "32010000001180000001", "32010000001320000007"
-YAML = """
-hub: {{time_zone: UTC}}
-uplinks:
-  - type: gat1400
-    name: views_library
-    url: {url}
-    device_id: "{hub}"
-    user: hub
-    password: s3cret
-    cameras:
-      camera.gate: {{ape_id: "{ape}", name: Gate}}
-    retry: {{initial_delay: 0.05, max_delay: 0.5}}
-"""
 RECOGNITION = """
 recognition:
   platform: onnx_face
@@ -165,7 +152,8 @@ async def main(args: argparse.Namespace) -> None:
     scene, crop = image(640, 360, 30_000, 1), image(160, 200, 8_000, 2)
     print(f"scene {len(scene)} B, crop {len(crop)} B")
     with tempfile.TemporaryDirectory() as tmp:
-        yaml = YAML.format(url=platform.url, hub=HUB_ID, ape=APE_ID)
+        yaml = "hub: {time_zone: UTC}\n" + uplink_yaml(
+            platform.url, retry="{initial_delay: 0.05, max_delay: 0.5}")
         harness = await make_hub(Path(tmp), yaml + (RECOGNITION if args.recognition else ""))
         hub = harness.hub
         uplink = hub.components["uplinks"].get("views_library")

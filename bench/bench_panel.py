@@ -28,6 +28,7 @@ import logging
 
 from playwright.async_api import Page, async_playwright
 
+from bench.figures import percentile
 from hub.bus import Event
 from hub.http import HttpComponent
 from hub.testing import make_hub
@@ -117,11 +118,6 @@ async def _first_load(browser: Any, url: str, storage: Any, warm: bool) -> dict[
     return {"seconds": elapsed, **sizes}
 
 
-def _pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
-
-
 async def main(args: argparse.Namespace) -> None:
     """Run the bench and print the figures."""
     with tempfile.TemporaryDirectory() as tmp:
@@ -148,7 +144,7 @@ async def main(args: argparse.Namespace) -> None:
     print(f"incident_raised -> row rendered, n={len(latencies)} "
           f"(recorder {'on' if args.recorder else 'off'}, {args.interval * 1000:.0f} ms apart, "
           f"list grows to {args.incidents} open incidents)")
-    print(f"  p50 {statistics.median(latencies):.1f} ms  p99 {_pct(latencies, 0.99):.1f} ms  "
+    print(f"  p50 {statistics.median(latencies):.1f} ms  p99 {percentile(latencies, 0.99):.1f} ms  "
           f"max {max(latencies):.1f} ms")
     for name, load in (("cold", cold), ("warm", warm)):
         print(f"first load ({name}, logged in, {args.incidents} open incidents): "

@@ -24,7 +24,6 @@ import asyncio
 import contextlib
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -39,6 +38,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from hub.config import validate_config
 from hub.hub import Hub
 from hub.plugins import PluginRegistry
+from hub.testing.net import free_port
 
 __all__ = ["make_bench_hub", "recorder_section"]
 
@@ -87,9 +87,7 @@ def temporary_postgres(bin_dir: Path = Path("/usr/lib/postgresql/15/bin")) -> It
     owner = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
     if owner:
         shutil.chown(root, "postgres", "postgres")
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = free_port()
     data = root / "data"
     subprocess.run(
         [
