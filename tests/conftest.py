@@ -10,6 +10,9 @@ import pytest
 from simulators.speaker import SpeakerSimulator
 from tests.prerequisites import require_faces
 
+#: the `browser` fixture of the panel and city console tests
+pytest_plugins = ["tests.browser"]
+
 ROOT = Path(__file__).resolve().parent.parent
 
 

@@ -9,33 +9,20 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import pytest
-from playwright.async_api import Browser, Page, async_playwright, expect
+from playwright.async_api import Browser, Page, expect
 
 from hub.testing import wait_for as hub_wait_for
+from tests.browser import VIEWPORT, screenshot
 from tests.city.conftest import PASSWORD, Platform
 from tests.city.hubs import connected, hub_yaml
-from tests.panel.conftest import CHROMIUM, CHROMIUM_ARGS, VIEWPORT, screenshot
-from tests.prerequisites import missing
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(150)]
 
 HubFactory = Callable[..., Any]
-
-
-@pytest.fixture
-async def browser() -> AsyncIterator[Browser]:
-    """Headless Debian Chromium (never a downloaded browser)."""
-    if not os.path.exists(CHROMIUM):  # noqa: ASYNC240 (once per test, before anything runs)
-        missing("Debian chromium", "install the chromium package (./scripts/bootstrap does)")
-    async with async_playwright() as pw:
-        chromium = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        await chromium.close()
 
 
 @contextlib.asynccontextmanager

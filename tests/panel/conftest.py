@@ -1,39 +1,20 @@
-"""Fixtures: a running hub with the panel, and headless Debian Chromium driven by Playwright."""
+"""Fixtures: a running hub with the panel, and its pages in headless Chromium (tests/browser.py)."""
 
 from __future__ import annotations
 
 import contextlib
-import os
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 import pytest
-from playwright.async_api import Browser, Page, ViewportSize, async_playwright
+from playwright.async_api import Browser, Page
 
 # Import Alembic outside the event loop (its import reads files, which blockbuster flags).
 import hub.recorder.component  # noqa: F401
+from tests.browser import VIEWPORT
 from tests.hub.http.helpers import PASSWORD, Api, register_test_devices, start_api
-from tests.prerequisites import missing
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--autoplay-policy=no-user-gesture-required"]
-OUTPUT = Path(__file__).resolve().parents[2] / "test-output"
-VIEWPORT: ViewportSize = {"width": 1280, "height": 720}  # a small guard-room monitor
-
-
-@pytest.fixture
-async def browser() -> AsyncIterator[Browser]:
-    """Headless Debian Chromium (never a downloaded browser)."""
-    if not os.path.exists(CHROMIUM):  # noqa: ASYNC240 (once per test, before the hub runs)
-        missing("Debian chromium", "install the chromium package (./scripts/bootstrap does)")
-    async with async_playwright() as pw:
-        chromium = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        await chromium.close()
 
 
 @contextlib.asynccontextmanager
@@ -80,8 +61,3 @@ async def login(page: Page, name: str, password: str = PASSWORD) -> None:
     await page.click("button[type=submit]")
     await page.wait_for_selector("header.top nav")
 
-
-async def screenshot(page: Page, name: str) -> None:
-    """Save a screenshot under test-output/."""
-    OUTPUT.mkdir(exist_ok=True)
-    await page.screenshot(path=str(OUTPUT / f"{name}.png"))

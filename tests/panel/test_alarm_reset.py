@@ -11,9 +11,10 @@ from playwright.async_api import Browser, Page, expect
 
 from hub.incidents import MemoryIncidentStore
 from hub.testing import wait_for, wait_for_state
+from tests.browser import screenshot
 from tests.hub.http.helpers import SITE, Api, register_test_devices, start_api
 
-from .conftest import api_session, login, panel_page, screenshot
+from .conftest import api_session, login, panel_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(120)]
 

@@ -12,9 +12,10 @@ from playwright.async_api import Browser, expect
 
 from hub.testing import wait_for
 from simulators.onvif_camera import CameraSimulator
+from tests.browser import VIEWPORT, screenshot
 from tests.hub.http.helpers import SITE, register_test_devices, start_api
 
-from .conftest import VIEWPORT, login, panel_page, screenshot
+from .conftest import login, panel_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(120)]
 

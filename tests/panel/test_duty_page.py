@@ -9,9 +9,10 @@ from typing import Any
 import pytest
 from playwright.async_api import Browser, expect
 
+from tests.browser import screenshot
 from tests.hub.http.helpers import register_test_devices, start_api
 
-from .conftest import api_session, login, panel_page, screenshot
+from .conftest import api_session, login, panel_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(120)]
 

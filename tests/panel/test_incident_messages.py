@@ -9,9 +9,10 @@ import pytest
 from playwright.async_api import Page, expect
 
 from hub.incidents import MESSAGES, localized_message
+from tests.browser import screenshot
 from tests.hub.http.helpers import Api
 
-from .conftest import login, screenshot
+from .conftest import login
 
 I18N = Path(__file__).parents[2] / "hub" / "panel" / "lib" / "i18n.js"
 

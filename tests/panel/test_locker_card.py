@@ -11,9 +11,10 @@ from playwright.async_api import Browser, expect
 
 from hub.testing import wait_for_state
 from simulators.modbus import LockerBankSimulator
+from tests.browser import VIEWPORT, screenshot
 from tests.hub.http.helpers import SITE, register_test_devices, start_api
 
-from .conftest import VIEWPORT, login, screenshot
+from .conftest import login
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(120)]
 

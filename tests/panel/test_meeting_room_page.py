@@ -10,10 +10,11 @@ import pytest
 from playwright.async_api import Browser, expect
 
 from hub.testing import wait_for
+from tests.browser import screenshot
 from tests.hub.http.helpers import SITE, register_test_devices, start_api
 from tests.plugins.notify.doubles import WebhookReceiver, serve
 
-from .conftest import api_session, login, panel_page, screenshot
+from .conftest import api_session, login, panel_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(120)]
 

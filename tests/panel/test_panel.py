@@ -11,9 +11,10 @@ import pytest
 from playwright.async_api import Browser, Page, expect
 
 from simulators.speaker import SpeakerSimulator
+from tests.browser import VIEWPORT, screenshot
 from tests.hub.http.helpers import SITE, Api, register_test_devices, start_api
 
-from .conftest import VIEWPORT, login, screenshot
+from .conftest import login
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(120)]
 

@@ -9,9 +9,10 @@ from typing import Any
 import pytest
 from playwright.async_api import Browser, Page, expect
 
+from tests.browser import screenshot
 from tests.hub.http.helpers import SITE, Api, register_test_devices, start_api
 
-from .conftest import api_session, login, panel_page, screenshot
+from .conftest import api_session, login, panel_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.faces, pytest.mark.models,
               pytest.mark.timeout(180)]

@@ -7,9 +7,10 @@ import pytest
 from playwright.async_api import Page, expect
 
 from hub.testing import wait_for
+from tests.browser import screenshot
 from tests.hub.http.helpers import Api
 
-from .conftest import login, screenshot
+from .conftest import login
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(120)]
 

@@ -10,9 +10,10 @@ from playwright.async_api import Browser, expect
 
 from hub.testing import wait_for_state
 from simulators.modbus import LockerBankSimulator
+from tests.browser import screenshot
 from tests.hub.http.helpers import SITE, register_test_devices, start_api
 
-from .conftest import api_session, login, panel_page, screenshot
+from .conftest import api_session, login, panel_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(120)]
 

@@ -12,9 +12,10 @@ from playwright.async_api import Browser, Page
 from hub.bus import Context
 from hub.incidents.model import IncidentStatus
 from simulators.speaker import SpeakerSimulator
+from tests.browser import VIEWPORT, screenshot
 from tests.hub.http.helpers import SITE, Api, register_test_devices, start_api
 
-from .conftest import VIEWPORT, login, screenshot
+from .conftest import login
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(180)]
 

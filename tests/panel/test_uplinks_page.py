@@ -12,12 +12,13 @@ from playwright.async_api import Browser, expect
 
 from hub.testing import wait_for
 from hub.uplinks.const import ACTION_DEAD, ACTION_DELIVERED
+from tests.browser import screenshot
 from tests.hub.http.helpers import SITE, register_test_devices, start_api
 from tests.hub.uplinks.receiver import FaultyReceiver, running_receiver, webhook_entry
 from tests.plugins.uplinks.gb28181.conftest import registered_uplink, uplink_yaml
 from tests.plugins.uplinks.gb28181.double import PlatformDouble
 
-from .conftest import login, panel_page, screenshot
+from .conftest import login, panel_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(120)]
 
