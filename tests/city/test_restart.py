@@ -5,12 +5,10 @@ CAMPUS_HUB_CITY_RESTART=kill) and starts again: the schools reconnect, spread by
 backoff's jitter, and the incident steps each made while it was down arrive, in order per
 school.
 
-RabbitMQ 3.10 (Debian 12) takes MQTT logins again on one node ~10 s after the start but on the
-others only ~100-110 s later (its MQTT client-id Raft cluster: a restarting member asks its
-peers for the members with a 100 s timeout while no leader can exist yet; measured, see
-docs/city.md), which is more than this suite can spend, so the test is collected only when
-asked: CAMPUS_HUB_CITY_RESTART=graceful|kill. It restarts the session's cluster, so it runs last in
-tests/city (file order).
+RabbitMQ 3.10 (Debian 12) refuses MQTT logins for ~100-110 s after a full restart (its MQTT
+client-id Raft cluster: a restarting member asks its peers for the members with a 100 s
+timeout while no leader can exist yet; docs/city.md), so this test takes ~2.5 minutes. It
+restarts the session's cluster, so it runs last among the city tests (tests/city/conftest.py).
 """
 
 from __future__ import annotations
@@ -34,7 +32,7 @@ SCHOOLS = 20
 MODE = os.environ.get("CAMPUS_HUB_CITY_RESTART", "")
 KILL = MODE == "kill"
 
-pytestmark = pytest.mark.timeout(500)  # collected only when asked (tests/city/conftest.py)
+pytestmark = pytest.mark.timeout(500)  # the cluster start allowance included
 
 
 async def test_cluster_restart_schools_reconnect_and_backlog_arrives_in_order(
