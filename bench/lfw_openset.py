@@ -41,6 +41,9 @@ from plugins.recognition.onnx_face.config import OnnxFaceConfig
 from plugins.recognition.onnx_face.denormals import flush_denormals
 from plugins.recognition.onnx_face.pipeline import FacePipeline
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from bench.openset_curve import Impostors, envelope, evaluate, print_fit, rate_at
+
 F32 = npt.NDArray[np.float32]
 DATA = Path(__file__).resolve().parent / "data"
 FRAME_W, FRAME_H = 640, 480
@@ -195,51 +198,6 @@ def embed_all(models: Path, paths: list[Path], scale: float | None, cache: Path,
     return out
 
 
-class FaceLike:
-    """Synthetic people with the mean and covariance of real gallery embeddings."""
-
-    def __init__(self, real: F32, seed: int = 0) -> None:
-        self.mean = real.mean(axis=0)
-        values, vectors = np.linalg.eigh(np.cov(real, rowvar=False))
-        self.scale = (vectors * np.sqrt(np.clip(values, 0, None))).astype(np.float32)
-        self.rng = np.random.default_rng(seed)
-
-    def sample(self, n: int) -> F32:
-        """Return n L2-normalised vectors."""
-        z = self.rng.standard_normal((n, self.scale.shape[0])).astype(np.float32)
-        out = z @ self.scale.T + self.mean
-        return np.asarray(out / np.linalg.norm(out, axis=1, keepdims=True), np.float32)
-
-
-def top_scores(probes: F32, gallery: F32) -> F32:
-    """Return each probe's highest score against the gallery (blocks of 20,000)."""
-    best = np.full(len(probes), -1.0, np.float32)
-    for i in range(0, len(gallery), 20_000):
-        best = np.maximum(best, (probes @ gallery[i : i + 20_000].T).max(axis=1))
-    return best
-
-
-def far_table(probes: F32, gallery: F32, rates: tuple[float, ...]) -> list[tuple[float, float]]:
-    """Threshold at each false-match rate per comparison, over every probe x gallery pair."""
-    kept = []
-    for i in range(0, len(gallery), 10_000):
-        block = probes @ gallery[i : i + 10_000].T
-        kept.append(block[block > 0.2])
-    high = np.sort(np.concatenate(kept))[::-1]
-    total = len(probes) * len(gallery)
-    out = []
-    for rate in rates:
-        k = int(rate * total)
-        if k >= 1 and k <= len(high):
-            out.append((rate, float(high[k - 1])))
-    return out
-
-
-def rate_at(top: F32, threshold: float, searches: int) -> float:
-    """Return the share of `searches` whose top score reaches the threshold."""
-    return float((top >= threshold).sum() / searches)
-
-
 def threshold_for_rate(top: F32, rate: float, searches: int) -> float:
     """Return the lowest threshold with at most `rate` of the searches at or above it."""
     allowed = int(rate * searches)
@@ -306,53 +264,6 @@ def report(size: int, gal: F32, mated: dict[str, npt.NDArray[np.generic]],
             "m_all": np.array([m_all], np.float32)}
 
 
-def curve(gal: F32, probes: list[F32], searches: list[int], args: argparse.Namespace) -> None:
-    """Print false alarms per search vs gallery size at the fixed and the sized threshold."""
-    from hub.recognition.thresholds import SizedThresholds
-    from plugins.recognition.onnx_face.const import DEFAULT_THRESHOLDS, FAR_PER_COMPARISON
-
-    rule = SizedThresholds({}, {"watch": args.target}, FAR_PER_COMPARISON, DEFAULT_THRESHOLDS)
-
-    rng = np.random.default_rng(1)
-    synth = FaceLike(gal)
-    fake_1680 = synth.sample(len(gal))
-    print("\n== false alarms per search vs gallery size (non-mated searches, all sizes)")
-    for p, n in zip(probes, searches, strict=True):
-        real_rate = rate_at(top_scores(p, gal), args.watch, n)
-        fake_rate = rate_at(top_scores(p, fake_1680), args.watch, n)
-        print(f"check: {len(gal)} real vs {len(gal)} synthetic people at {args.watch}: "
-              f"{real_rate * 100:.2f} % vs {fake_rate * 100:.2f} %")
-    extra = synth.sample(100_000 - len(gal))
-    both = np.concatenate(probes)
-    rates = (1e-2, 1e-3, 1e-4, 1e-5, 1e-6, 1e-7, 1e-8)
-    real = dict(far_table(both, gal, rates))
-    fake = dict(far_table(both, np.concatenate([fake_1680, extra]), rates))
-    print("false-match rate per comparison -> threshold: real gallery "
-          f"({len(both) * len(gal):,} pairs) | synthetic 100,000 ({len(both) * 100_000:,})")
-    for rate in rates:
-        r = f"{real[rate]:.3f}" if rate in real else "-"
-        f = f"{fake[rate]:.3f}" if rate in fake else "-"
-        print(f"{rate:>8g} | {r:>6} | {f:>6}")
-    print(f"{'people':>8} | {'fixed ' + str(args.watch):>12} | sized threshold (target "
-          f"{args.target * 100:g} %) | rate")
-    for n_people in (10, 100, 1_000, len(gal), 10_000, 100_000):
-        rule.resize({"watch": n_people})
-        thr = rule["watch"]
-        fixed, sized = [], []
-        draws = 20 if n_people < len(gal) else 1
-        for _ in range(draws):
-            if n_people <= len(gal):
-                g = gal[rng.choice(len(gal), n_people, replace=False)]
-            else:
-                g = np.concatenate([gal, extra[: n_people - len(gal)]])
-            for p, n in zip(probes, searches, strict=True):
-                top = top_scores(p, g)
-                fixed.append(rate_at(top, args.watch, n))
-                sized.append(rate_at(top, thr, n))
-        print(f"{n_people:>8} | {np.mean(fixed) * 100:>10.2f} % | {thr:>30.3f} | "
-              f"{np.mean(sized) * 100:.2f} %")
-
-
 def main() -> None:
     """Embed (or load) every configuration and print the figures."""
     ap = argparse.ArgumentParser(description=__doc__)
@@ -364,6 +275,10 @@ def main() -> None:
     ap.add_argument("--watch", type=float, default=0.45, help="fixed watch threshold")
     ap.add_argument("--target", type=float, default=0.01, help="false alarms per search")
     ap.add_argument("--no-curve", action="store_true")
+    ap.add_argument("--fit", action="store_true",
+                    help="fit the conservative false-match curve (bench/openset_curve.py)")
+    ap.add_argument("--fit-tags", default="",
+                    help="other cached runs (tags) whose searches the fit also covers")
     ap.add_argument("--mated-every", type=int, default=3,
                     help="use every k-th mated search (all non-mated searches are used)")
     ap.add_argument("--refine-below", type=int, default=None,
@@ -397,7 +312,10 @@ def main() -> None:
     rule = SizedThresholds({}, {"watch": args.target}, FAR_PER_COMPARISON, DEFAULT_THRESHOLDS)
     rule.resize({"watch": len(gal)})
     args.rule_threshold = rule["watch"]
-    probes, searches = [], []
+    probes: dict[str, F32] = {}
+    odd: dict[str, F32] = {}
+    curves: dict[str, Impostors] = {}
+    halves: dict[str, Impostors] = {}
     for size in (int(s) for s in args.sizes.split(",")):
         scale = size / base
         mated = embed_all(args.models, [p for p, _ in sp.mated], scale,
@@ -405,11 +323,50 @@ def main() -> None:
                           args.workers)
         non = embed_all(args.models, sp.nonmated, scale,
                         DATA / f"openset_{args.tag}_{size}_nonmated.npz", args.workers)
-        out = report(size, gal, mated, mated_ids, non, args)
-        probes.append(out["n_emb"])
-        searches.append(len(sp.nonmated))
+        report(size, gal, mated, mated_ids, non, args)
+        probes[f"{size} px"] = _usable(non)
+        odd[f"{size} px"] = _usable(non, parity=1)
+        runs = [(args.tag, mated, non)] + [
+            (tag, *_load(tag, size, args.mated_every)) for tag in args.fit_tags.split(",") if tag]
+        for tag, m, n in runs:
+            m_ok = m["status"] == 0
+            m_emb, m_ids = _usable(m), mated_ids[m_ok]
+            curves[f"{tag} {size} px"] = Impostors.of(gal, _usable(n), m_emb, m_ids)
+            halves[f"{tag} {size} px"] = Impostors.of(gal, _usable(n, parity=0), m_emb, m_ids)
+    searches = dict.fromkeys(probes, len(sp.nonmated))
+    if args.fit:
+        fitted = envelope(curves)
+        print_fit(curves, fitted)
+        print("\n== the fitted curve, all non-mated searches (in sample)")
+        evaluate(gal, probes, searches, fitted, args)
+        held = envelope(halves)
+        print("\n== held out: the curve fitted on the even non-mated people (with the mated "
+              "impostor pairs), the false alarms of the odd ones")
+        print("curve: " + ", ".join(f"{r:.3g} {t:.3f}" for r, t in held))
+        evaluate(gal, odd, dict.fromkeys(odd, len(sp.nonmated[1::2])), held, args)
     if not args.no_curve:
-        curve(gal, probes, searches, args)
+        print("\n== the shipped curve (FAR_PER_COMPARISON)")
+        evaluate(gal, probes, searches, FAR_PER_COMPARISON, args)
+
+
+def _usable(run: dict[str, npt.NDArray[np.generic]], parity: int | None = None) -> F32:
+    """The usable searches' embeddings (of the even or odd people only, if asked)."""
+    keep = run["status"] == 0
+    if parity is not None:
+        keep &= np.arange(len(keep)) % 2 == parity
+    return np.asarray(run["emb"], np.float32)[keep]
+
+
+def _load(tag: str, size: int, every: int) -> tuple[dict[str, npt.NDArray[np.generic]], ...]:
+    """Another pipeline's cached searches (mated, non-mated) of the same split."""
+    out = []
+    for kind in (f"mated{every}", "nonmated"):
+        path = DATA / f"openset_{tag}_{size}_{kind}.npz"
+        if not path.exists():
+            raise SystemExit(f"{path}: run bench/lfw_openset.py --tag {tag} first")
+        with np.load(path) as z:
+            out.append({k: z[k] for k in z.files})
+    return tuple(out)
 
 
 def embed_fallback(models: Path, paths: list[Path]) -> F32:
