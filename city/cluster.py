@@ -202,11 +202,12 @@ class RabbitCluster:
         """Start every node of a halted cluster together; wait for all (or for one) to take
         MQTT logins.
 
-        Measured on RabbitMQ 3.10 (Debian 12): after a graceful halt all three nodes take
-        MQTT again ~10 s after the start; after a kill only one does, the others ~110 s later
-        (the MQTT client-id Ra cluster: a restarting member asks its peers for the members
-        with a 100 s timeout while no leader can exist yet). With `every_node` False this
-        returns once one node takes MQTT logins, which is what schools fail over to.
+        Measured on RabbitMQ 3.10 (Debian 12): the nodes answer AMQP ~10 s after the start,
+        but MQTT logins mostly only ~110 s later, after a graceful halt as after a kill (the
+        MQTT client-id Ra cluster: a restarting member asks its peers for the members with
+        a 100 s timeout while no leader can exist yet); now and then a graceful restart
+        takes MQTT within ~10 s. With `every_node` False this returns once one node takes
+        MQTT logins, which is what schools fail over to.
         """
         for node in self.nodes:
             self.start_node(node, wait=False)
