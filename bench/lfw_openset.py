@@ -42,6 +42,7 @@ from plugins.recognition.onnx_face.denormals import flush_denormals
 from plugins.recognition.onnx_face.pipeline import FacePipeline
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from bench.lfw_errata import keep_mask
 from bench.openset_curve import Impostors, envelope, evaluate, print_fit, rate_at
 
 F32 = npt.NDArray[np.float32]
@@ -244,6 +245,9 @@ def report(size: int, gal: F32, mated: dict[str, npt.NDArray[np.generic]],
     print(f"at the shipped rule ({len(gal)} people, target {args.target * 100:g} %: {rt:.3f}): "
           f"false alarms {rate_at(n_top, rt, n_all) * 100:.2f} % per search, "
           f"miss {miss(rt) * 100:.2f} %")
+    print("missed at the shipped rule's threshold for other list sizes (this gallery): "
+          + "; ".join(f"{n:,} people {t:.3f}: {miss(t) * 100:.2f} %"
+                      for n, t in args.rule_by_size.items()))
     for rate in (0.01, 0.001):
         tr = threshold_for_rate(n_top, rate, n_all)
         print(f"at {rate * 100:g} % false alarms per search (threshold {tr:.3f}): "
@@ -275,6 +279,8 @@ def main() -> None:
     ap.add_argument("--watch", type=float, default=0.45, help="fixed watch threshold")
     ap.add_argument("--target", type=float, default=0.01, help="false alarms per search")
     ap.add_argument("--no-curve", action="store_true")
+    ap.add_argument("--raw", action="store_true",
+                    help="keep LFW's misfiled photos and duplicate names (bench/lfw_errata.py)")
     ap.add_argument("--fit", action="store_true",
                     help="fit the conservative false-match curve (bench/openset_curve.py)")
     ap.add_argument("--fit-tags", default="",
@@ -306,12 +312,25 @@ def main() -> None:
     base = float(np.median(np.asarray(enrol["size"])[enrol["status"] == 0]))
     print(f"median face box of the 250x250 photos: {base:.0f} px")
     mated_ids = np.array([i for _, i in sp.mated])
+    g_keep = keep_mask(sp.gallery) if not args.raw else np.ones(len(sp.gallery), bool)
+    m_keep = (keep_mask([p for p, _ in sp.mated]) if not args.raw
+              else np.ones(len(sp.mated), bool)) & g_keep[mated_ids]
+    n_keep = keep_mask(sp.nonmated) if not args.raw else np.ones(len(sp.nonmated), bool)
+    print(f"LFW errata (bench/lfw_errata.py): {int((~g_keep).sum())} gallery people, "
+          f"{int((~m_keep).sum())} mated and {int((~n_keep).sum())} non-mated searches left "
+          "out" + (" (--raw: none)" if args.raw else ""))
+    gal = gal[g_keep]
+    mated_ids = (np.cumsum(g_keep) - 1)[mated_ids[m_keep]]
     from hub.recognition.thresholds import SizedThresholds
     from plugins.recognition.onnx_face.const import DEFAULT_THRESHOLDS, FAR_PER_COMPARISON
 
     rule = SizedThresholds({}, {"watch": args.target}, FAR_PER_COMPARISON, DEFAULT_THRESHOLDS)
     rule.resize({"watch": len(gal)})
     args.rule_threshold = rule["watch"]
+    args.rule_by_size = {}
+    for n_people in (100, 1_000, 10_000, 100_000):
+        rule.resize({"watch": n_people})
+        args.rule_by_size[n_people] = rule["watch"]
     probes: dict[str, F32] = {}
     odd: dict[str, F32] = {}
     curves: dict[str, Impostors] = {}
@@ -323,17 +342,20 @@ def main() -> None:
                           args.workers)
         non = embed_all(args.models, sp.nonmated, scale,
                         DATA / f"openset_{args.tag}_{size}_nonmated.npz", args.workers)
+        mated = {k: v[m_keep] for k, v in mated.items()}
+        non = {k: v[n_keep] for k, v in non.items()}
         report(size, gal, mated, mated_ids, non, args)
         probes[f"{size} px"] = _usable(non)
         odd[f"{size} px"] = _usable(non, parity=1)
         runs = [(args.tag, mated, non)] + [
-            (tag, *_load(tag, size, args.mated_every)) for tag in args.fit_tags.split(",") if tag]
+            (tag, *_load(tag, size, args.mated_every, m_keep, n_keep))
+            for tag in args.fit_tags.split(",") if tag]
         for tag, m, n in runs:
             m_ok = m["status"] == 0
             m_emb, m_ids = _usable(m), mated_ids[m_ok]
             curves[f"{tag} {size} px"] = Impostors.of(gal, _usable(n), m_emb, m_ids)
             halves[f"{tag} {size} px"] = Impostors.of(gal, _usable(n, parity=0), m_emb, m_ids)
-    searches = dict.fromkeys(probes, len(sp.nonmated))
+    searches = dict.fromkeys(probes, int(n_keep.sum()))
     if args.fit:
         fitted = envelope(curves)
         print_fit(curves, fitted)
@@ -343,7 +365,7 @@ def main() -> None:
         print("\n== held out: the curve fitted on the even non-mated people (with the mated "
               "impostor pairs), the false alarms of the odd ones")
         print("curve: " + ", ".join(f"{r:.3g} {t:.3f}" for r, t in held))
-        evaluate(gal, odd, dict.fromkeys(odd, len(sp.nonmated[1::2])), held, args)
+        evaluate(gal, odd, dict.fromkeys(odd, int(n_keep.sum()) // 2), held, args)
     if not args.no_curve:
         print("\n== the shipped curve (FAR_PER_COMPARISON)")
         evaluate(gal, probes, searches, FAR_PER_COMPARISON, args)
@@ -357,15 +379,16 @@ def _usable(run: dict[str, npt.NDArray[np.generic]], parity: int | None = None) 
     return np.asarray(run["emb"], np.float32)[keep]
 
 
-def _load(tag: str, size: int, every: int) -> tuple[dict[str, npt.NDArray[np.generic]], ...]:
-    """Another pipeline's cached searches (mated, non-mated) of the same split."""
+def _load(tag: str, size: int, every: int, *keep: npt.NDArray[np.bool_],
+          ) -> tuple[dict[str, npt.NDArray[np.generic]], ...]:
+    """Another pipeline's cached searches (mated, non-mated) of the same split, masked."""
     out = []
-    for kind in (f"mated{every}", "nonmated"):
+    for kind, mask in zip((f"mated{every}", "nonmated"), keep, strict=True):
         path = DATA / f"openset_{tag}_{size}_{kind}.npz"
         if not path.exists():
             raise SystemExit(f"{path}: run bench/lfw_openset.py --tag {tag} first")
         with np.load(path) as z:
-            out.append({k: z[k] for k in z.files})
+            out.append({k: z[k][mask] for k in z.files})
     return tuple(out)
 
 

@@ -141,9 +141,10 @@ def print_fit(curves: dict[str, Impostors], fitted: list[tuple[float, float]]) -
         cells = []
         for n in names:
             e, b = curves[n].estimate(rate), curves[n].bound(rate)
-            cells.append(f"{e:.3f} / {b:.3f}" if e is not None and b is not None else "-")
-        print(f"{rate:>9.2e} | " + " | ".join(f"{c:>20}" for c in cells)
-              + f" | {env[rate]:.3f}" if rate in env else "")
+            cells.append(f"{e:.3f} / {b:.3f}" if e is not None and b is not None
+                         else f"{e:.3f} / -" if e is not None else "-")
+        last = f"{env[rate]:.3f}" if rate in env else "-"
+        print(f"{rate:>9.2e} | " + " | ".join(f"{c:>20}" for c in cells) + f" | {last}")
     print("\nFAR_PER_COMPARISON: Final = (")
     for rate, thr in fitted:
         print(f"    ({rate:.3g}, {thr:.3f}),")
