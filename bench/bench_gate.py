@@ -20,9 +20,10 @@ embeddings (per track), and projects the cores 8 cameras need.
 Printed per camera count: frames processed and skipped, frame -> decision latency (from the
 capture time of the frame that completed the track's evidence to the decision) p50/p99 and
 the worst camera's p99, walkers decided once / never / more than once (a decided track goes
-to the walker it followed: its lane and time, whatever name it was given), walkers named
-right (a decision with their name while in view), decisions naming nobody in view (a wrong
-match, or a second face in an LFW photo), and CPU per camera and per face seen.
+to the walker whose face it followed, whatever name it was given; tracks of other faces in
+the photos are counted apart), walkers named right (a decision with their name while in
+view), decisions naming nobody in view (a wrong match, or a second face in an LFW photo),
+and CPU per camera and per face seen.
 """
 
 from __future__ import annotations
@@ -283,17 +284,22 @@ def _pct(values: list[float], q: float) -> float:
 
 def _credit_track(walkers: list[Walker], x: float, y: float, t: float) -> bool:
     """Count a decided track for the walker it followed: the one whose face (the middle of
-    the photo) was within a third of the photo's side of the track's last box when it was
-    last seen; False if none (another face in a photo)."""
+    the photo) was nearest the track's last box when it was last seen, within a fifth of the
+    photo's side (the walker's face fills about half of it, so a face beside or behind
+    theirs in the photo, a person of its own, is not theirs); False if none."""
+    best: tuple[float, Walker] | None = None
     for w in walkers:
         where = w.box_at(min(max(t, w.start), w.start + w.duration))
         if where is None or not w.start - 0.2 <= t <= w.start + w.duration + 0.2:
             continue
         side = w.photo.shape[0]
-        if abs(where[0] + side / 2 - x) < side / 3 and abs(where[1] + side / 2 - y) < side / 3:
-            w.tracks += 1
-            return True
-    return False
+        dx, dy = abs(where[0] + side / 2 - x), abs(where[1] + side / 2 - y)
+        if dx < side / 5 and dy < side / 5 and (best is None or dx + dy < best[0]):
+            best = (dx + dy, w)
+    if best is None:
+        return False
+    best[1].tracks += 1
+    return True
 
 
 def _credit(walkers: list[Walker], t: float, name: str) -> bool:

@@ -10,6 +10,7 @@ import numpy.typing as npt
 
 __all__ = [
     "ARCFACE_TEMPLATE_112",
+    "covered",
     "decode_raw_boxes",
     "five_points_from_68",
     "nms",
@@ -75,6 +76,21 @@ def nms(boxes: FloatArray, scores: FloatArray, iou_threshold: float, top_k: int 
         iou = inter / np.maximum(areas[best] + areas[rest] - inter, 1e-9)
         order = rest[iou <= iou_threshold]
     return keep
+
+
+def covered(box: FloatArray, others: list[FloatArray], grid: int = 16) -> float:
+    """Return the share of `box` that lies inside the union of `others` (sampled on a grid of
+    grid x grid points): a box over two faces is covered by them though neither contains it."""
+    if not others:
+        return 0.0
+    steps = (np.arange(grid, dtype=np.float32) + 0.5) / grid
+    xs = box[0] + steps * (box[2] - box[0])
+    ys = box[1] + steps * (box[3] - box[1])
+    px, py = np.meshgrid(xs, ys)
+    inside = np.zeros(px.shape, dtype=bool)
+    for o in others:
+        inside |= (px >= o[0]) & (px <= o[2]) & (py >= o[1]) & (py <= o[3])
+    return float(inside.mean())
 
 
 def five_points_from_68(points: FloatArray) -> FloatArray:
