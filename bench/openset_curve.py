@@ -13,8 +13,8 @@ plugins/recognition/onnx_face/const.py) is fitted here:
 - the shipped curve is the upper envelope over the face sizes and pipelines measured:
   at every rate the highest of their thresholds, so the target holds for the worst of them.
 
-`--holdout` checks the fit on people it never saw: the curve is fitted on half of the
-non-mated people (and the mated impostor pairs), the rule evaluated on the other half.
+`--fit` also checks the fit on people it never saw: a curve fitted on half of the non-mated
+people (and the mated impostor pairs), the rule evaluated on the other half.
 """
 
 from __future__ import annotations
@@ -94,10 +94,6 @@ class Impostors:
             pairs += len(mated) * (len(gallery) - 1)
         high = np.sort(np.concatenate(kept))[::-1].astype(np.float32)
         return cls(high, pairs)
-
-    def rate(self, threshold: float) -> float:
-        """Measured false-match rate per comparison at a threshold."""
-        return int(np.searchsorted(-self.high, -threshold, side="right")) / self.pairs
 
     def estimate(self, rate: float) -> float | None:
         """The plain estimate: the score of the (rate x pairs)-th highest pair."""

@@ -60,4 +60,3 @@ async def login(page: Page, name: str, password: str = PASSWORD) -> None:
     await page.fill("input[name=password]", password)
     await page.click("button[type=submit]")
     await page.wait_for_selector("header.top nav")
-

@@ -81,6 +81,8 @@ def nms(boxes: FloatArray, scores: FloatArray, iou_threshold: float, top_k: int 
 def covered(box: FloatArray, others: list[FloatArray], grid: int = 16) -> float:
     """Return the share of `box` that lies inside the union of `others` (sampled on a grid of
     grid x grid points): a box over two faces is covered by them though neither contains it."""
+    others = [o for o in others  # most frames: faces apart, nothing to sample
+              if o[0] < box[2] and o[2] > box[0] and o[1] < box[3] and o[3] > box[1]]
     if not others:
         return 0.0
     steps = (np.arange(grid, dtype=np.float32) + 0.5) / grid
